@@ -1,0 +1,58 @@
+# The contract: setup, run, test, lint, serve, bench; the virtual environment in .venv/.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint format serve bench install
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## setup: venv, install, migrate, load all ISO countries and the seed corpus (idempotent; honours DATABASE_URL)
+# Local setup runs with DEBUG on unless the environment says otherwise;
+# production sets DEBUG=0 and SECRET_KEY itself.
+setup: export DEBUG ?= 1
+setup: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_countries
+	$(PY) manage.py loaddata seed
+	$(PY) manage.py populate_history --auto --batchsize 500
+
+## run: setup, then serve the site on http://$(HOST):$(PORT) with the development server
+run: export DEBUG ?= 1
+run: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+test: $(STAMP)
+	$(PY) -m pytest
+
+## lint: ruff lint and format check
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+## serve: production-style serving (gunicorn + whitenoise, DEBUG off)
+serve: export DEBUG = 0
+serve: export SECRET_KEY ?= $(shell $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')
+serve: export SECURE_SSL_REDIRECT ?= 0
+serve: setup
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $$(( $$(nproc) * 2 + 1 )) --access-logfile -
+
+## bench: the load benchmark (issue 6)
+bench: $(STAMP)
+	@echo "make bench: the benchmark is not built yet (issue 6)." >&2; exit 2

@@ -1,0 +1,109 @@
+"""What every curated model's admin shares: publication rights, history, citations."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models.functions import ExtractYear
+from simple_history.admin import SimpleHistoryAdmin
+
+from diplomacy.models import Citation
+
+
+def can_publish(request, model) -> bool:
+    opts = model._meta
+    return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+
+
+class CuratedAdmin(SimpleHistoryAdmin):
+    """Editors edit drafts; only holders of ``publish_<model>`` change publication."""
+
+    list_per_page = 50
+    show_full_result_count = False
+    save_on_top = True
+    actions = ["publish", "unpublish"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # A published slug is a permalink: it is prefilled only for new records.
+        return self.prepopulated_fields if obj is None else {}
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        readonly += ["created_at", "updated_at"]
+        if not can_publish(request, self.model):
+            readonly.append("is_published")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        if "is_published" in form.changed_data and not can_publish(request, self.model):
+            raise PermissionDenied("Only publishers may publish or unpublish.")
+        super().save_model(request, obj, form, change)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not can_publish(request, self.model):
+            actions.pop("publish", None)
+            actions.pop("unpublish", None)
+        return actions
+
+    def _set_published(self, request, queryset, value: bool) -> None:
+        if not can_publish(request, self.model):
+            raise PermissionDenied
+        count = 0
+        for record in queryset.filter(is_published=not value):
+            # save() per record so each change lands in the history.
+            record.is_published = value
+            record.save(update_fields=["is_published", "updated_at"])
+            count += 1
+        verb = "published" if value else "unpublished"
+        self.message_user(request, f"{count} record(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Publish the selected records")
+    def publish(self, request, queryset):
+        self._set_published(request, queryset, True)
+
+    @admin.action(description="Unpublish the selected records (back to draft)")
+    def unpublish(self, request, queryset):
+        self._set_published(request, queryset, False)
+
+
+def citation_inline(citation_model: type[Citation]) -> type[admin.TabularInline]:
+    """An inline for a record's citations: source by autocomplete, the quoted passage."""
+    return type(
+        f"{citation_model.__name__}Inline",
+        (admin.StackedInline,),
+        {
+            "model": citation_model,
+            "extra": 0,
+            "min_num": 0,
+            "autocomplete_fields": ["source"],
+            "fields": [("source", "locator"), "quote", "note"],
+            "verbose_name": "citation",
+            "verbose_name_plural": "sources and quoted passages",
+        },
+    )
+
+
+def year_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
+    """A list filter by the year of a (partial) date field; years come from the data."""
+
+    class YearFilter(admin.SimpleListFilter):
+        parameter_name = f"{field}_year"
+
+        def lookups(self, request, model_admin):
+            years = (
+                model_admin.model.objects.exclude(**{f"{field}__isnull": True})
+                .annotate(y=ExtractYear(field))
+                .values_list("y", flat=True)
+                .distinct()
+                .order_by("-y")
+            )
+            return [(str(year), str(year)) for year in years]
+
+        def queryset(self, request, queryset):
+            value = self.value()
+            if value and value.isdigit():
+                return queryset.filter(**{f"{field}__year": int(value)})
+            return queryset
+
+    YearFilter.title = title
+    YearFilter.__name__ = f"{field.title().replace('_', '')}YearFilter"
+    return YearFilter

@@ -1,0 +1,181 @@
+"""Admin for the records of relations: treaties, visits, projects."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
+from diplomacy.models import (
+    Project,
+    ProjectCitation,
+    Treaty,
+    TreatyCitation,
+    TreatyParty,
+    TreatyRelation,
+    Visit,
+    VisitCitation,
+)
+
+
+class TreatyPartyFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        kind = self.instance.kind if self.instance else None
+        try:
+            Treaty.validate_party_count(kind, len(kept))
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+
+class TreatyPartyInline(admin.TabularInline):
+    model = TreatyParty
+    formset = TreatyPartyFormSet
+    extra = 0
+    autocomplete_fields = ["state"]
+    fields = ["state", "ratified_on", "ratified_on_precision", "note"]
+
+
+class TreatyRelationInline(admin.TabularInline):
+    model = TreatyRelation
+    fk_name = "from_treaty"
+    extra = 0
+    autocomplete_fields = ["to_treaty"]
+    verbose_name = "related treaty"
+    verbose_name_plural = "related treaties (this treaty … that treaty)"
+
+
+@admin.register(Treaty)
+class TreatyAdmin(CuratedAdmin):
+    list_display = ["title", "kind", "status", "signed_display", "party_list", "is_published"]
+    list_filter = [
+        "is_published",
+        "kind",
+        "status",
+        year_filter("signed_on", "year signed"),
+        ("parties", admin.RelatedOnlyFieldListFilter),
+        ("sectors", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["title", "short_title", "summary", "slug"]
+    autocomplete_fields = ["signatories", "organizations", "sectors", "visit"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "signed_on"
+    list_select_related = ["visit"]
+    inlines = [TreatyPartyInline, TreatyRelationInline, citation_inline(TreatyCitation)]
+    fieldsets = [
+        (None, {"fields": ["title", "short_title", "slug", ("kind", "status")]}),
+        (
+            "Dates and place",
+            {
+                "fields": [
+                    ("signed_on", "signed_on_precision"),
+                    "place_signed",
+                    ("entry_into_force_on", "entry_into_force_on_precision"),
+                    ("ended_on", "ended_on_precision"),
+                    "visit",
+                ]
+            },
+        ),
+        ("Who", {"fields": ["signatories", "organizations", "sectors"]}),
+        ("Content", {"fields": ["summary", "full_text_url", "notes"]}),
+        ("Publication", {"fields": ["is_published", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_list()
+
+    @admin.display(description="signed", ordering="signed_on")
+    def signed_display(self, obj):
+        return str(obj.signed) if obj.signed else "—"
+
+    @admin.display(description="parties")
+    def party_list(self, obj):
+        return ", ".join(row.state.iso2 for row in obj.party_rows)
+
+
+@admin.register(Visit)
+class VisitAdmin(CuratedAdmin):
+    list_display = ["title", "kind", "level", "host", "guest", "start_display", "is_published"]
+    list_filter = [
+        "is_published",
+        "kind",
+        "level",
+        year_filter("start_on", "year"),
+        ("host", admin.RelatedOnlyFieldListFilter),
+        ("guest", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["host", "guest"]
+    search_fields = ["title", "summary", "city", "slug"]
+    autocomplete_fields = ["host", "guest", "principals"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "start_on"
+    inlines = [citation_inline(VisitCitation)]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", ("kind", "level")]}),
+        ("Who and where", {"fields": [("host", "guest"), "principals", "city"]}),
+        ("When", {"fields": [("start_on", "start_on_precision"), ("end_on", "end_on_precision")]}),
+        ("Content", {"fields": ["summary", "notes"]}),
+        ("Publication", {"fields": ["is_published", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="start", ordering="start_on")
+    def start_display(self, obj):
+        return str(obj.start) if obj.start else "—"
+
+
+@admin.register(Project)
+class ProjectAdmin(CuratedAdmin):
+    list_display = ["name", "kind", "status", "value_display", "start_display", "is_published"]
+    list_filter = [
+        "is_published",
+        "kind",
+        "status",
+        year_filter("start_on", "year started"),
+        ("states", admin.RelatedOnlyFieldListFilter),
+        ("sectors", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["name", "description", "city", "slug"]
+    autocomplete_fields = [
+        "states",
+        "organizations",
+        "sectors",
+        "location_state",
+        "treaty",
+        "visit",
+    ]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "start_on"
+    inlines = [citation_inline(ProjectCitation)]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", ("kind", "status")]}),
+        (
+            "Who and where",
+            {"fields": ["states", "organizations", "sectors", ("city", "location_state")]},
+        ),
+        ("Value", {"fields": [("value_amount", "value_currency"), "value_note"]}),
+        (
+            "When",
+            {
+                "fields": [
+                    ("start_on", "start_on_precision"),
+                    ("completion_on", "completion_on_precision"),
+                ]
+            },
+        ),
+        ("Context", {"fields": ["treaty", "visit", "description", "notes"]}),
+        ("Publication", {"fields": ["is_published", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="value", ordering="value_amount")
+    def value_display(self, obj):
+        if obj.value_amount is None:
+            return "—"
+        return f"{obj.value_amount:,.0f} {obj.value_currency}"
+
+    @admin.display(description="start", ordering="start_on")
+    def start_display(self, obj):
+        return str(obj.start) if obj.start else "—"

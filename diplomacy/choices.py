@@ -1,0 +1,121 @@
+"""Controlled vocabularies shared by models, filters, admin and API."""
+
+from django.db import models
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class OrganizationKind(models.TextChoices):
+    MINISTRY = "ministry", "Ministry"
+    STATE_COMPANY = "state_company", "State company"
+    INTERNATIONAL = "international", "International organization"
+    AGENCY = "agency", "Agency"
+    OTHER = "other", "Other"
+
+
+class TreatyKind(models.TextChoices):
+    DIPLOMATIC_RELATIONS = "diplomatic_relations", "Diplomatic relations"
+    FRIENDSHIP = "friendship", "Friendship"
+    STRATEGIC_PARTNERSHIP = "strategic_partnership", "Strategic partnership"
+    ALLIANCE = "alliance", "Alliance"
+    TREATY = "treaty", "Treaty"
+    AGREEMENT = "agreement", "Agreement"
+    MEMORANDUM = "memorandum", "Memorandum"
+    PROTOCOL = "protocol", "Protocol"
+    PROGRAMME = "programme", "Programme"
+    DECLARATION = "declaration", "Declaration"
+    CONVENTION = "convention", "Convention"
+    OTHER = "other", "Other"
+
+
+# Kinds that define a relation between exactly the states that sign them; such a
+# document needs at least two parties.
+BILATERAL_KINDS = frozenset(
+    {
+        TreatyKind.DIPLOMATIC_RELATIONS,
+        TreatyKind.FRIENDSHIP,
+        TreatyKind.STRATEGIC_PARTNERSHIP,
+        TreatyKind.ALLIANCE,
+    }
+)
+
+
+class TreatyStatus(models.TextChoices):
+    NEGOTIATING = "negotiating", "Under negotiation"
+    SIGNED = "signed", "Signed"
+    RATIFIED = "ratified", "Ratified"
+    IN_FORCE = "in_force", "In force"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+    EXPIRED = "expired", "Expired"
+
+
+# Statuses under which a signed document still binds its parties (SPEC 3.8:
+# "in force, or signed and not ended").
+ACTIVE_TREATY_STATUSES = (TreatyStatus.SIGNED, TreatyStatus.RATIFIED, TreatyStatus.IN_FORCE)
+
+
+class TreatyRelationKind(models.TextChoices):
+    SUPERSEDES = "supersedes", "Supersedes"
+    AMENDS = "amends", "Amends"
+    IMPLEMENTS = "implements", "Implements"
+
+
+class VisitKind(models.TextChoices):
+    STATE = "state", "State visit"
+    OFFICIAL = "official", "Official visit"
+    WORKING = "working", "Working visit"
+    DELEGATION = "delegation", "Delegation"
+    SUMMIT = "summit", "Summit"
+    OTHER = "other", "Other"
+
+
+class VisitLevel(models.TextChoices):
+    HEAD_OF_STATE = "head_of_state", "Head of state"
+    HEAD_OF_GOVERNMENT = "head_of_government", "Head of government"
+    MINISTER = "minister", "Minister"
+    PARLIAMENT = "parliament", "Parliament"
+    DELEGATION = "delegation", "Delegation"
+    OTHER = "other", "Other"
+
+
+class ProjectKind(models.TextChoices):
+    INVESTMENT = "investment", "Investment"
+    INFRASTRUCTURE = "infrastructure", "Infrastructure"
+    INDUSTRIAL = "industrial", "Industrial"
+    ENERGY = "energy", "Energy"
+    EDUCATIONAL = "educational", "Educational"
+    CULTURAL = "cultural", "Cultural"
+    HUMANITARIAN = "humanitarian", "Humanitarian"
+    PROGRAMME = "programme", "Programme"
+    OTHER = "other", "Other"
+
+
+class ProjectStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    AGREED = "agreed", "Agreed"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    SUSPENDED = "suspended", "Suspended"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RelationLevel(models.IntegerChoices):
+    """The ladder of SPEC 3.8; higher is closer."""
+
+    NONE = 0, "No recorded relation"
+    DIPLOMATIC_RELATIONS = 1, "Diplomatic relations"
+    STRATEGIC_PARTNERSHIP = 2, "Strategic partnership"
+    ALLIANCE = 3, "Alliance"
+
+
+# Which treaty kind establishes which rung of the ladder.
+RELATION_LEVEL_BY_KIND = {
+    TreatyKind.DIPLOMATIC_RELATIONS: RelationLevel.DIPLOMATIC_RELATIONS,
+    TreatyKind.STRATEGIC_PARTNERSHIP: RelationLevel.STRATEGIC_PARTNERSHIP,
+    TreatyKind.ALLIANCE: RelationLevel.ALLIANCE,
+}

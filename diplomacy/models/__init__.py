@@ -1,0 +1,46 @@
+from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.projects import Project, ProjectCitation
+from diplomacy.models.reference import (
+    Organization,
+    OrganizationCitation,
+    Person,
+    PersonCitation,
+    Sector,
+    State,
+    StateCitation,
+)
+from diplomacy.models.sources import Citation, Source
+from diplomacy.models.treaties import Treaty, TreatyCitation, TreatyParty, TreatyRelation
+from diplomacy.models.visits import Visit, VisitCitation
+
+__all__ = [
+    "Citation",
+    "CuratedModel",
+    "CuratedQuerySet",
+    "Organization",
+    "OrganizationCitation",
+    "Person",
+    "PersonCitation",
+    "Project",
+    "ProjectCitation",
+    "Sector",
+    "Source",
+    "State",
+    "StateCitation",
+    "Treaty",
+    "TreatyCitation",
+    "TreatyParty",
+    "TreatyRelation",
+    "Visit",
+    "VisitCitation",
+]
+
+# Models that carry citations, each with its concrete citation model.
+CITED_MODELS = {
+    State: StateCitation,
+    Person: PersonCitation,
+    Organization: OrganizationCitation,
+    Treaty: TreatyCitation,
+    Visit: VisitCitation,
+    Project: ProjectCitation,
+}

@@ -1,0 +1,157 @@
+"""Cooperation projects: investments, infrastructure, cultural initiatives (SPEC 3.6)."""
+
+import pycountry
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from diplomacy.choices import ProjectKind, ProjectStatus
+from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.reference import Organization, Sector, State
+from diplomacy.models.sources import Citation
+from diplomacy.partial_dates import (
+    PartialDatesMixin,
+    dates_in_order_constraint,
+    precision_constraint,
+    precision_field,
+)
+
+
+def validate_currency(code: str) -> None:
+    if code and pycountry.currencies.get(alpha_3=code) is None:
+        raise ValidationError(f"{code!r} is not an ISO 4217 currency code.")
+
+
+class ProjectQuerySet(CuratedQuerySet):
+    def for_list(self):
+        return self.select_related("location_state").prefetch_related("states", "sectors")
+
+    def for_detail(self):
+        return (
+            self.for_list()
+            .select_related("treaty", "visit")
+            .prefetch_related("organizations", "citations__source")
+        )
+
+
+class Project(PartialDatesMixin, CuratedModel):
+    name = models.CharField(max_length=300)
+    kind = models.CharField(
+        max_length=16, choices=ProjectKind.choices, default=ProjectKind.OTHER, db_index=True
+    )
+    status = models.CharField(
+        max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.AGREED, db_index=True
+    )
+    states = models.ManyToManyField(State, related_name="projects", blank=True)
+    organizations = models.ManyToManyField(Organization, related_name="projects", blank=True)
+    sectors = models.ManyToManyField(Sector, related_name="projects", blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    location_state = models.ForeignKey(
+        State,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="projects_located",
+        verbose_name="location (state)",
+    )
+    value_amount = models.DecimalField(
+        "value", max_digits=20, decimal_places=2, null=True, blank=True, db_index=True
+    )
+    value_currency = models.CharField(
+        "currency",
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text="ISO 4217 code, e.g. USD.",
+    )
+    value_note = models.CharField(
+        max_length=300, blank=True, help_text="e.g. 'reported as “over $2 billion”'."
+    )
+    start_on = models.DateField("start", null=True, blank=True, db_index=True)
+    start_on_precision = precision_field("start date precision")
+    completion_on = models.DateField("completion", null=True, blank=True)
+    completion_on_precision = precision_field("completion date precision")
+    description = models.TextField(blank=True)
+    treaty = models.ForeignKey(
+        "diplomacy.Treaty",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+        verbose_name="related treaty",
+    )
+    visit = models.ForeignKey(
+        "diplomacy.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="projects",
+        verbose_name="announced at visit",
+    )
+    notes = models.TextField(blank=True)
+
+    objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[states, organizations, sectors])
+    partial_dates = ("start_on", "completion_on")
+
+    class Meta:
+        permissions = [("publish_project", "Can publish and unpublish projects")]
+        ordering = ["-start_on", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ProjectKind.values), name="diplomacy_project_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=ProjectStatus.values),
+                name="diplomacy_project_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value_amount__isnull=True) | models.Q(value_amount__gte=0),
+                name="diplomacy_project_value_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(value_amount__isnull=True) & models.Q(value_currency=""))
+                | (
+                    models.Q(value_amount__isnull=False)
+                    & models.Q(value_currency__regex=r"^[A-Z]{3}$")
+                ),
+                name="diplomacy_project_value_has_currency",
+            ),
+            precision_constraint("project", "start_on"),
+            precision_constraint("project", "completion_on"),
+            dates_in_order_constraint(
+                "project", "start_on", "completion_on", "completion_not_before_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "start_on"], name="diplomacy_project_pub_start"),
+            models.Index(fields=["value_currency", "value_amount"], name="diplomacy_project_value"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("project-detail", kwargs={"slug": self.slug})
+
+    @property
+    def start(self):
+        return self.partial("start_on")
+
+    @property
+    def completion(self):
+        return self.partial("completion_on")
+
+    def clean(self):
+        super().clean()
+        if self.value_amount is not None and not self.value_currency:
+            raise ValidationError({"value_currency": "A value needs its ISO 4217 currency."})
+        if self.value_amount is None and self.value_currency:
+            raise ValidationError({"value_amount": "A currency was given without a value."})
+        self.clean_date_order("start_on", "completion_on", "Cannot be before the start.")
+
+
+class ProjectCitation(Citation):
+    record = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="citations")
+    history = HistoricalRecords()

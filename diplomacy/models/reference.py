@@ -1,0 +1,162 @@
+"""States, people, organizations and sectors: the actors and the taxonomy."""
+
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from diplomacy.choices import OrganizationKind
+from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.sources import Citation
+from diplomacy.partial_dates import PartialDatesMixin, precision_constraint, precision_field
+
+
+class StateQuerySet(CuratedQuerySet):
+    def by_iso2(self, code: str):
+        return self.filter(iso2=code.upper())
+
+    def get_by_natural_key(self, iso2):
+        return self.get(iso2=iso2)
+
+
+class State(PartialDatesMixin, CuratedModel):
+    name = models.CharField(max_length=100, help_text="Short name, e.g. 'Azerbaijan'.")
+    official_name = models.CharField(
+        max_length=200, blank=True, help_text="e.g. 'Republic of Azerbaijan'."
+    )
+    iso2 = models.CharField(
+        "ISO alpha-2", max_length=2, unique=True, help_text="ISO 3166-1 alpha-2, upper case."
+    )
+    iso3 = models.CharField(
+        "ISO alpha-3", max_length=3, unique=True, help_text="ISO 3166-1 alpha-3, upper case."
+    )
+    iso_numeric = models.CharField("ISO numeric", max_length=3, blank=True)
+    capital = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True, db_index=True)
+    independence_on = models.DateField("independence", null=True, blank=True)
+    independence_on_precision = precision_field("independence date precision")
+    summary = models.TextField(blank=True)
+
+    objects = StateQuerySet.as_manager()
+    history = HistoricalRecords()
+    partial_dates = ("independence_on",)
+
+    class Meta:
+        permissions = [("publish_state", "Can publish and unpublish states")]
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(iso2__regex=r"^[A-Z]{2}$"),
+                name="diplomacy_state_iso2_format",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(iso3__regex=r"^[A-Z]{3}$"),
+                name="diplomacy_state_iso3_format",
+            ),
+            precision_constraint("state", "independence_on"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("state-detail", kwargs={"iso2": self.iso2.lower()})
+
+    def natural_key(self) -> tuple[str]:
+        return (self.iso2,)
+
+    def save(self, *args, **kwargs):
+        self.iso2 = self.iso2.upper()
+        self.iso3 = self.iso3.upper()
+        super().save(*args, **kwargs)
+
+
+class StateCitation(Citation):
+    record = models.ForeignKey(State, on_delete=models.CASCADE, related_name="citations")
+    history = HistoricalRecords()
+
+
+class Person(CuratedModel):
+    name = models.CharField(max_length=200)
+    state = models.ForeignKey(
+        State, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    office = models.CharField(
+        "office held", max_length=200, blank=True, help_text="e.g. 'President of Uzbekistan'."
+    )
+    summary = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        permissions = [("publish_person", "Can publish and unpublish people")]
+        ordering = ["name", "pk"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("person-detail", kwargs={"slug": self.slug})
+
+
+class PersonCitation(Citation):
+    record = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="citations")
+    history = HistoricalRecords()
+
+
+class Organization(CuratedModel):
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(
+        max_length=20, choices=OrganizationKind.choices, default=OrganizationKind.OTHER
+    )
+    state = models.ForeignKey(
+        State,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        help_text="Leave empty for international organizations.",
+    )
+    url = models.URLField("URL", blank=True)
+    summary = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        permissions = [("publish_organization", "Can publish and unpublish organizations")]
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OrganizationKind.values),
+                name="diplomacy_organization_kind_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organization-detail", kwargs={"slug": self.slug})
+
+
+class OrganizationCitation(Citation):
+    record = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="citations")
+    history = HistoricalRecords()
+
+
+class Sector(CuratedModel):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        permissions = [("publish_sector", "Can publish and unpublish sectors")]
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("treaty-list") + f"?sector={self.slug}"

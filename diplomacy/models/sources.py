@@ -1,0 +1,54 @@
+"""Sources and the citations that tie a record to a quoted passage (SPEC 3.7)."""
+
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from diplomacy.models.base import CuratedModel
+from diplomacy.partial_dates import PartialDatesMixin, precision_constraint, precision_field
+
+
+class Source(PartialDatesMixin, CuratedModel):
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    published_on_precision = precision_field("publication date precision")
+    language = models.CharField(
+        max_length=8, default="en", help_text="BCP 47 language tag of the text, e.g. 'en', 'uz'."
+    )
+    text = models.TextField(blank=True, help_text="The full text or an excerpt of the source.")
+    notes = models.TextField(blank=True, help_text="Editorial notes: reliability, context.")
+
+    history = HistoricalRecords()
+    partial_dates = ("published_on",)
+
+    class Meta:
+        permissions = [("publish_source", "Can publish and unpublish sources")]
+        ordering = ["title", "pk"]
+        constraints = [precision_constraint("source", "published_on")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("source-detail", kwargs={"slug": self.slug})
+
+
+class Citation(models.Model):
+    """A quoted passage of a source that supports a record."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="%(class)ss")
+    quote = models.TextField(help_text="The passage of the source that supports the record.")
+    locator = models.CharField(
+        max_length=100, blank=True, help_text="Where in the source: page, paragraph, item."
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: “{self.quote[:60]}”"

@@ -1,0 +1,243 @@
+"""Treaties: any signed international document (SPEC 3.4)."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from diplomacy.choices import BILATERAL_KINDS, TreatyKind, TreatyRelationKind, TreatyStatus
+from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.reference import Organization, Person, Sector, State
+from diplomacy.models.sources import Citation
+from diplomacy.partial_dates import (
+    PartialDatesMixin,
+    dates_in_order_constraint,
+    precision_constraint,
+    precision_field,
+)
+
+
+class TreatyQuerySet(CuratedQuerySet):
+    def for_list(self):
+        """What a list row shows: parties (iso2, name) and sectors, in two queries."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "treatyparty_set",
+                queryset=TreatyParty.objects.select_related("state").order_by("state__name"),
+                to_attr="party_rows",
+            ),
+            "sectors",
+        )
+
+    def for_detail(self):
+        return (
+            self.for_list()
+            .select_related("visit")
+            .prefetch_related(
+                "signatories__state",
+                "organizations",
+                "citations__source",
+                models.Prefetch(
+                    "relations_from", queryset=TreatyRelation.objects.select_related("to_treaty")
+                ),
+                models.Prefetch(
+                    "relations_to", queryset=TreatyRelation.objects.select_related("from_treaty")
+                ),
+                "projects",
+            )
+        )
+
+
+class Treaty(PartialDatesMixin, CuratedModel):
+    title = models.CharField(max_length=500)
+    short_title = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(
+        max_length=24, choices=TreatyKind.choices, default=TreatyKind.AGREEMENT, db_index=True
+    )
+    status = models.CharField(
+        max_length=16, choices=TreatyStatus.choices, default=TreatyStatus.SIGNED, db_index=True
+    )
+    signed_on = models.DateField("signed", null=True, blank=True, db_index=True)
+    signed_on_precision = precision_field("signature date precision")
+    place_signed = models.CharField("place of signature", max_length=200, blank=True)
+    entry_into_force_on = models.DateField("entry into force", null=True, blank=True)
+    entry_into_force_on_precision = precision_field("entry into force precision")
+    ended_on = models.DateField("ended", null=True, blank=True)
+    ended_on_precision = precision_field("end date precision")
+    parties = models.ManyToManyField(
+        State, through="TreatyParty", related_name="treaties", blank=True
+    )
+    signatories = models.ManyToManyField(Person, related_name="treaties_signed", blank=True)
+    organizations = models.ManyToManyField(Organization, related_name="treaties", blank=True)
+    sectors = models.ManyToManyField(Sector, related_name="treaties", blank=True)
+    summary = models.TextField(blank=True)
+    full_text_url = models.URLField("full text URL", max_length=500, blank=True)
+    visit = models.ForeignKey(
+        "diplomacy.Visit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="treaties",
+        help_text="The visit during which it was signed.",
+    )
+    notes = models.TextField(
+        blank=True, help_text="Editorial notes, e.g. where sources disagree on title or date."
+    )
+
+    objects = TreatyQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[signatories, organizations, sectors])
+    partial_dates = ("signed_on", "entry_into_force_on", "ended_on")
+
+    class Meta:
+        ordering = ["-signed_on", "title", "pk"]
+        verbose_name_plural = "treaties"
+        permissions = [("publish_treaty", "Can publish and unpublish treaties")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=TreatyKind.values), name="diplomacy_treaty_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=TreatyStatus.values),
+                name="diplomacy_treaty_status_valid",
+            ),
+            precision_constraint("treaty", "signed_on"),
+            precision_constraint("treaty", "entry_into_force_on"),
+            precision_constraint("treaty", "ended_on"),
+            dates_in_order_constraint(
+                "treaty", "signed_on", "entry_into_force_on", "force_not_before_signature"
+            ),
+            dates_in_order_constraint(
+                "treaty", "signed_on", "ended_on", "end_not_before_signature"
+            ),
+            dates_in_order_constraint(
+                "treaty", "entry_into_force_on", "ended_on", "end_not_before_force"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "signed_on"], name="diplomacy_treaty_pub_signed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_title or self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("treaty-detail", kwargs={"slug": self.slug})
+
+    @property
+    def signed(self):
+        return self.partial("signed_on")
+
+    @property
+    def entry_into_force(self):
+        return self.partial("entry_into_force_on")
+
+    @property
+    def ended(self):
+        return self.partial("ended_on")
+
+    @property
+    def is_multilateral(self) -> bool:
+        """Bilateral or multilateral by party count; uses prefetched party rows when present."""
+        rows = getattr(self, "party_rows", None)
+        count = len(rows) if rows is not None else self.treatyparty_set.count()
+        return count > 2
+
+    def clean(self):
+        super().clean()
+        message = "Cannot be before the date of signature."
+        self.clean_date_order("signed_on", "entry_into_force_on", message)
+        self.clean_date_order("signed_on", "ended_on", message)
+        self.clean_date_order(
+            "entry_into_force_on", "ended_on", "Cannot be before entry into force."
+        )
+
+    @staticmethod
+    def validate_party_count(kind: str, party_count: int) -> None:
+        """A document that defines a relation between states needs two of them.
+
+        Checked by the admin's party formset, the API serializer and the importer,
+        since a row-level constraint cannot count rows of another table.
+        """
+        if kind in BILATERAL_KINDS and party_count < 2:
+            raise ValidationError(
+                f"A {TreatyKind(kind).label.lower()} document needs at least two parties."
+            )
+
+
+class TreatyPartyManager(models.Manager):
+    def get_by_natural_key(self, treaty_slug, iso2):
+        return self.get(treaty__slug=treaty_slug, state__iso2=iso2)
+
+
+class TreatyParty(PartialDatesMixin, models.Model):
+    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE)
+    state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="treaty_parties")
+    ratified_on = models.DateField("ratified", null=True, blank=True)
+    ratified_on_precision = precision_field("ratification date precision")
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = TreatyPartyManager()
+    history = HistoricalRecords()
+    partial_dates = ("ratified_on",)
+
+    class Meta:
+        ordering = ["state__name", "pk"]
+        verbose_name = "party"
+        verbose_name_plural = "parties"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["treaty", "state"], name="diplomacy_treatyparty_unique_state"
+            ),
+            precision_constraint("treatyparty", "ratified_on"),
+        ]
+        indexes = [models.Index(fields=["state", "treaty"], name="diplomacy_party_state_treaty")]
+
+    def __str__(self) -> str:
+        return f"{self.state} — {self.treaty}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (*self.treaty.natural_key(), *self.state.natural_key())
+
+    natural_key.dependencies = ["diplomacy.treaty", "diplomacy.state"]
+
+    @property
+    def ratified(self):
+        return self.partial("ratified_on")
+
+
+class TreatyRelation(models.Model):
+    """A directed link: ``from_treaty`` supersedes / amends / implements ``to_treaty``."""
+
+    from_treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="relations_from")
+    to_treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="relations_to")
+    kind = models.CharField(max_length=12, choices=TreatyRelationKind.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_treaty", "to_treaty", "kind"], name="diplomacy_treatyrelation_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_treaty=models.F("to_treaty")),
+                name="diplomacy_treatyrelation_not_self",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=TreatyRelationKind.values),
+                name="diplomacy_treatyrelation_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_treaty} {self.get_kind_display().lower()} {self.to_treaty}"
+
+    def clean(self):
+        if self.from_treaty_id and self.from_treaty_id == self.to_treaty_id:
+            raise ValidationError("A treaty cannot be related to itself.")
+
+
+class TreatyCitation(Citation):
+    record = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="citations")
+    history = HistoricalRecords()

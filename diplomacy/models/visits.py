@@ -1,0 +1,96 @@
+"""Official visits between states (SPEC 3.5)."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from diplomacy.choices import VisitKind, VisitLevel
+from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.reference import Person, State
+from diplomacy.models.sources import Citation
+from diplomacy.partial_dates import (
+    PartialDatesMixin,
+    dates_in_order_constraint,
+    precision_constraint,
+    precision_field,
+)
+
+
+class VisitQuerySet(CuratedQuerySet):
+    def for_list(self):
+        return self.select_related("host", "guest").prefetch_related("principals")
+
+    def for_detail(self):
+        return self.for_list().prefetch_related("citations__source", "treaties", "projects")
+
+
+class Visit(PartialDatesMixin, CuratedModel):
+    title = models.CharField(max_length=300)
+    kind = models.CharField(
+        max_length=12, choices=VisitKind.choices, default=VisitKind.OFFICIAL, db_index=True
+    )
+    level = models.CharField(
+        max_length=20, choices=VisitLevel.choices, default=VisitLevel.HEAD_OF_STATE, db_index=True
+    )
+    host = models.ForeignKey(State, on_delete=models.PROTECT, related_name="visits_hosted")
+    guest = models.ForeignKey(State, on_delete=models.PROTECT, related_name="visits_made")
+    principals = models.ManyToManyField(Person, related_name="visits", blank=True)
+    start_on = models.DateField("start", null=True, blank=True, db_index=True)
+    start_on_precision = precision_field("start date precision")
+    end_on = models.DateField("end", null=True, blank=True)
+    end_on_precision = precision_field("end date precision")
+    city = models.CharField(max_length=100, blank=True)
+    summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+
+    objects = VisitQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[principals])
+    partial_dates = ("start_on", "end_on")
+
+    class Meta:
+        permissions = [("publish_visit", "Can publish and unpublish visits")]
+        ordering = ["-start_on", "title", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(host=models.F("guest")),
+                name="diplomacy_visit_host_differs_from_guest",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=VisitKind.values), name="diplomacy_visit_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level__in=VisitLevel.values), name="diplomacy_visit_level_valid"
+            ),
+            precision_constraint("visit", "start_on"),
+            precision_constraint("visit", "end_on"),
+            dates_in_order_constraint("visit", "start_on", "end_on", "end_not_before_start"),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "start_on"], name="diplomacy_visit_pub_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("visit-detail", kwargs={"slug": self.slug})
+
+    @property
+    def start(self):
+        return self.partial("start_on")
+
+    @property
+    def end(self):
+        return self.partial("end_on")
+
+    def clean(self):
+        super().clean()
+        if self.host_id and self.host_id == self.guest_id:
+            raise ValidationError({"guest": "The guest state must differ from the host state."})
+        self.clean_date_order("start_on", "end_on", "Cannot be before the start of the visit.")
+
+
+class VisitCitation(Citation):
+    record = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="citations")
+    history = HistoricalRecords()

@@ -1,0 +1,138 @@
+"""The relations of two states, derived from the register (SPEC 3.8).
+
+Nothing here is stored: the level of a pair is the highest rung of
+diplomatic relations < strategic partnership < alliance reached by a published
+treaty between them that still binds them (in force, or signed and not ended).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
+from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
+from diplomacy.partial_dates import PartialDate
+
+
+def level_expression(prefix: str = "") -> Case:
+    """SQL CASE giving the relation rung a treaty's kind establishes (0 for none)."""
+    return Case(
+        *(
+            When(**{f"{prefix}kind": kind}, then=Value(int(level)))
+            for kind, level in RELATION_LEVEL_BY_KIND.items()
+        ),
+        default=Value(int(RelationLevel.NONE)),
+        output_field=IntegerField(),
+    )
+
+
+def binding_q(prefix: str = "") -> Q:
+    """Treaties that still bind their parties."""
+    return Q(**{f"{prefix}status__in": ACTIVE_TREATY_STATUSES, f"{prefix}ended_on__isnull": True})
+
+
+def treaties_between(a: State, b: State) -> QuerySet[Treaty]:
+    """Published treaties to which both states are parties."""
+    return (
+        Treaty.objects.published()
+        .filter(treatyparty__state=a)
+        .filter(treatyparty__state=b)
+        .distinct()
+    )
+
+
+def visits_between(a: State, b: State) -> QuerySet[Visit]:
+    return Visit.objects.published().filter(Q(host=a, guest=b) | Q(host=b, guest=a))
+
+
+def projects_between(a: State, b: State) -> QuerySet[Project]:
+    return Project.objects.published().filter(states=a).filter(states=b).distinct()
+
+
+@dataclass
+class Relation:
+    a: State
+    b: State
+    level: RelationLevel
+    reached: PartialDate | None
+    reached_by: Treaty | None
+    treaties: list[Treaty] = field(default_factory=list)
+    visits: list[Visit] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
+
+    @property
+    def level_label(self) -> str:
+        return self.level.label
+
+
+def relation_level(a: State, b: State) -> tuple[RelationLevel, Treaty | None]:
+    """The highest rung the pair has reached, and the first treaty that reached it.
+
+    One query: binding treaties of a relation kind, best rung first, then earliest.
+    """
+    best = (
+        treaties_between(a, b)
+        .filter(binding_q(), kind__in=list(RELATION_LEVEL_BY_KIND))
+        .annotate(level=level_expression())
+        .order_by("-level", "signed_on", "pk")
+        .first()
+    )
+    if best is None:
+        return RelationLevel.NONE, None
+    return RelationLevel(best.level), best
+
+
+def relation_between(a: State, b: State, *, with_records: bool = True) -> Relation:
+    level, treaty = relation_level(a, b)
+    relation = Relation(
+        a=a,
+        b=b,
+        level=level,
+        reached=treaty.signed if treaty else None,
+        reached_by=treaty,
+    )
+    if with_records:
+        relation.treaties = list(treaties_between(a, b).for_list())
+        relation.visits = list(visits_between(a, b).for_list())
+        relation.projects = list(projects_between(a, b).for_list())
+    return relation
+
+
+@dataclass(frozen=True)
+class Partner:
+    state: State
+    level: RelationLevel
+    reached: PartialDate | None
+    treaty: Treaty
+
+
+def partners_of(state: State) -> list[Partner]:
+    """Every state with a recorded relation to ``state``, closest first.
+
+    One query over the party table: for each partner, its best rung and the
+    earliest binding treaty that reached it.
+    """
+    rows = (
+        TreatyParty.objects.filter(
+            treaty__in=Treaty.objects.published()
+            .filter(binding_q(), kind__in=list(RELATION_LEVEL_BY_KIND), treatyparty__state=state)
+            .values("pk"),
+            state__is_published=True,
+        )
+        .exclude(state=state)
+        .select_related("state", "treaty")
+        .annotate(level=level_expression("treaty__"))
+        .order_by("state_id", "-level", "treaty__signed_on", "treaty_id")
+    )
+    best: dict[int, Partner] = {}
+    for row in rows:
+        if row.state_id not in best:
+            best[row.state_id] = Partner(
+                state=row.state,
+                level=RelationLevel(row.level),
+                reached=row.treaty.signed,
+                treaty=row.treaty,
+            )
+    return sorted(best.values(), key=lambda p: (-p.level, p.state.name))
