@@ -1,7 +1,30 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from diplomacy import views
+from diplomacy.feeds import TreatyFeed
+from diplomacy.sitemaps import SITEMAPS
+from diplomacy.views import details, lists, site, states
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("", site.home, name="home"),
+    path("treaties/", lists.TreatyListView.as_view(), name="treaty-list"),
+    path("treaties/export.csv", lists.TreatyListView.as_view(export=True), name="treaty-export"),
+    path("treaties/feed/", TreatyFeed(), name="treaty-feed"),
+    path("treaties/<slug:slug>/", details.treaty_detail, name="treaty-detail"),
+    path("visits/", lists.VisitListView.as_view(), name="visit-list"),
+    path("visits/export.csv", lists.VisitListView.as_view(export=True), name="visit-export"),
+    path("visits/<slug:slug>/", details.visit_detail, name="visit-detail"),
+    path("projects/", lists.ProjectListView.as_view(), name="project-list"),
+    path("projects/export.csv", lists.ProjectListView.as_view(export=True), name="project-export"),
+    path("projects/<slug:slug>/", details.project_detail, name="project-detail"),
+    path("states/", lists.StateListView.as_view(), name="state-list"),
+    path("states/<str:iso2>/", states.state_detail, name="state-detail"),
+    path("relations/<str:a>/<str:b>/", states.relations_detail, name="relations-detail"),
+    path("people/<slug:slug>/", details.person_detail, name="person-detail"),
+    path("organizations/<slug:slug>/", details.organization_detail, name="organization-detail"),
+    path("sources/<slug:slug>/", details.source_detail, name="source-detail"),
+    path("search/", site.search, name="search"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", site.robots_txt, name="robots"),
+    path("healthz", site.healthz, name="healthz"),
 ]

@@ -20,9 +20,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 _ISO = [
-    (a + b, a + b + "X")
-    for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    (a + b, a + b + "X") for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ]
 
 

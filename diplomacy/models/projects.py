@@ -1,6 +1,7 @@
 """Cooperation projects: investments, infrastructure, cultural initiatives (SPEC 3.6)."""
 
 import pycountry
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -25,13 +26,32 @@ def validate_currency(code: str) -> None:
 
 class ProjectQuerySet(CuratedQuerySet):
     def for_list(self):
-        return self.select_related("location_state").prefetch_related("states", "sectors")
+        return self.select_related("location_state").prefetch_related(
+            models.Prefetch("states", queryset=State.objects.published(), to_attr="state_list"),
+            models.Prefetch("sectors", queryset=Sector.objects.published(), to_attr="sector_list"),
+        )
 
     def for_detail(self):
-        return (
-            self.for_list()
-            .select_related("treaty", "visit")
-            .prefetch_related("organizations", "citations__source")
+        """Everything a project page links to, drafts of related records left out."""
+        return self.for_list().prefetch_related(
+            models.Prefetch(
+                "organizations",
+                queryset=Organization.objects.published(),
+                to_attr="organization_list",
+            ),
+            models.Prefetch(
+                "citations",
+                queryset=ProjectCitation.objects.filter(source__is_published=True).select_related(
+                    "source"
+                ),
+                to_attr="citation_list",
+            ),
+            models.Prefetch(
+                "treaty", queryset=apps.get_model("diplomacy", "Treaty").objects.published()
+            ),
+            models.Prefetch(
+                "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
+            ),
         )
 
 

@@ -64,6 +64,10 @@ class State(PartialDatesMixin, CuratedModel):
     def natural_key(self) -> tuple[str]:
         return (self.iso2,)
 
+    @property
+    def independence(self):
+        return self.partial("independence_on")
+
     def save(self, *args, **kwargs):
         self.iso2 = self.iso2.upper()
         self.iso3 = self.iso3.upper()

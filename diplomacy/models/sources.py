@@ -35,6 +35,10 @@ class Source(PartialDatesMixin, CuratedModel):
     def get_absolute_url(self) -> str:
         return reverse("source-detail", kwargs={"slug": self.slug})
 
+    @property
+    def published(self):
+        return self.partial("published_on")
+
 
 class Citation(models.Model):
     """A quoted passage of a source that supports a record."""

@@ -1,5 +1,6 @@
 """Treaties: any signed international document (SPEC 3.4)."""
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -19,32 +20,61 @@ from diplomacy.partial_dates import (
 
 class TreatyQuerySet(CuratedQuerySet):
     def for_list(self):
-        """What a list row shows: parties (iso2, name) and sectors, in two queries."""
+        """What a list row shows: parties (iso2, name) and sectors, in two more queries."""
         return self.prefetch_related(
             models.Prefetch(
                 "treatyparty_set",
-                queryset=TreatyParty.objects.select_related("state").order_by("state__name"),
+                queryset=TreatyParty.objects.filter(state__is_published=True)
+                .select_related("state")
+                .order_by("state__name", "pk"),
                 to_attr="party_rows",
             ),
-            "sectors",
+            models.Prefetch("sectors", queryset=Sector.objects.published(), to_attr="sector_list"),
         )
 
     def for_detail(self):
-        return (
-            self.for_list()
-            .select_related("visit")
-            .prefetch_related(
-                "signatories__state",
+        """Everything a treaty page links to, drafts of related records left out."""
+        return self.for_list().prefetch_related(
+            models.Prefetch(
+                "signatories",
+                queryset=Person.objects.published().select_related("state"),
+                to_attr="signatory_list",
+            ),
+            models.Prefetch(
                 "organizations",
-                "citations__source",
-                models.Prefetch(
-                    "relations_from", queryset=TreatyRelation.objects.select_related("to_treaty")
+                queryset=Organization.objects.published(),
+                to_attr="organization_list",
+            ),
+            models.Prefetch(
+                "citations",
+                queryset=TreatyCitation.objects.filter(source__is_published=True).select_related(
+                    "source"
                 ),
-                models.Prefetch(
-                    "relations_to", queryset=TreatyRelation.objects.select_related("from_treaty")
+                to_attr="citation_list",
+            ),
+            models.Prefetch(
+                "relations_from",
+                queryset=TreatyRelation.objects.filter(to_treaty__is_published=True).select_related(
+                    "to_treaty"
                 ),
+                to_attr="relations_from_list",
+            ),
+            models.Prefetch(
+                "relations_to",
+                queryset=TreatyRelation.objects.filter(
+                    from_treaty__is_published=True
+                ).select_related("from_treaty"),
+                to_attr="relations_to_list",
+            ),
+            models.Prefetch(
                 "projects",
-            )
+                queryset=apps.get_model("diplomacy", "Project").objects.published(),
+                to_attr="project_list",
+            ),
+            # A draft visit reads as no visit at all.
+            models.Prefetch(
+                "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
+            ),
         )
 
 

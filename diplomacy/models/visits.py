@@ -1,5 +1,6 @@
 """Official visits between states (SPEC 3.5)."""
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -19,10 +20,35 @@ from diplomacy.partial_dates import (
 
 class VisitQuerySet(CuratedQuerySet):
     def for_list(self):
-        return self.select_related("host", "guest").prefetch_related("principals")
+        return self.select_related("host", "guest").prefetch_related(
+            models.Prefetch(
+                "principals",
+                queryset=Person.objects.published().select_related("state"),
+                to_attr="principal_list",
+            )
+        )
 
     def for_detail(self):
-        return self.for_list().prefetch_related("citations__source", "treaties", "projects")
+        """Everything a visit page links to, drafts of related records left out."""
+        return self.for_list().prefetch_related(
+            models.Prefetch(
+                "citations",
+                queryset=VisitCitation.objects.filter(source__is_published=True).select_related(
+                    "source"
+                ),
+                to_attr="citation_list",
+            ),
+            models.Prefetch(
+                "treaties",
+                queryset=apps.get_model("diplomacy", "Treaty").objects.published(),
+                to_attr="treaty_list",
+            ),
+            models.Prefetch(
+                "projects",
+                queryset=apps.get_model("diplomacy", "Project").objects.published(),
+                to_attr="project_list",
+            ),
+        )
 
 
 class Visit(PartialDatesMixin, CuratedModel):

@@ -1,0 +1,237 @@
+"""One FilterSet per public model: the HTML list, the CSV export and the API use them.
+
+Parameter names are the contract of SPEC section 4. States are named by their
+lower-case ISO alpha-2 code (``party=az&party=uz``); sectors and people by slug.
+"""
+
+import django_filters as filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Exists, F, OuterRef, Q
+
+from diplomacy.choices import (
+    ProjectKind,
+    ProjectStatus,
+    TreatyKind,
+    TreatyStatus,
+    VisitKind,
+    VisitLevel,
+)
+from diplomacy.models import Project, Sector, State, Treaty, TreatyParty, Visit
+
+YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
+
+
+class YearFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", YEAR_BOUNDS["min_value"])
+        kwargs.setdefault("max_value", YEAR_BOUNDS["max_value"])
+        super().__init__(*args, **kwargs)
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return [
+        (iso2.lower(), name)
+        for iso2, name in State.objects.published().order_by("name").values_list("iso2", "name")
+    ]
+
+
+def sector_choices() -> list[tuple[str, str]]:
+    return list(Sector.objects.published().order_by("name").values_list("slug", "name"))
+
+
+class RegisterFilterSet(filters.FilterSet):
+    """Shared behaviour: choice lists read once per request, ``q`` over text fields."""
+
+    search_fields: tuple[str, ...] = ()
+    # Filters whose choices are the published states / sectors.
+    state_filters: tuple[str, ...] = ()
+    sector_filters: tuple[str, ...] = ()
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if self.state_filters:
+            states = state_choices()
+            for name in self.state_filters:
+                self.filters[name].extra["choices"] = states
+        if self.sector_filters:
+            sectors = sector_choices()
+            for name in self.sector_filters:
+                self.filters[name].extra["choices"] = sectors
+
+    def filter_q(self, queryset, name, value):
+        terms = value.split()
+        for term in terms:
+            match = Q()
+            for field in self.search_fields:
+                match |= Q(**{f"{field}__icontains": term})
+            queryset = queryset.filter(match)
+        return queryset
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """Orders by the chosen field, empty dates last, then by pk so pages never overlap."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = self.param_map[param.lstrip("-")]
+        expression = F(field)
+        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tie_break = "-pk" if value[0].startswith("-") else "pk"
+        return qs.order_by(*ordering, tie_break)
+
+
+def q_filter():
+    return filters.CharFilter(
+        method="filter_q",
+        label="Search",
+        max_length=200,
+        help_text="Words that must all appear in the title, summary or names.",
+    )
+
+
+def party_exists(state_code: str):
+    return Exists(TreatyParty.objects.filter(treaty=OuterRef("pk"), state__iso2=state_code.upper()))
+
+
+class TreatyFilterSet(RegisterFilterSet):
+    q = q_filter()
+    year = YearFilter(field_name="signed_on", lookup_expr="year", label="Year signed")
+    year_min = YearFilter(field_name="signed_on", lookup_expr="year__gte", label="From year")
+    year_max = YearFilter(field_name="signed_on", lookup_expr="year__lte", label="To year")
+    kind = filters.MultipleChoiceFilter(choices=TreatyKind.choices, label="Kind")
+    status = filters.MultipleChoiceFilter(choices=TreatyStatus.choices, label="Status")
+    party = filters.MultipleChoiceFilter(
+        method="filter_party",
+        label="Parties",
+        help_text="Every state chosen must be a party.",
+    )
+    sector = filters.ChoiceFilter(field_name="sectors__slug", label="Sector", distinct=False)
+    ordering = StableOrderingFilter(
+        fields=(("signed_on", "signed_on"), ("title", "title")),
+        field_labels={"signed_on": "Date signed", "title": "Title"},
+        label="Sort by",
+    )
+
+    search_fields = ("title", "short_title", "summary")
+    state_filters = ("party",)
+    sector_filters = ("sector",)
+
+    class Meta:
+        model = Treaty
+        fields = ["q", "year", "year_min", "year_max", "kind", "status", "party", "sector"]
+
+    def filter_party(self, queryset, name, value):
+        for code in value:
+            queryset = queryset.filter(party_exists(code))
+        return queryset
+
+
+class VisitFilterSet(RegisterFilterSet):
+    q = q_filter()
+    year = YearFilter(field_name="start_on", lookup_expr="year", label="Year")
+    year_min = YearFilter(field_name="start_on", lookup_expr="year__gte", label="From year")
+    year_max = YearFilter(field_name="start_on", lookup_expr="year__lte", label="To year")
+    kind = filters.MultipleChoiceFilter(choices=VisitKind.choices, label="Kind")
+    level = filters.MultipleChoiceFilter(choices=VisitLevel.choices, label="Level")
+    host = filters.ChoiceFilter(method="filter_host", label="Host state")
+    guest = filters.ChoiceFilter(method="filter_guest", label="Guest state")
+    state = filters.ChoiceFilter(method="filter_state", label="Either state")
+    person = filters.CharFilter(
+        field_name="principals__slug",
+        label="Person (slug)",
+        max_length=200,
+        distinct=False,
+        validators=[
+            RegexValidator(r"^[-a-zA-Z0-9_]+$", "Give a person's slug, e.g. ilham-aliyev.")
+        ],
+    )
+    ordering = StableOrderingFilter(
+        fields=(("start_on", "start_on"), ("title", "title")),
+        field_labels={"start_on": "Date", "title": "Title"},
+        label="Sort by",
+    )
+
+    search_fields = ("title", "summary", "city")
+    state_filters = ("host", "guest", "state")
+
+    class Meta:
+        model = Visit
+        fields = ["q", "year", "year_min", "year_max", "kind", "level", "host", "guest", "state"]
+
+    def filter_host(self, queryset, name, value):
+        return queryset.filter(host__iso2=value.upper())
+
+    def filter_guest(self, queryset, name, value):
+        return queryset.filter(guest__iso2=value.upper())
+
+    def filter_state(self, queryset, name, value):
+        code = value.upper()
+        return queryset.filter(Q(host__iso2=code) | Q(guest__iso2=code))
+
+
+class ProjectFilterSet(RegisterFilterSet):
+    q = q_filter()
+    year = YearFilter(field_name="start_on", lookup_expr="year", label="Year started")
+    year_min = YearFilter(field_name="start_on", lookup_expr="year__gte", label="From year")
+    year_max = YearFilter(field_name="start_on", lookup_expr="year__lte", label="To year")
+    kind = filters.MultipleChoiceFilter(choices=ProjectKind.choices, label="Kind")
+    status = filters.MultipleChoiceFilter(choices=ProjectStatus.choices, label="Status")
+    state = filters.MultipleChoiceFilter(
+        method="filter_state", label="States", help_text="Every state chosen must take part."
+    )
+    sector = filters.ChoiceFilter(field_name="sectors__slug", label="Sector", distinct=False)
+    value_min = filters.NumberFilter(
+        field_name="value_amount", lookup_expr="gte", label="Value at least", min_value=0
+    )
+    value_max = filters.NumberFilter(
+        field_name="value_amount", lookup_expr="lte", label="Value at most", min_value=0
+    )
+    currency = filters.CharFilter(
+        method="filter_currency",
+        label="Currency",
+        max_length=3,
+        validators=[RegexValidator(r"^[A-Za-z]{3}$", "Give an ISO 4217 code such as USD.")],
+    )
+    ordering = StableOrderingFilter(
+        fields=(("start_on", "start_on"), ("name", "name"), ("value_amount", "value")),
+        field_labels={"start_on": "Date", "name": "Name", "value_amount": "Value"},
+        label="Sort by",
+    )
+
+    search_fields = ("name", "description", "city")
+    state_filters = ("state",)
+    sector_filters = ("sector",)
+
+    class Meta:
+        model = Project
+        fields = ["q", "year", "year_min", "year_max", "kind", "status", "state", "sector"]
+
+    def filter_state(self, queryset, name, value):
+        through = Project.states.through
+        for code in value:
+            queryset = queryset.filter(
+                Exists(through.objects.filter(project=OuterRef("pk"), state__iso2=code.upper()))
+            )
+        return queryset
+
+    def filter_currency(self, queryset, name, value):
+        return queryset.filter(value_currency=value.upper())
+
+
+class StateFilterSet(RegisterFilterSet):
+    q = q_filter()
+    region = filters.CharFilter(field_name="region", lookup_expr="iexact", max_length=100)
+
+    search_fields = ("name", "official_name", "iso2", "iso3")
+
+    class Meta:
+        model = State
+        fields = ["q", "region"]

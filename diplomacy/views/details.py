@@ -1,0 +1,131 @@
+"""Record pages: every field at its precision, related records, sources, metadata."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+
+from diplomacy import metadata
+from diplomacy.models import (
+    Organization,
+    OrganizationCitation,
+    Person,
+    PersonCitation,
+    Project,
+    Source,
+    Treaty,
+    Visit,
+)
+
+
+def _published_citations(model):
+    return Prefetch(
+        "citations",
+        queryset=model.objects.filter(source__is_published=True).select_related("source"),
+        to_attr="citation_list",
+    )
+
+
+def treaty_detail(request, slug):
+    treaty = get_object_or_404(Treaty.objects.published().for_detail(), slug=slug)
+    return render(
+        request,
+        "diplomacy/treaty_detail.html",
+        {
+            "record": treaty,
+            "treaty": treaty,
+            "jsonld": metadata.treaty_jsonld(request, treaty),
+            "citation": metadata.citation_text(request, treaty, treaty.title),
+        },
+    )
+
+
+def visit_detail(request, slug):
+    visit = get_object_or_404(Visit.objects.published().for_detail(), slug=slug)
+    return render(
+        request,
+        "diplomacy/visit_detail.html",
+        {
+            "record": visit,
+            "visit": visit,
+            "jsonld": metadata.visit_jsonld(request, visit),
+            "citation": metadata.citation_text(request, visit, visit.title),
+        },
+    )
+
+
+def project_detail(request, slug):
+    project = get_object_or_404(Project.objects.published().for_detail(), slug=slug)
+    return render(
+        request,
+        "diplomacy/project_detail.html",
+        {
+            "record": project,
+            "project": project,
+            "jsonld": metadata.project_jsonld(request, project),
+            "citation": metadata.citation_text(request, project, project.name),
+        },
+    )
+
+
+def person_detail(request, slug):
+    person = get_object_or_404(
+        Person.objects.published()
+        .select_related("state")
+        .prefetch_related(
+            _published_citations(PersonCitation),
+            Prefetch(
+                "treaties_signed",
+                queryset=Treaty.objects.published().order_by("-signed_on", "pk"),
+                to_attr="treaty_list",
+            ),
+            Prefetch(
+                "visits",
+                queryset=Visit.objects.published().select_related("host", "guest"),
+                to_attr="visit_list",
+            ),
+        ),
+        slug=slug,
+    )
+    return render(
+        request,
+        "diplomacy/person_detail.html",
+        {
+            "record": person,
+            "person": person,
+            "citation": metadata.citation_text(request, person, person.name),
+        },
+    )
+
+
+def organization_detail(request, slug):
+    organization = get_object_or_404(
+        Organization.objects.published()
+        .select_related("state")
+        .prefetch_related(
+            _published_citations(OrganizationCitation),
+            Prefetch("treaties", queryset=Treaty.objects.published(), to_attr="treaty_list"),
+            Prefetch("projects", queryset=Project.objects.published(), to_attr="project_list"),
+        ),
+        slug=slug,
+    )
+    return render(
+        request,
+        "diplomacy/organization_detail.html",
+        {
+            "record": organization,
+            "organization": organization,
+            "citation": metadata.citation_text(request, organization, organization.name),
+        },
+    )
+
+
+def source_detail(request, slug):
+    source = get_object_or_404(Source.objects.published(), slug=slug)
+    return render(
+        request,
+        "diplomacy/source_detail.html",
+        {
+            "record": source,
+            "source": source,
+            "citation": metadata.citation_text(request, source, source.title),
+        },
+    )

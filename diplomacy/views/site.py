@@ -1,0 +1,135 @@
+"""Home, search, health and crawler files."""
+
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from diplomacy.choices import RELATION_LEVEL_BY_KIND, RelationLevel
+from diplomacy.models import Organization, Person, Project, State, Treaty, Visit
+from diplomacy.relations import binding_q
+
+HOME_LIST_LENGTH = 6
+SEARCH_LIMIT = 20
+
+
+def strongest_relations(limit: int = 10) -> list[Treaty]:
+    """The most recent binding treaties at the top rung present in the register."""
+    top_kinds = sorted(RELATION_LEVEL_BY_KIND, key=RELATION_LEVEL_BY_KIND.get, reverse=True)
+    for kind in top_kinds:
+        treaties = list(
+            Treaty.objects.published()
+            .filter(binding_q(), kind=kind)
+            .for_list()
+            .order_by("-signed_on", "-pk")[:limit]
+        )
+        if treaties:
+            return treaties
+    return []
+
+
+@require_GET
+def home(request):
+    context = {
+        "counts": {
+            "treaties": Treaty.objects.published().count(),
+            "visits": Visit.objects.published().count(),
+            "projects": Project.objects.published().count(),
+            "states": State.objects.published()
+            .filter(treaty_parties__isnull=False)
+            .distinct()
+            .count(),
+        },
+        "latest_treaties": Treaty.objects.published()
+        .for_list()
+        .order_by("-signed_on", "-pk")[:HOME_LIST_LENGTH],
+        "recent_visits": Visit.objects.published()
+        .for_list()
+        .order_by("-start_on", "-pk")[:HOME_LIST_LENGTH],
+        "strongest": strongest_relations(),
+        "alliance_label": RelationLevel.ALLIANCE.label,
+    }
+    return render(request, "diplomacy/home.html", context)
+
+
+def _terms_q(fields: tuple[str, ...], terms: list[str]) -> Q:
+    match = Q()
+    for term in terms:
+        any_field = Q()
+        for field in fields:
+            any_field |= Q(**{f"{field}__icontains": term})
+        match &= any_field
+    return match
+
+
+@require_GET
+def search(request):
+    query = request.GET.get("q", "").strip()[:200]
+    terms = query.split()
+    groups = []
+    if terms:
+        specs = [
+            (
+                "Treaties",
+                Treaty.objects.published().for_list(),
+                ("title", "short_title", "summary"),
+                "treaty-list",
+            ),
+            (
+                "Visits",
+                Visit.objects.published().for_list(),
+                ("title", "summary", "city"),
+                "visit-list",
+            ),
+            (
+                "Projects",
+                Project.objects.published().for_list(),
+                ("name", "description", "city"),
+                "project-list",
+            ),
+            ("States", State.objects.published(), ("name", "official_name", "iso3"), "state-list"),
+            ("People", Person.objects.published(), ("name", "office"), None),
+            ("Organizations", Organization.objects.published(), ("name", "acronym"), None),
+        ]
+        for label, queryset, fields, list_url in specs:
+            rows = list(queryset.filter(_terms_q(fields, terms))[: SEARCH_LIMIT + 1])
+            if rows:
+                more_url = f"{reverse(list_url)}?q={query}" if list_url else None
+                groups.append(
+                    {
+                        "label": label,
+                        "results": rows[:SEARCH_LIMIT],
+                        "more": len(rows) > SEARCH_LIMIT,
+                        "more_url": more_url,
+                    }
+                )
+    return render(
+        request,
+        "diplomacy/search.html",
+        {"query": query, "groups": groups, "searched": bool(terms)},
+    )
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+def healthz(request):
+    """Liveness and database reachability, for load balancers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means unhealthy
+        return JsonResponse({"status": "error", "database": exc.__class__.__name__}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,124 @@
+"""A state's page and the relations of two states."""
+
+from collections import defaultdict
+
+from django.http import Http404
+from django.shortcuts import render
+
+from diplomacy import metadata
+from diplomacy.choices import RelationLevel
+from diplomacy.models import Project, State, Treaty, Visit
+from diplomacy.relations import partners_of, relation_between
+
+# A state page shows the latest records of each type; the lists hold the rest.
+STATE_PAGE_LIMIT = 20
+
+
+def _state_or_404(code: str) -> State:
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise Http404("No such state code.")
+    try:
+        return State.objects.published().get(iso2=code.upper())
+    except State.DoesNotExist:
+        raise Http404("No such state.") from None
+
+
+def state_detail(request, iso2):
+    state = _state_or_404(iso2)
+    partners = partners_of(state)
+    groups = [
+        (level, [p for p in partners if p.level == level])
+        for level in (
+            RelationLevel.ALLIANCE,
+            RelationLevel.STRATEGIC_PARTNERSHIP,
+            RelationLevel.DIPLOMATIC_RELATIONS,
+        )
+    ]
+    treaties = list(
+        Treaty.objects.published().filter(treatyparty__state=state).for_list()[:STATE_PAGE_LIMIT]
+    )
+    hosted = list(Visit.objects.published().filter(host=state).for_list()[:STATE_PAGE_LIMIT])
+    made = list(Visit.objects.published().filter(guest=state).for_list()[:STATE_PAGE_LIMIT])
+    projects = list(Project.objects.published().filter(states=state).for_list()[:STATE_PAGE_LIMIT])
+    return render(
+        request,
+        "diplomacy/state_detail.html",
+        {
+            "record": state,
+            "state": state,
+            "partner_groups": [(level, members) for level, members in groups if members],
+            "treaties": treaties,
+            "visits_hosted": hosted,
+            "visits_made": made,
+            "projects": projects,
+            "limit": STATE_PAGE_LIMIT,
+            "jsonld": metadata.state_jsonld(request, state),
+            "citation": metadata.citation_text(request, state, state.name),
+        },
+    )
+
+
+def timeline(relation) -> dict:
+    """Records per year, by type, laid out for an inline SVG bar chart."""
+    counts = defaultdict(lambda: {"treaties": 0, "visits": 0, "projects": 0})
+    for record in relation.treaties:
+        if record.signed_on:
+            counts[record.signed_on.year]["treaties"] += 1
+    for record in relation.visits:
+        if record.start_on:
+            counts[record.start_on.year]["visits"] += 1
+    for record in relation.projects:
+        if record.start_on:
+            counts[record.start_on.year]["projects"] += 1
+    if not counts:
+        return {"years": [], "width": 0, "height": 0}
+    first, last = min(counts), max(counts)
+    years = list(range(first, last + 1))
+    peak = max(sum(c.values()) for c in counts.values())
+    bar, gap, chart_height = 14, 4, 120
+    unit = chart_height / peak
+    columns = []
+    for index, year in enumerate(years):
+        x = index * (bar + gap) + 30
+        y = chart_height + 10
+        stack = []
+        for kind in ("treaties", "visits", "projects"):
+            n = counts[year][kind] if year in counts else 0
+            if n:
+                h = n * unit
+                y -= h
+                stack.append({"kind": kind, "n": n, "y": round(y, 1), "h": round(h, 1)})
+        year_counts = counts.get(year, {})
+        total = sum(year_counts.values())
+        columns.append(
+            {"year": year, "x": x, "stack": stack, "total": total, "counts": year_counts}
+        )
+    return {
+        "years": columns,
+        "width": len(years) * (bar + gap) + 40,
+        "height": chart_height + 40,
+        "bar": bar,
+        "base": chart_height + 10,
+        "label_every": max(1, len(years) // 12),
+        "peak": peak,
+        "last_year": last,
+    }
+
+
+def relations_detail(request, a, b):
+    first, second = _state_or_404(a), _state_or_404(b)
+    if first.pk == second.pk:
+        raise Http404("A state has no relations with itself.")
+    relation = relation_between(first, second)
+    canonical_codes = sorted([first.iso2.lower(), second.iso2.lower()])
+    return render(
+        request,
+        "diplomacy/relations_detail.html",
+        {
+            "relation": relation,
+            "a": first,
+            "b": second,
+            "chart": timeline(relation),
+            "canonical_codes": canonical_codes,
+        },
+    )
