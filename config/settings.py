@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.syndication",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "diplomacy",
 ]
@@ -121,6 +124,47 @@ else:
 
 REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["diplomacy.api.permissions.RegisterPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "diplomacy.api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "diplomacy.api.schema.RegisterAutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # Anonymous clients share a budget per address; the cache is Redis when
+    # REDIS_URL is set, so the budget holds across app servers.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "600/minute")},
+    "PAGE_SIZE": 25,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Diplomacy Register API",
+    "DESCRIPTION": (
+        "Treaties, visits, projects and the relations of states, with their sources. "
+        "Read-only for anonymous clients (published records only); writes need an account "
+        "in the editors or publishers group. Filters are those of the public list pages."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "diplomacy.choices.DatePrecision",
+        "TreatyKindEnum": "diplomacy.choices.TreatyKind",
+        "TreatyStatusEnum": "diplomacy.choices.TreatyStatus",
+        "VisitKindEnum": "diplomacy.choices.VisitKind",
+        "VisitLevelEnum": "diplomacy.choices.VisitLevel",
+        "ProjectKindEnum": "diplomacy.choices.ProjectKind",
+        "ProjectStatusEnum": "diplomacy.choices.ProjectStatus",
+        "OrganizationKindEnum": "diplomacy.choices.OrganizationKind",
+    },
 }
 
 # Security: strict whenever DEBUG is off. SECURE_SSL_REDIRECT can be turned off

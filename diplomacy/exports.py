@@ -29,7 +29,7 @@ TREATY_COLUMNS: list[Column] = [
     ("entry_into_force_on", lambda t: _date(t, "entry_into_force_on")),
     ("ended_on", lambda t: _date(t, "ended_on")),
     ("parties", lambda t: _join((row.state for row in t.party_rows), "iso2")),
-    ("sectors", lambda t: _join(t.sector_list, "slug")),
+    ("sectors", lambda t: _join(t.sectors.all(), "slug")),
     ("full_text_url", lambda t: t.full_text_url),
     ("url", lambda t: t.get_absolute_url()),
 ]
@@ -45,7 +45,7 @@ VISIT_COLUMNS: list[Column] = [
     ("start_on_precision", lambda v: v.start_on_precision if v.start_on else ""),
     ("end_on", lambda v: _date(v, "end_on")),
     ("city", lambda v: v.city),
-    ("principals", lambda v: _join(v.principal_list, "slug")),
+    ("principals", lambda v: _join(v.principals.all(), "slug")),
     ("url", lambda v: v.get_absolute_url()),
 ]
 
@@ -54,8 +54,8 @@ PROJECT_COLUMNS: list[Column] = [
     ("name", lambda p: p.name),
     ("kind", lambda p: p.kind),
     ("status", lambda p: p.status),
-    ("states", lambda p: _join(p.state_list, "iso2")),
-    ("sectors", lambda p: _join(p.sector_list, "slug")),
+    ("states", lambda p: _join(p.states.all(), "iso2")),
+    ("sectors", lambda p: _join(p.sectors.all(), "slug")),
     ("city", lambda p: p.city),
     ("location_state", lambda p: p.location_state.iso2 if p.location_state else ""),
     ("value_amount", lambda p: "" if p.value_amount is None else f"{p.value_amount:f}"),

@@ -61,7 +61,7 @@ class RegisterFilterSet(filters.FilterSet):
             for name in self.sector_filters:
                 self.filters[name].extra["choices"] = sectors
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset, name, value: str):
         terms = value.split()
         for term in terms:
             match = Q()
@@ -128,7 +128,7 @@ class TreatyFilterSet(RegisterFilterSet):
         model = Treaty
         fields = ["q", "year", "year_min", "year_max", "kind", "status", "party", "sector"]
 
-    def filter_party(self, queryset, name, value):
+    def filter_party(self, queryset, name, value: str):
         for code in value:
             queryset = queryset.filter(party_exists(code))
         return queryset
@@ -166,13 +166,13 @@ class VisitFilterSet(RegisterFilterSet):
         model = Visit
         fields = ["q", "year", "year_min", "year_max", "kind", "level", "host", "guest", "state"]
 
-    def filter_host(self, queryset, name, value):
+    def filter_host(self, queryset, name, value: str):
         return queryset.filter(host__iso2=value.upper())
 
-    def filter_guest(self, queryset, name, value):
+    def filter_guest(self, queryset, name, value: str):
         return queryset.filter(guest__iso2=value.upper())
 
-    def filter_state(self, queryset, name, value):
+    def filter_state(self, queryset, name, value: str):
         code = value.upper()
         return queryset.filter(Q(host__iso2=code) | Q(guest__iso2=code))
 
@@ -214,7 +214,7 @@ class ProjectFilterSet(RegisterFilterSet):
         model = Project
         fields = ["q", "year", "year_min", "year_max", "kind", "status", "state", "sector"]
 
-    def filter_state(self, queryset, name, value):
+    def filter_state(self, queryset, name, value: str):
         through = Project.states.through
         for code in value:
             queryset = queryset.filter(
@@ -222,7 +222,7 @@ class ProjectFilterSet(RegisterFilterSet):
             )
         return queryset
 
-    def filter_currency(self, queryset, name, value):
+    def filter_currency(self, queryset, name, value: str):
         return queryset.filter(value_currency=value.upper())
 
 

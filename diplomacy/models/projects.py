@@ -27,8 +27,9 @@ def validate_currency(code: str) -> None:
 class ProjectQuerySet(CuratedQuerySet):
     def for_list(self):
         return self.select_related("location_state").prefetch_related(
-            models.Prefetch("states", queryset=State.objects.published(), to_attr="state_list"),
-            models.Prefetch("sectors", queryset=Sector.objects.published(), to_attr="sector_list"),
+            # Filtered prefetches: ``.states.all()`` and ``.sectors.all()`` then hold no drafts.
+            models.Prefetch("states", queryset=State.objects.published()),
+            models.Prefetch("sectors", queryset=Sector.objects.published()),
         )
 
     def for_detail(self):

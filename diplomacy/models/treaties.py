@@ -29,7 +29,8 @@ class TreatyQuerySet(CuratedQuerySet):
                 .order_by("state__name", "pk"),
                 to_attr="party_rows",
             ),
-            models.Prefetch("sectors", queryset=Sector.objects.published(), to_attr="sector_list"),
+            # Filtered prefetch: ``treaty.sectors.all()`` then holds no drafts.
+            models.Prefetch("sectors", queryset=Sector.objects.published()),
         )
 
     def for_detail(self):

@@ -21,11 +21,8 @@ from diplomacy.partial_dates import (
 class VisitQuerySet(CuratedQuerySet):
     def for_list(self):
         return self.select_related("host", "guest").prefetch_related(
-            models.Prefetch(
-                "principals",
-                queryset=Person.objects.published().select_related("state"),
-                to_attr="principal_list",
-            )
+            # Filtered prefetches: ``visit.principals.all()`` then holds no drafts.
+            models.Prefetch("principals", queryset=Person.objects.published())
         )
 
     def for_detail(self):

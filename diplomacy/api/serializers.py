@@ -1,0 +1,480 @@
+"""Serializers of the API: compact nested summaries for reading, validated writes.
+
+Writes go through the same rules as the admin: model ``clean()`` for date order
+and host/guest, ``Treaty.validate_party_count`` for parties, database
+constraints behind both.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from diplomacy.api.fields import StateCodeField, SummaryRelatedField
+from diplomacy.choices import DatePrecision
+from diplomacy.models import (
+    Organization,
+    Person,
+    Project,
+    Sector,
+    Source,
+    State,
+    Treaty,
+    TreatyParty,
+    Visit,
+)
+
+
+def api_url(request, name: str, **kwargs) -> str:
+    path = reverse(f"api:{name}", kwargs=kwargs)
+    return request.build_absolute_uri(path) if request else path
+
+
+# -- compact summaries of related records ------------------------------------------
+
+
+class StateSummarySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = State
+        fields = ["iso2", "name", "url"]
+
+    def get_url(self, state) -> str:
+        return api_url(self.context.get("request"), "state-detail", iso2=state.iso2.lower())
+
+
+class SlugSummarySerializer(serializers.ModelSerializer):
+    """slug, name and API URL of a person, organization, sector, source."""
+
+    url = serializers.SerializerMethodField()
+    route = ""
+
+    def get_url(self, record) -> str:
+        return api_url(self.context.get("request"), self.route, slug=record.slug)
+
+
+class PersonSummarySerializer(SlugSummarySerializer):
+    route = "person-detail"
+
+    class Meta:
+        model = Person
+        fields = ["slug", "name", "url"]
+
+
+class OrganizationSummarySerializer(SlugSummarySerializer):
+    route = "organization-detail"
+
+    class Meta:
+        model = Organization
+        fields = ["slug", "name", "url"]
+
+
+class SectorSummarySerializer(SlugSummarySerializer):
+    route = "sector-detail"
+
+    class Meta:
+        model = Sector
+        fields = ["slug", "name", "url"]
+
+
+class SourceSummarySerializer(SlugSummarySerializer):
+    route = "source-detail"
+
+    class Meta:
+        model = Source
+        fields = ["slug", "title", "publisher", "url"]
+
+
+class TreatySummarySerializer(SlugSummarySerializer):
+    route = "treaty-detail"
+
+    class Meta:
+        model = Treaty
+        fields = ["slug", "title", "url"]
+
+
+class VisitSummarySerializer(SlugSummarySerializer):
+    route = "visit-detail"
+
+    class Meta:
+        model = Visit
+        fields = ["slug", "title", "url"]
+
+
+class ProjectSummarySerializer(SlugSummarySerializer):
+    route = "project-detail"
+
+    class Meta:
+        model = Project
+        fields = ["slug", "name", "url"]
+
+
+class CitationSerializer(serializers.Serializer):
+    source = SourceSummarySerializer(read_only=True)
+    quote = serializers.CharField(read_only=True)
+    locator = serializers.CharField(read_only=True)
+
+
+# -- shared behaviour of the curated records ------------------------------------------
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Adds ``url`` (API) and ``html_url`` (public page); runs the model's clean()."""
+
+    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+    route = ""
+    lookup = "slug"
+
+    def get_url(self, record) -> str:
+        value = getattr(record, self.lookup)
+        if self.lookup == "iso2":
+            value = value.lower()
+        return api_url(self.context.get("request"), self.route, **{self.lookup: value})
+
+    def get_html_url(self, record) -> str:
+        request = self.context.get("request")
+        path = record.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        concrete = {f.name for f in model._meta.concrete_fields}
+        candidate = model(
+            **{
+                **{
+                    f.name: getattr(self.instance, f.name)
+                    for f in model._meta.concrete_fields
+                    if self.instance is not None and not f.primary_key
+                },
+                **{key: value for key, value in attrs.items() if key in concrete},
+            }
+        )
+        try:
+            candidate.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from exc
+        return attrs
+
+
+PRECISION = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+
+
+# -- states and reference records -----------------------------------------------
+
+
+class StateSerializer(RecordSerializer):
+    route = "state-detail"
+    lookup = "iso2"
+
+    class Meta:
+        model = State
+        fields = [
+            "iso2",
+            "iso3",
+            "iso_numeric",
+            "name",
+            "official_name",
+            "slug",
+            "capital",
+            "region",
+            "independence_on",
+            "independence_on_precision",
+            "summary",
+            "is_published",
+            "url",
+            "html_url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class PersonSerializer(RecordSerializer):
+    route = "person-detail"
+    state = StateCodeField(required=False, allow_null=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "slug", "name", "state", "office", "summary", "is_published",
+            "url", "html_url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class OrganizationSerializer(PersonSerializer):
+    route = "organization-detail"
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug", "name", "acronym", "kind", "state", "url_website", "summary",
+            "is_published", "url", "html_url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {}
+
+    url_website = serializers.URLField(source="url", required=False, allow_blank=True)
+
+
+class SectorSerializer(RecordSerializer):
+    route = "sector-detail"
+
+    class Meta:
+        model = Sector
+        fields = ["slug", "name", "description", "is_published", "url", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_html_url(self, record) -> str:
+        return ""
+
+
+class SourceSerializer(RecordSerializer):
+    route = "source-detail"
+
+    class Meta:
+        model = Source
+        fields = [
+            "slug", "title", "publisher", "author", "source_url", "published_on",
+            "published_on_precision", "language", "text", "notes", "is_published",
+            "url", "html_url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+    source_url = serializers.URLField(source="url", required=False, allow_blank=True)
+
+
+# -- treaties --------------------------------------------------------------------
+
+
+class PartySerializer(serializers.Serializer):
+    """A party: the state (iso2) with its ratification date where known."""
+
+    state = StateCodeField()
+    name = serializers.CharField(source="state.name", read_only=True)
+    url = serializers.SerializerMethodField()
+    ratified_on = serializers.DateField(required=False, allow_null=True)
+    ratified_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    )
+
+    def get_url(self, row) -> str:
+        return api_url(self.context.get("request"), "state-detail", iso2=row.state.iso2.lower())
+
+
+def sectors_field():
+    return SummaryRelatedField(
+        SectorSummarySerializer,
+        slug_field="slug",
+        many=True,
+        required=False,
+        queryset=Sector.objects.all(),
+    )
+
+
+class TreatySerializer(RecordSerializer):
+    route = "treaty-detail"
+    parties = PartySerializer(many=True, source="party_rows", required=False)
+    sectors = sectors_field()
+
+    class Meta:
+        model = Treaty
+        fields = [
+            "slug", "title", "short_title", "kind", "status",
+            "signed_on", "signed_on_precision", "place_signed",
+            "entry_into_force_on", "entry_into_force_on_precision",
+            "ended_on", "ended_on_precision",
+            "parties", "sectors", "summary", "full_text_url", "is_published",
+            "url", "html_url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["sectors"] = SectorSummarySerializer(
+            getattr(instance, "sector_list", instance.sectors.all()),
+            many=True,
+            context=self.context,
+        ).data
+        return data
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        rows = attrs.get("party_rows")
+        kind = attrs.get("kind", self.instance.kind if self.instance else Treaty().kind)
+        if rows is not None:
+            codes = [row["state"].iso2 for row in rows]
+            if len(set(codes)) != len(codes):
+                raise serializers.ValidationError({"parties": ["A state is listed twice."]})
+            count = len(rows)
+        elif self.instance is not None:
+            count = self.instance.treatyparty_set.count()
+        else:
+            count = 0
+        try:
+            Treaty.validate_party_count(kind, count)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"parties": exc.messages}) from exc
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data):
+        rows = validated_data.pop("party_rows", [])
+        sectors = validated_data.pop("sectors", None)
+        treaty = Treaty.objects.create(**validated_data)
+        self._save_relations(treaty, rows, sectors)
+        return treaty
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        rows = validated_data.pop("party_rows", None)
+        sectors = validated_data.pop("sectors", None)
+        for key, value in validated_data.items():
+            setattr(instance, key, value)
+        instance.save()
+        self._save_relations(instance, rows, sectors)
+        return instance
+
+    def _save_relations(self, treaty, rows, sectors):
+        if rows is not None:
+            treaty.treatyparty_set.exclude(state__in=[row["state"] for row in rows]).delete()
+            for row in rows:
+                party, _ = TreatyParty.objects.get_or_create(treaty=treaty, state=row["state"])
+                party.ratified_on = row.get("ratified_on")
+                party.ratified_on_precision = row.get("ratified_on_precision", DatePrecision.DAY)
+                party.save()
+        if sectors is not None:
+            treaty.sectors.set(sectors)
+        # Re-read so the response shows what was stored.
+        fresh = Treaty.objects.for_list().get(pk=treaty.pk)
+        treaty.party_rows = fresh.party_rows
+        treaty._prefetched_objects_cache = fresh._prefetched_objects_cache
+
+
+class TreatyDetailSerializer(TreatySerializer):
+    signatories = serializers.SerializerMethodField()
+    organizations = serializers.SerializerMethodField()
+    visit = serializers.SerializerMethodField()
+    citations = serializers.SerializerMethodField()
+    related = serializers.SerializerMethodField()
+    projects = serializers.SerializerMethodField()
+
+    class Meta(TreatySerializer.Meta):
+        fields = [
+            *TreatySerializer.Meta.fields,
+            "signatories", "organizations", "visit", "citations", "related", "projects", "notes",
+        ]  # fmt: skip
+
+    @extend_schema_field(PersonSummarySerializer(many=True))
+    def get_signatories(self, treaty):
+        rows = getattr(treaty, "signatory_list", None)
+        if rows is None:
+            rows = treaty.signatories.filter(is_published=True)
+        return PersonSummarySerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(OrganizationSummarySerializer(many=True))
+    def get_organizations(self, treaty):
+        rows = getattr(treaty, "organization_list", None)
+        if rows is None:
+            rows = treaty.organizations.filter(is_published=True)
+        return OrganizationSummarySerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(VisitSummarySerializer(allow_null=True))
+    def get_visit(self, treaty):
+        visit = treaty.visit
+        if visit is None or not visit.is_published:
+            return None
+        return VisitSummarySerializer(visit, context=self.context).data
+
+    @extend_schema_field(CitationSerializer(many=True))
+    def get_citations(self, treaty):
+        rows = getattr(treaty, "citation_list", None)
+        if rows is None:
+            rows = treaty.citations.filter(source__is_published=True).select_related("source")
+        return CitationSerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "relation": {"type": "string"},
+                    "treaty": {"type": "object"},
+                },
+            },
+        }
+    )
+    def get_related(self, treaty):
+        out = []
+        for r in getattr(treaty, "relations_from_list", []):
+            out.append(
+                {
+                    "relation": r.kind,
+                    "treaty": TreatySummarySerializer(r.to_treaty, context=self.context).data,
+                }
+            )
+        for r in getattr(treaty, "relations_to_list", []):
+            out.append(
+                {
+                    "relation": f"{r.kind}_by",
+                    "treaty": TreatySummarySerializer(r.from_treaty, context=self.context).data,
+                }
+            )
+        return out
+
+    @extend_schema_field(ProjectSummarySerializer(many=True))
+    def get_projects(self, treaty):
+        rows = getattr(treaty, "project_list", [])
+        return ProjectSummarySerializer(rows, many=True, context=self.context).data
+
+
+# -- visits and projects -------------------------------------------------------------
+
+
+class VisitSerializer(RecordSerializer):
+    route = "visit-detail"
+    host = StateCodeField()
+    guest = StateCodeField()
+    principals = SummaryRelatedField(
+        PersonSummarySerializer,
+        slug_field="slug",
+        many=True,
+        required=False,
+        queryset=Person.objects.all(),
+    )
+
+    class Meta:
+        model = Visit
+        fields = [
+            "slug", "title", "kind", "level", "host", "guest", "principals",
+            "start_on", "start_on_precision", "end_on", "end_on_precision", "city",
+            "summary", "is_published", "url", "html_url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class ProjectSerializer(RecordSerializer):
+    route = "project-detail"
+    states = StateCodeField(many=True, required=False)
+    sectors = sectors_field()
+    location_state = StateCodeField(required=False, allow_null=True)
+    value_amount = serializers.DecimalField(
+        max_digits=20, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "slug", "name", "kind", "status", "states", "sectors", "city", "location_state",
+            "value_amount", "value_currency", "value_note", "start_on", "start_on_precision",
+            "completion_on", "completion_on_precision", "description", "is_published",
+            "url", "html_url", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["created_at", "updated_at"]

@@ -1,0 +1,26 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from diplomacy.api import views
+
+app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.register("states", views.StateViewSet, basename="state")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("sectors", views.SectorViewSet, basename="sector")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("treaties", views.TreatyViewSet, basename="treaty")
+router.register("visits", views.VisitViewSet, basename="visit")
+router.register("projects", views.ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("relations/<str:a>/<str:b>/", views.RelationsView.as_view(), name="relations"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("auth/token/", obtain_auth_token, name="token"),
+    *router.urls,
+]

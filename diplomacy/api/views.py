@@ -1,0 +1,201 @@
+"""The API's viewsets: the same FilterSets and querysets as the public pages."""
+
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from diplomacy.api import serializers as api
+from diplomacy.api.pagination import KeysetPagination
+from diplomacy.api.permissions import (
+    RegisterPermissions,
+    can_view_drafts,
+    check_publish_permission,
+)
+from diplomacy.filtersets import (
+    ProjectFilterSet,
+    StateFilterSet,
+    TreatyFilterSet,
+    VisitFilterSet,
+)
+from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
+from diplomacy.relations import relation_between
+
+
+class RecordViewSet(viewsets.ModelViewSet):
+    """Anonymous clients see published records; accounts with ``view`` also see drafts."""
+
+    model = None
+    lookup_field = "slug"
+    permission_classes = [RegisterPermissions]
+    pagination_class = KeysetPagination
+    keyset_orderings: dict[str, str] = {}
+    keyset_default = "-pk"
+    detail_serializer_class = None
+
+    def get_queryset(self):
+        manager = self.model.objects
+        queryset = (
+            manager.all() if can_view_drafts(self.request.user, self.model) else manager.published()
+        )
+        return queryset.for_detail() if self.action == "retrieve" else queryset.for_list()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve" and self.detail_serializer_class is not None:
+            return self.detail_serializer_class
+        return self.serializer_class
+
+    def perform_create(self, serializer):
+        check_publish_permission(self.request.user, self.model, None, serializer.validated_data)
+        with transaction.atomic():
+            serializer.save()
+
+    def perform_update(self, serializer):
+        check_publish_permission(
+            self.request.user, self.model, serializer.instance, serializer.validated_data
+        )
+        with transaction.atomic():
+            serializer.save()
+
+
+class StateViewSet(RecordViewSet):
+    model = State
+    serializer_class = api.StateSerializer
+    filterset_class = StateFilterSet
+    lookup_field = "iso2"
+    lookup_value_regex = "[A-Za-z]{2}"
+    keyset_orderings = {"name": "name"}
+    keyset_default = "name"
+
+    def get_object(self):
+        queryset = self.filter_queryset(self.get_queryset())
+        try:
+            state = queryset.get(iso2=self.kwargs["iso2"].upper())
+        except State.DoesNotExist:
+            raise Http404("No published state has this code.") from None
+        self.check_object_permissions(self.request, state)
+        return state
+
+
+class PersonViewSet(RecordViewSet):
+    model = Person
+    serializer_class = api.PersonSerializer
+    keyset_orderings = {"name": "name"}
+    keyset_default = "name"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("state")
+
+
+class OrganizationViewSet(PersonViewSet):
+    model = Organization
+    serializer_class = api.OrganizationSerializer
+
+
+class SectorViewSet(RecordViewSet):
+    model = Sector
+    serializer_class = api.SectorSerializer
+    keyset_orderings = {"name": "name"}
+    keyset_default = "name"
+
+
+class SourceViewSet(RecordViewSet):
+    model = Source
+    serializer_class = api.SourceSerializer
+    keyset_orderings = {"title": "title"}
+    keyset_default = "title"
+
+
+class TreatyViewSet(RecordViewSet):
+    model = Treaty
+    serializer_class = api.TreatySerializer
+    detail_serializer_class = api.TreatyDetailSerializer
+    filterset_class = TreatyFilterSet
+    keyset_orderings = {"signed_on": "signed_on", "title": "title"}
+    keyset_default = "-signed_on"
+
+
+class VisitViewSet(RecordViewSet):
+    model = Visit
+    serializer_class = api.VisitSerializer
+    filterset_class = VisitFilterSet
+    keyset_orderings = {"start_on": "start_on", "title": "title"}
+    keyset_default = "-start_on"
+
+
+class ProjectViewSet(RecordViewSet):
+    model = Project
+    serializer_class = api.ProjectSerializer
+    filterset_class = ProjectFilterSet
+    keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
+    keyset_default = "-start_on"
+
+
+class RelationSerializer(serializers.Serializer):
+    a = api.StateSummarySerializer()
+    b = api.StateSummarySerializer()
+    level = serializers.CharField(
+        help_text="none, diplomatic_relations, strategic_partnership, alliance"
+    )
+    level_rank = serializers.IntegerField(help_text="0 none … 3 alliance")
+    level_label = serializers.CharField()
+    reached_on = serializers.CharField(allow_null=True, help_text="ISO date at its precision")
+    reached_on_precision = serializers.CharField(allow_null=True)
+    reached_by = api.TreatySummarySerializer(allow_null=True)
+    treaties = api.TreatySerializer(many=True)
+    visits = api.VisitSerializer(many=True)
+    projects = api.ProjectSerializer(many=True)
+
+
+LEVEL_CODES = {0: "none", 1: "diplomatic_relations", 2: "strategic_partnership", 3: "alliance"}
+
+
+class RelationsView(APIView):
+    """The derived relations of two states (either order gives the same answer)."""
+
+    permission_classes = [RegisterPermissions]
+
+    def get_queryset(self):
+        # For the permission class: reading is open, relations are derived, never written.
+        return State.objects.none()
+
+    @extend_schema(
+        responses=RelationSerializer,
+        parameters=[
+            OpenApiParameter("a", str, OpenApiParameter.PATH, description="ISO alpha-2, e.g. az"),
+            OpenApiParameter("b", str, OpenApiParameter.PATH, description="ISO alpha-2, e.g. uz"),
+        ],
+    )
+    def get(self, request, a, b):
+        states = {
+            s.iso2: s for s in State.objects.published().filter(iso2__in=[a.upper(), b.upper()])
+        }
+        first, second = states.get(a.upper()), states.get(b.upper())
+        if first is None or second is None or first.pk == second.pk:
+            raise Http404("Give two different published states by ISO alpha-2 code.")
+        relation = relation_between(first, second)
+        context = {"request": request}
+        reached = relation.reached
+        return Response(
+            {
+                "a": api.StateSummarySerializer(first, context=context).data,
+                "b": api.StateSummarySerializer(second, context=context).data,
+                "level": LEVEL_CODES[int(relation.level)],
+                "level_rank": int(relation.level),
+                "level_label": relation.level.label,
+                "reached_on": reached.iso if reached else None,
+                "reached_on_precision": reached.precision if reached else None,
+                "reached_by": api.TreatySummarySerializer(relation.reached_by, context=context).data
+                if relation.reached_by
+                else None,
+                "treaties": api.TreatySerializer(
+                    relation.treaties, many=True, context=context
+                ).data,
+                "visits": api.VisitSerializer(relation.visits, many=True, context=context).data,
+                "projects": api.ProjectSerializer(
+                    relation.projects, many=True, context=context
+                ).data,
+            }
+        )
