@@ -119,3 +119,12 @@ RELATION_LEVEL_BY_KIND = {
     TreatyKind.STRATEGIC_PARTNERSHIP: RelationLevel.STRATEGIC_PARTNERSHIP,
     TreatyKind.ALLIANCE: RelationLevel.ALLIANCE,
 }
+
+
+class IdentifierScheme(models.TextChoices):
+    """Registers a treaty can be found in; ``other`` takes a free scheme name."""
+
+    UNTS = "unts", "UN Treaty Series registration number"
+    ATOP = "atop", "ATOP alliance identifier"
+    WIKIDATA = "wikidata", "Wikidata item"
+    OTHER = "other", "Other register"

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db.models import Exists, F, OuterRef, Q
 
 from diplomacy.choices import (
+    IdentifierScheme,
     ProjectKind,
     ProjectStatus,
     TreatyKind,
@@ -17,14 +18,16 @@ from diplomacy.choices import (
     VisitKind,
     VisitLevel,
 )
-from diplomacy.models import Project, Sector, State, Treaty, TreatyParty, Visit
+from diplomacy.models import Project, Sector, State, Treaty, TreatyIdentifier, TreatyParty, Visit
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 
 
-class YearFilter(filters.NumberFilter):
+class IntegerFilter(filters.NumberFilter):
     field_class = forms.IntegerField
 
+
+class YearFilter(IntegerFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", YEAR_BOUNDS["min_value"])
         kwargs.setdefault("max_value", YEAR_BOUNDS["max_value"])
@@ -114,6 +117,18 @@ class TreatyFilterSet(RegisterFilterSet):
         help_text="Every state chosen must be a party.",
     )
     sector = filters.ChoiceFilter(field_name="sectors__slug", label="Sector", distinct=False)
+    identifier = filters.CharFilter(
+        method="filter_identifier",
+        label="Identifier",
+        max_length=120,
+        help_text="scheme:value in another register, e.g. wikidata:Q42 or unts:54113.",
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9_ -]{0,59}:.+$",
+                "Give scheme:value, e.g. wikidata:Q42, atop:3755, unts:54113.",
+            )
+        ],
+    )
     ordering = StableOrderingFilter(
         fields=(("signed_on", "signed_on"), ("title", "title")),
         field_labels={"signed_on": "Date signed", "title": "Title"},
@@ -127,6 +142,18 @@ class TreatyFilterSet(RegisterFilterSet):
     class Meta:
         model = Treaty
         fields = ["q", "year", "year_min", "year_max", "kind", "status", "party", "sector"]
+
+    def filter_identifier(self, queryset, name, value: str):
+        scheme, _, code = value.partition(":")
+        known = {choice.value for choice in IdentifierScheme} - {IdentifierScheme.OTHER}
+        match = (
+            Q(scheme=scheme, value=code)
+            if scheme in known
+            else Q(scheme=IdentifierScheme.OTHER, scheme_name__iexact=scheme, value=code)
+        )
+        return queryset.filter(
+            Exists(TreatyIdentifier.objects.filter(match, treaty=OuterRef("pk")))
+        )
 
     def filter_party(self, queryset, name, value: str):
         for code in value:
@@ -229,9 +256,10 @@ class ProjectFilterSet(RegisterFilterSet):
 class StateFilterSet(RegisterFilterSet):
     q = q_filter()
     region = filters.CharFilter(field_name="region", lookup_expr="iexact", max_length=100)
+    cow = IntegerFilter(field_name="cow_code", label="COW code", min_value=1, max_value=32767)
 
     search_fields = ("name", "official_name", "iso2", "iso3")
 
     class Meta:
         model = State
-        fields = ["q", "region"]
+        fields = ["q", "region", "cow"]

@@ -10,7 +10,7 @@ PUBLISHERS = "publishers"
 
 EDITOR_ACTIONS = ("add", "change", "view")
 PUBLISHER_ACTIONS = (*EDITOR_ACTIONS, "delete")
-RECORD_PARTS = ("treatyparty", "treatyrelation")
+RECORD_PARTS = ("treatyparty", "treatyrelation", "treatyidentifier")
 
 
 def sync_roles(apps) -> None:

@@ -10,6 +10,7 @@ from diplomacy.models import (
     ProjectCitation,
     Treaty,
     TreatyCitation,
+    TreatyIdentifier,
     TreatyParty,
     TreatyRelation,
     Visit,
@@ -49,6 +50,14 @@ class TreatyRelationInline(admin.TabularInline):
     verbose_name_plural = "related treaties (this treaty … that treaty)"
 
 
+class TreatyIdentifierInline(admin.TabularInline):
+    model = TreatyIdentifier
+    extra = 0
+    fields = ["scheme", "scheme_name", "value"]
+    verbose_name = "identifier in another register"
+    verbose_name_plural = "identifiers in other registers (UNTS, ATOP, Wikidata, …)"
+
+
 @admin.register(Treaty)
 class TreatyAdmin(CuratedAdmin):
     list_display = ["title", "kind", "status", "signed_display", "party_list", "is_published"]
@@ -60,12 +69,17 @@ class TreatyAdmin(CuratedAdmin):
         ("parties", admin.RelatedOnlyFieldListFilter),
         ("sectors", admin.RelatedOnlyFieldListFilter),
     ]
-    search_fields = ["title", "short_title", "summary", "slug"]
+    search_fields = ["title", "short_title", "summary", "slug", "identifiers__value"]
     autocomplete_fields = ["signatories", "organizations", "sectors", "visit"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "signed_on"
     list_select_related = ["visit"]
-    inlines = [TreatyPartyInline, TreatyRelationInline, citation_inline(TreatyCitation)]
+    inlines = [
+        TreatyPartyInline,
+        TreatyRelationInline,
+        TreatyIdentifierInline,
+        citation_inline(TreatyCitation),
+    ]
     fieldsets = [
         (None, {"fields": ["title", "short_title", "slug", ("kind", "status")]}),
         (

@@ -17,14 +17,24 @@ from diplomacy.models import (
 
 @admin.register(State)
 class StateAdmin(CuratedAdmin):
-    list_display = ["name", "iso2", "iso3", "official_name", "region", "capital", "is_published"]
+    list_display = ["name", "iso2", "iso3", "cow_code", "official_name", "region", "is_published"]
     list_filter = ["is_published", "region"]
-    search_fields = ["name", "official_name", "iso2", "iso3"]
+    search_fields = ["name", "official_name", "iso2", "iso3", "=cow_code"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
     inlines = [citation_inline(StateCitation)]
     fieldsets = [
-        (None, {"fields": ["name", "official_name", "slug", ("iso2", "iso3", "iso_numeric")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "official_name",
+                    "slug",
+                    ("iso2", "iso3", "iso_numeric", "cow_code"),
+                ]
+            },
+        ),
         (
             "Details",
             {

@@ -178,6 +178,7 @@ class StateSerializer(RecordSerializer):
             "iso2",
             "iso3",
             "iso_numeric",
+            "cow_code",
             "name",
             "official_name",
             "slug",
@@ -357,7 +358,14 @@ class TreatySerializer(RecordSerializer):
         treaty._prefetched_objects_cache = fresh._prefetched_objects_cache
 
 
+class IdentifierSerializer(serializers.Serializer):
+    scheme = serializers.CharField(read_only=True)
+    scheme_name = serializers.CharField(read_only=True)
+    value = serializers.CharField(read_only=True)
+
+
 class TreatyDetailSerializer(TreatySerializer):
+    identifiers = IdentifierSerializer(many=True, read_only=True)
     signatories = serializers.SerializerMethodField()
     organizations = serializers.SerializerMethodField()
     visit = serializers.SerializerMethodField()
@@ -368,7 +376,8 @@ class TreatyDetailSerializer(TreatySerializer):
     class Meta(TreatySerializer.Meta):
         fields = [
             *TreatySerializer.Meta.fields,
-            "signatories", "organizations", "visit", "citations", "related", "projects", "notes",
+            "signatories", "organizations", "visit", "citations", "related", "projects",
+            "identifiers", "notes",
         ]  # fmt: skip
 
     @extend_schema_field(PersonSummarySerializer(many=True))

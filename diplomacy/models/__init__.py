@@ -10,7 +10,13 @@ from diplomacy.models.reference import (
     StateCitation,
 )
 from diplomacy.models.sources import Citation, Source
-from diplomacy.models.treaties import Treaty, TreatyCitation, TreatyParty, TreatyRelation
+from diplomacy.models.treaties import (
+    Treaty,
+    TreatyCitation,
+    TreatyIdentifier,
+    TreatyParty,
+    TreatyRelation,
+)
 from diplomacy.models.visits import Visit, VisitCitation
 
 __all__ = [
@@ -29,6 +35,7 @@ __all__ = [
     "StateCitation",
     "Treaty",
     "TreatyCitation",
+    "TreatyIdentifier",
     "TreatyParty",
     "TreatyRelation",
     "Visit",

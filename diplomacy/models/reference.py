@@ -30,6 +30,13 @@ class State(PartialDatesMixin, CuratedModel):
         "ISO alpha-3", max_length=3, unique=True, help_text="ISO 3166-1 alpha-3, upper case."
     )
     iso_numeric = models.CharField("ISO numeric", max_length=3, blank=True)
+    cow_code = models.PositiveSmallIntegerField(
+        "COW code",
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Correlates of War state number (e.g. 704 for Uzbekistan).",
+    )
     capital = models.CharField(max_length=100, blank=True)
     region = models.CharField(max_length=100, blank=True, db_index=True)
     independence_on = models.DateField("independence", null=True, blank=True)

@@ -1,12 +1,20 @@
 """Treaties: any signed international document (SPEC 3.4)."""
 
+import re
+
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from diplomacy.choices import BILATERAL_KINDS, TreatyKind, TreatyRelationKind, TreatyStatus
+from diplomacy.choices import (
+    BILATERAL_KINDS,
+    IdentifierScheme,
+    TreatyKind,
+    TreatyRelationKind,
+    TreatyStatus,
+)
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
 from diplomacy.models.reference import Organization, Person, Sector, State
 from diplomacy.models.sources import Citation
@@ -72,6 +80,7 @@ class TreatyQuerySet(CuratedQuerySet):
                 queryset=apps.get_model("diplomacy", "Project").objects.published(),
                 to_attr="project_list",
             ),
+            "identifiers",
             # A draft visit reads as no visit at all.
             models.Prefetch(
                 "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
@@ -272,3 +281,74 @@ class TreatyRelation(models.Model):
 class TreatyCitation(Citation):
     record = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="citations")
     history = HistoricalRecords()
+
+
+IDENTIFIER_FORMATS = {
+    IdentifierScheme.WIKIDATA: (
+        r"^Q[1-9][0-9]*$",
+        "A Wikidata item is Q followed by digits, e.g. Q42.",
+    ),
+    IdentifierScheme.ATOP: (r"^[0-9]{4,5}$", "An ATOP identifier is 4 or 5 digits, e.g. 3755."),
+    IdentifierScheme.UNTS: (r"^[0-9A-Za-z-]{1,20}$", "A UNTS registration number, e.g. 54113."),
+}
+
+
+class TreatyIdentifier(models.Model):
+    """The treaty's identifier in another register: the crosswalk to UNTS, ATOP, Wikidata."""
+
+    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="identifiers")
+    scheme = models.CharField(max_length=10, choices=IdentifierScheme.choices)
+    scheme_name = models.CharField(
+        max_length=60, blank=True, help_text="Name of the register when the scheme is “other”."
+    )
+    value = models.CharField(max_length=100)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "scheme_name", "value", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "scheme_name", "value"],
+                name="diplomacy_treatyidentifier_unique_per_scheme",
+            ),
+            models.UniqueConstraint(
+                fields=["treaty", "scheme"],
+                condition=~models.Q(scheme=IdentifierScheme.OTHER),
+                name="diplomacy_treatyidentifier_one_per_register",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(scheme__in=IdentifierScheme.values),
+                name="diplomacy_treatyidentifier_scheme_valid",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(scheme=IdentifierScheme.OTHER) & ~models.Q(scheme_name=""))
+                | (~models.Q(scheme=IdentifierScheme.OTHER) & models.Q(scheme_name="")),
+                name="diplomacy_treatyidentifier_other_is_named",
+            ),
+        ]
+        indexes = [models.Index(fields=["value"], name="diplomacy_identifier_value")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_label}: {self.value}"
+
+    @property
+    def scheme_label(self) -> str:
+        return (
+            self.scheme_name if self.scheme == IdentifierScheme.OTHER else self.get_scheme_display()
+        )
+
+    @property
+    def link(self) -> str:
+        if self.scheme == IdentifierScheme.WIKIDATA:
+            return f"https://www.wikidata.org/wiki/{self.value}"
+        return ""
+
+    def clean(self):
+        if self.scheme == IdentifierScheme.OTHER and not self.scheme_name:
+            raise ValidationError({"scheme_name": "Name the register for an “other” identifier."})
+        if self.scheme != IdentifierScheme.OTHER:
+            self.scheme_name = ""
+        pattern = IDENTIFIER_FORMATS.get(self.scheme)
+        if pattern and not re.match(pattern[0], self.value or ""):
+            raise ValidationError({"value": pattern[1]})
