@@ -33,9 +33,18 @@ class CuratedAdmin(SimpleHistoryAdmin):
         return readonly
 
     def save_model(self, request, obj, form, change):
-        if "is_published" in form.changed_data and not can_publish(request, self.model):
+        publishing = "_publish" in request.POST
+        if (publishing or "is_published" in form.changed_data) and not can_publish(
+            request, self.model
+        ):
             raise PermissionDenied("Only publishers may publish or unpublish.")
+        if publishing:
+            obj.is_published = True
         super().save_model(request, obj, form, change)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_publish"] = can_publish(request, self.model)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

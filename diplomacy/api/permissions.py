@@ -16,13 +16,6 @@ class RegisterPermissions(DjangoModelPermissionsOrAnonReadOnly):
     }
 
 
-def can_view_drafts(user, model) -> bool:
-    opts = model._meta
-    return bool(
-        user and user.is_authenticated and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
-    )
-
-
 def check_publish_permission(user, model, instance, validated_data) -> None:
     """Only holders of ``publish_<model>`` may change whether a record is published."""
     if "is_published" not in validated_data:

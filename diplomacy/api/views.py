@@ -9,11 +9,7 @@ from rest_framework.views import APIView
 
 from diplomacy.api import serializers as api
 from diplomacy.api.pagination import KeysetPagination
-from diplomacy.api.permissions import (
-    RegisterPermissions,
-    can_view_drafts,
-    check_publish_permission,
-)
+from diplomacy.api.permissions import RegisterPermissions, check_publish_permission
 from diplomacy.filtersets import (
     ProjectFilterSet,
     StateFilterSet,
@@ -22,6 +18,7 @@ from diplomacy.filtersets import (
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
 from diplomacy.relations import relation_between
+from diplomacy.visibility import can_view_drafts
 
 
 class RecordViewSet(viewsets.ModelViewSet):

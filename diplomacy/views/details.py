@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from diplomacy import metadata
+from diplomacy.changelog import public_changes
 from diplomacy.models import (
     Organization,
     OrganizationCitation,
@@ -14,6 +15,7 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
+from diplomacy.visibility import mark_private_if_draft, visible_records
 
 
 def _published_citations(model):
@@ -25,8 +27,8 @@ def _published_citations(model):
 
 
 def treaty_detail(request, slug):
-    treaty = get_object_or_404(Treaty.objects.published().for_detail(), slug=slug)
-    return render(
+    treaty = get_object_or_404(visible_records(request, Treaty).for_detail(), slug=slug)
+    response = render(
         request,
         "diplomacy/treaty_detail.html",
         {
@@ -34,13 +36,15 @@ def treaty_detail(request, slug):
             "treaty": treaty,
             "jsonld": metadata.treaty_jsonld(request, treaty),
             "citation": metadata.citation_text(request, treaty, treaty.title),
+            "versions": public_changes(treaty),
         },
     )
+    return mark_private_if_draft(response, treaty)
 
 
 def visit_detail(request, slug):
-    visit = get_object_or_404(Visit.objects.published().for_detail(), slug=slug)
-    return render(
+    visit = get_object_or_404(visible_records(request, Visit).for_detail(), slug=slug)
+    response = render(
         request,
         "diplomacy/visit_detail.html",
         {
@@ -48,13 +52,15 @@ def visit_detail(request, slug):
             "visit": visit,
             "jsonld": metadata.visit_jsonld(request, visit),
             "citation": metadata.citation_text(request, visit, visit.title),
+            "versions": public_changes(visit),
         },
     )
+    return mark_private_if_draft(response, visit)
 
 
 def project_detail(request, slug):
-    project = get_object_or_404(Project.objects.published().for_detail(), slug=slug)
-    return render(
+    project = get_object_or_404(visible_records(request, Project).for_detail(), slug=slug)
+    response = render(
         request,
         "diplomacy/project_detail.html",
         {
@@ -62,8 +68,10 @@ def project_detail(request, slug):
             "project": project,
             "jsonld": metadata.project_jsonld(request, project),
             "citation": metadata.citation_text(request, project, project.name),
+            "versions": public_changes(project),
         },
     )
+    return mark_private_if_draft(response, project)
 
 
 def person_detail(request, slug):

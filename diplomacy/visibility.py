@@ -1,0 +1,25 @@
+"""Who sees drafts: the public never; staff with the model's view permission do."""
+
+
+def can_view_drafts(user, model) -> bool:
+    opts = model._meta
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+    )
+
+
+def visible_records(request, model):
+    """Published records, or every record for staff who may preview drafts."""
+    manager = model.objects
+    return manager.all() if can_view_drafts(request.user, model) else manager.published()
+
+
+def mark_private_if_draft(response, record):
+    """A draft preview must never be cached or indexed."""
+    if not record.is_published:
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
