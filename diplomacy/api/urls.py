@@ -1,5 +1,6 @@
+from csp.decorators import csp_update
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
@@ -20,7 +21,14 @@ router.register("projects", views.ProjectViewSet, basename="project")
 urlpatterns = [
     path("relations/<str:a>/<str:b>/", views.RelationsView.as_view(), name="relations"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI sets inline styles on its own elements; its script is a file.
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     path("auth/token/", obtain_auth_token, name="token"),
     *router.urls,
 ]
