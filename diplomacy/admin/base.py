@@ -8,9 +8,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from diplomacy.models import Citation
 
 
-def can_publish(request, model) -> bool:
+def can_publish_model(user, model) -> bool:
     opts = model._meta
-    return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+    return user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+
+
+def can_publish(request, model) -> bool:
+    return can_publish_model(request.user, model)
 
 
 class CuratedAdmin(SimpleHistoryAdmin):

@@ -1,0 +1,12 @@
+"""Bulk import of treaties, visits and projects from CSV or JSON (SPEC 6).
+
+All-or-nothing: every row is parsed and validated first, and nothing is
+written when any row fails. Idempotent: records are matched by slug (or, for
+treaties, an external identifier) and only changed ones are written. Streaming:
+the file is read twice and never held in memory, so 100,000 rows take the
+memory of a few thousand.
+"""
+
+from diplomacy.importing.importer import ImportReport, RowError, import_file
+
+__all__ = ["ImportReport", "RowError", "import_file"]

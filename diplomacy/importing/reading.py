@@ -1,0 +1,97 @@
+"""Read rows from CSV (BOM, comma or semicolon, blank lines) or JSON, with line numbers."""
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class FileFormatError(ValueError):
+    """The file as a whole cannot be read; no row is considered."""
+
+
+def _open_text(path: Path):
+    # utf-8-sig drops a byte-order mark written by spreadsheet programs.
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    header = sample.splitlines()[0] if sample else ""
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with _open_text(path) as handle:
+        sample = handle.read(64 * 1024)
+        handle.seek(0)
+        delimiter = _sniff_delimiter(sample.lstrip("\r\n"))
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = None
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank line
+            if header is None:
+                header = [cell.strip().lower() for cell in row]
+                if len(set(header)) != len(header):
+                    raise FileFormatError("The header row names a column twice.")
+                continue
+            if len(row) > len(header):
+                extra = [cell for cell in row[len(header) :] if cell.strip()]
+                if extra:
+                    yield line, {"__error__": f"{len(row)} cells but {len(header)} columns."}
+                    continue
+            yield (
+                line,
+                {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)},
+            )
+        if header is None:
+            raise FileFormatError("The file is empty: it has no header row.")
+
+
+def read_json(path: Path) -> Iterator[tuple[int, dict]]:
+    """A JSON array of objects (or ``{"records": [...]}``); the 'line' is the item's position."""
+    try:
+        with _open_text(path) as handle:
+            data = json.load(handle)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FileFormatError(f"The file is not valid JSON: {exc}") from exc
+    if isinstance(data, dict) and isinstance(data.get("records"), list):
+        data = data["records"]
+    if not isinstance(data, list):
+        raise FileFormatError('The JSON must be an array of objects, or {"records": [...]}.')
+    for index, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            yield index, {"__error__": "This item is not an object."}
+            continue
+        yield index, {str(k).strip().lower(): v for k, v in item.items()}
+
+
+def detect_format(path: Path, declared: str | None = None) -> str:
+    if declared:
+        return declared
+    if path.suffix.lower() == ".json":
+        return "json"
+    with open(path, "rb") as handle:
+        start = handle.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return "json" if start[:1] in (b"[", b"{") else "csv"
+
+
+def read_rows(path: Path, file_format: str | None = None):
+    fmt = detect_format(path, file_format)
+    if fmt == "json":
+        return read_json(path)
+    if fmt == "csv":
+        return read_csv(path)
+    raise FileFormatError(f"Unknown format {fmt!r}: use csv or json.")
+
+
+def as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(as_text(v) for v in value)
+    return str(value).strip()
+
+
+__all__ = ["FileFormatError", "as_text", "read_rows"]

@@ -1,0 +1,291 @@
+"""What a row of each kind holds, column by column, and how it maps to the models."""
+
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from diplomacy.choices import (
+    IdentifierScheme,
+    ProjectKind,
+    ProjectStatus,
+    TreatyKind,
+    TreatyStatus,
+    VisitKind,
+    VisitLevel,
+)
+from diplomacy.importing.lookups import Lookups
+from diplomacy.importing.reading import as_text
+from diplomacy.importing.values import CellError, choice, money, partial_date, split_list
+from diplomacy.models import (
+    Project,
+    ProjectCitation,
+    Treaty,
+    TreatyCitation,
+    TreatyParty,
+    Visit,
+    VisitCitation,
+)
+
+IDENTIFIER_COLUMNS = {
+    "unts": IdentifierScheme.UNTS,
+    "atop": IdentifierScheme.ATOP,
+    "wikidata": IdentifierScheme.WIKIDATA,
+}
+
+
+@dataclass
+class ParsedRow:
+    line: int
+    slug: str
+    fields: dict
+    relations: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    identifiers: tuple[tuple[str, str], ...] = ()
+    citation: tuple[int, str] | None = None
+
+    def signature(self) -> tuple:
+        return (
+            tuple(sorted((k, str(v)) for k, v in self.fields.items())),
+            tuple(sorted(self.relations.items())),
+            self.identifiers,
+            self.citation,
+        )
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A many-to-many of the record, written through its through table."""
+
+    through: type
+    record_fk: str
+    target_fk: str
+    history: bool = False
+
+
+class RowErrors(Exception):
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class Spec:
+    model = None
+    citation_model = None
+    title_field = "title"
+    date_field = "signed_on"
+    relations: dict[str, Relation] = {}
+    columns: dict[str, str] = {}
+
+    def parse(self, line: int, raw: dict, lookups: Lookups) -> ParsedRow:
+        errors: list[tuple[str, str]] = []
+        if "__error__" in raw:
+            raise RowErrors([("row", raw["__error__"])])
+        unknown = set(raw) - set(self.columns)
+        if unknown:
+            errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
+        cells = {name: as_text(raw.get(name)) for name in self.columns}
+        fields: dict = {}
+        relations: dict[str, tuple[int, ...]] = {}
+        extras: dict = {}
+
+        def attempt(column, function):
+            try:
+                function()
+            except CellError as exc:
+                errors.append((column, str(exc)))
+
+        for column in self.columns:
+            attempt(
+                column,
+                lambda column=column: self.read(column, cells, fields, relations, extras, lookups),
+            )
+        if not errors:
+            source, quote = extras.get("source"), extras.get("quote", "")
+            if source and not quote:
+                errors.append(("quote", "A source needs the quoted passage that supports it."))
+            elif quote and not source and not cells.get("source"):
+                errors.append(("source", "A quote needs its source (URL or title)."))
+            elif source:
+                extras["citation"] = (source, quote)
+        if errors:
+            raise RowErrors(errors)
+        slug = cells.get("slug", "").lower() or self.make_slug(fields)
+        if len(slug) > 200 or not slug:
+            raise RowErrors([("slug", "The slug is empty or longer than 200 characters.")])
+        return ParsedRow(
+            line=line,
+            slug=slug,
+            fields=fields,
+            relations=relations,
+            identifiers=tuple(sorted(extras.get("identifiers", {}).items())),
+            citation=extras.get("citation"),
+        )
+
+    def make_slug(self, fields: dict) -> str:
+        title = slugify(fields.get(self.title_field, ""))[:150]
+        date = fields.get(self.date_field)
+        return f"{title}-{date.isoformat() if date else 'undated'}" if title else ""
+
+    # Column readers shared by the kinds.
+    def read(self, column, cells, fields, relations, extras, lookups):
+        text = cells[column]
+        handler = getattr(self, f"read_{self.columns[column]}")
+        handler(column, text, fields, relations, extras, lookups)
+
+    def read_ignore(self, column, text, fields, relations, extras, lookups):
+        pass
+
+    def read_text(self, column, text, fields, relations, extras, lookups):
+        fields[column] = text
+
+    def read_required(self, column, text, fields, relations, extras, lookups):
+        if not text:
+            raise CellError(f"The {column} is required.")
+        fields[column] = text
+
+    def read_date(self, column, text, fields, relations, extras, lookups):
+        value, precision = partial_date(text)
+        fields[column] = value
+        fields[f"{column}_precision"] = precision
+
+    def read_state(self, column, text, fields, relations, extras, lookups):
+        fields[f"{column}_id"] = lookups.state(text) if text else None
+
+    def read_required_state(self, column, text, fields, relations, extras, lookups):
+        if not text:
+            raise CellError(f"The {column} state is required.")
+        fields[f"{column}_id"] = lookups.state(text)
+
+    def read_states(self, column, text, fields, relations, extras, lookups):
+        ids = [lookups.state(code) for code in split_list(text)]
+        if len(set(ids)) != len(ids):
+            raise CellError("A state is listed twice.")
+        relations[column] = tuple(sorted(ids))
+
+    def read_sectors(self, column, text, fields, relations, extras, lookups):
+        relations[column] = tuple(sorted({lookups.sector(slug) for slug in split_list(text)}))
+
+    def read_people(self, column, text, fields, relations, extras, lookups):
+        relations[column] = tuple(sorted({lookups.person(slug) for slug in split_list(text)}))
+
+    def read_source(self, column, text, fields, relations, extras, lookups):
+        if text:
+            extras["source"] = lookups.source(text)
+
+    def read_quote(self, column, text, fields, relations, extras, lookups):
+        extras["quote"] = text
+
+    def read_identifier(self, column, text, fields, relations, extras, lookups):
+        if text:
+            extras.setdefault("identifiers", {})[IDENTIFIER_COLUMNS[column]] = text
+
+
+class TreatySpec(Spec):
+    model = Treaty
+    citation_model = TreatyCitation
+    relations = {
+        "parties": Relation(TreatyParty, "treaty_id", "state_id", history=True),
+        "sectors": Relation(Treaty.sectors.through, "treaty_id", "sector_id"),
+    }
+    columns = {
+        "slug": "ignore",
+        "title": "required",
+        "short_title": "text",
+        "kind": "kind",
+        "status": "status",
+        "signed_on": "date",
+        "place_signed": "text",
+        "entry_into_force_on": "date",
+        "ended_on": "date",
+        "parties": "states",
+        "sectors": "sectors",
+        "summary": "text",
+        "full_text_url": "text",
+        "notes": "text",
+        "unts": "identifier",
+        "atop": "identifier",
+        "wikidata": "identifier",
+        "source": "source",
+        "quote": "quote",
+    }
+
+    def read_kind(self, column, text, fields, *rest):
+        fields["kind"] = choice(text, TreatyKind, "treaty kind")
+
+    def read_status(self, column, text, fields, *rest):
+        fields["status"] = choice(text, TreatyStatus, "treaty status", default=TreatyStatus.SIGNED)
+
+
+class VisitSpec(Spec):
+    model = Visit
+    citation_model = VisitCitation
+    date_field = "start_on"
+    relations = {"principals": Relation(Visit.principals.through, "visit_id", "person_id")}
+    columns = {
+        "slug": "ignore",
+        "title": "required",
+        "kind": "kind",
+        "level": "level",
+        "host": "required_state",
+        "guest": "required_state",
+        "principals": "people",
+        "start_on": "date",
+        "end_on": "date",
+        "city": "text",
+        "summary": "text",
+        "notes": "text",
+        "source": "source",
+        "quote": "quote",
+    }
+
+    def read_kind(self, column, text, fields, *rest):
+        fields["kind"] = choice(text, VisitKind, "visit kind", default=VisitKind.OFFICIAL)
+
+    def read_level(self, column, text, fields, *rest):
+        fields["level"] = choice(text, VisitLevel, "visit level", default=VisitLevel.HEAD_OF_STATE)
+
+
+class ProjectSpec(Spec):
+    model = Project
+    citation_model = ProjectCitation
+    title_field = "name"
+    date_field = "start_on"
+    relations = {
+        "states": Relation(Project.states.through, "project_id", "state_id"),
+        "sectors": Relation(Project.sectors.through, "project_id", "sector_id"),
+    }
+    columns = {
+        "slug": "ignore",
+        "name": "required",
+        "kind": "kind",
+        "status": "status",
+        "states": "states",
+        "sectors": "sectors",
+        "city": "text",
+        "location_state": "state",
+        "value_amount": "amount",
+        "value_currency": "currency",
+        "value_note": "text",
+        "start_on": "date",
+        "completion_on": "date",
+        "description": "text",
+        "notes": "text",
+        "source": "source",
+        "quote": "quote",
+    }
+
+    def read_kind(self, column, text, fields, *rest):
+        fields["kind"] = choice(text, ProjectKind, "project kind", default=ProjectKind.OTHER)
+
+    def read_status(self, column, text, fields, *rest):
+        fields["status"] = choice(
+            text, ProjectStatus, "project status", default=ProjectStatus.AGREED
+        )
+
+    def read_amount(self, column, text, fields, *rest):
+        fields["value_amount"] = money(text)
+
+    def read_currency(self, column, text, fields, *rest):
+        fields["value_currency"] = text.upper()
+
+
+SPECS = {"treaty": TreatySpec(), "visit": VisitSpec(), "project": ProjectSpec()}

@@ -1,0 +1,49 @@
+"""manage.py import_records FILE --kind treaty [--dry-run] [--publish] [--user NAME]"""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from diplomacy.admin.base import can_publish_model
+from diplomacy.importing import import_file
+from diplomacy.importing.specs import SPECS
+
+
+class Command(BaseCommand):
+    help = (
+        "Import treaties, visits or projects from a CSV or JSON file. All-or-nothing: any bad "
+        "row means nothing is written. Re-importing the same file changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--kind", required=True, choices=sorted(SPECS))
+        parser.add_argument("--format", choices=["csv", "json"], help="default: from the file")
+        parser.add_argument("--dry-run", action="store_true", help="validate and report only")
+        parser.add_argument(
+            "--publish", action="store_true", help="publish the records (publishers only)"
+        )
+        parser.add_argument("--user", help="the account the history records the import under")
+
+    def handle(self, *args, **options):
+        user = None
+        if options["user"]:
+            try:
+                user = get_user_model().objects.get(username=options["user"])
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"No user {options['user']!r}.") from None
+        model = SPECS[options["kind"]].model
+        if options["publish"] and (user is None or not can_publish_model(user, model)):
+            raise CommandError("--publish needs --user naming an account with publish permission.")
+        report = import_file(
+            options["file"],
+            options["kind"],
+            user=user,
+            publish=options["publish"],
+            dry_run=options["dry_run"],
+            file_format=options["format"],
+        )
+        for error in report.errors:
+            self.stderr.write(str(error))
+        if report.errors:
+            raise CommandError(report.summary())
+        self.stdout.write(self.style.SUCCESS(report.summary()))
