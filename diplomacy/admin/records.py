@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
+from diplomacy.admin.importing import ImportMixin
 from diplomacy.models import (
     Project,
     ProjectCitation,
@@ -59,7 +60,8 @@ class TreatyIdentifierInline(admin.TabularInline):
 
 
 @admin.register(Treaty)
-class TreatyAdmin(CuratedAdmin):
+class TreatyAdmin(ImportMixin, CuratedAdmin):
+    import_kind = "treaty"
     list_display = ["title", "kind", "status", "signed_display", "party_list", "is_published"]
     list_filter = [
         "is_published",
@@ -112,7 +114,8 @@ class TreatyAdmin(CuratedAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(CuratedAdmin):
+class VisitAdmin(ImportMixin, CuratedAdmin):
+    import_kind = "visit"
     list_display = ["title", "kind", "level", "host", "guest", "start_display", "is_published"]
     list_filter = [
         "is_published",
@@ -142,7 +145,8 @@ class VisitAdmin(CuratedAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(CuratedAdmin):
+class ProjectAdmin(ImportMixin, CuratedAdmin):
+    import_kind = "project"
     list_display = ["name", "kind", "status", "value_display", "start_display", "is_published"]
     list_filter = [
         "is_published",
