@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format serve bench install
+.PHONY: setup run test lint format serve bench install backup restore
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,18 @@ serve: setup
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $$(( $$(nproc) * 2 + 1 )) --access-logfile -
+
+## backup: a complete dump (records, citations, history, users, groups) to backups/
+backup: export DEBUG ?= 1
+backup: $(STAMP)
+	$(PY) manage.py backup $(if $(FILE),--output $(FILE),)
+
+## restore FILE=...: load a backup into an empty database (migrates it first)
+restore: export DEBUG ?= 1
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/register-....json.gz" >&2; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py restore $(FILE)
 
 ## bench: the load benchmark (issue 6)
 bench: $(STAMP)
