@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # Bookkeeping fields that change on every save and tell a reader nothing.
-IGNORED_FIELDS = {"id", "updated_at", "created_at", "is_published"}
+IGNORED_FIELDS = {"id", "updated_at", "created_at", "is_published", "search_vector"}
 CHANGELOG_LENGTH = 20
 
 

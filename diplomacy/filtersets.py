@@ -19,6 +19,7 @@ from diplomacy.choices import (
     VisitLevel,
 )
 from diplomacy.models import Project, Sector, State, Treaty, TreatyIdentifier, TreatyParty, Visit
+from diplomacy.search import search_queryset
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 
@@ -65,13 +66,7 @@ class RegisterFilterSet(filters.FilterSet):
                 self.filters[name].extra["choices"] = sectors
 
     def filter_q(self, queryset, name, value: str):
-        terms = value.split()
-        for term in terms:
-            match = Q()
-            for field in self.search_fields:
-                match |= Q(**{f"{field}__icontains": term})
-            queryset = queryset.filter(match)
-        return queryset
+        return search_queryset(queryset, value, self.search_fields, self.search_fields[0])
 
 
 class StableOrderingFilter(filters.OrderingFilter):

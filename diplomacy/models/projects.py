@@ -2,6 +2,7 @@
 
 import pycountry
 from django.apps import apps
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -111,9 +112,17 @@ class Project(PartialDatesMixin, CuratedModel):
         verbose_name="announced at visit",
     )
     notes = models.TextField(blank=True)
+    search_vector = SearchVectorField(
+        null=True,
+        editable=False,
+        serialize=False,
+        help_text="Maintained by a PostgreSQL trigger; unused on SQLite.",
+    )
 
     objects = ProjectQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[states, organizations, sectors])
+    history = HistoricalRecords(
+        m2m_fields=[states, organizations, sectors], excluded_fields=["search_vector"]
+    )
     partial_dates = ("start_on", "completion_on")
 
     class Meta:

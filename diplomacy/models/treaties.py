@@ -3,6 +3,7 @@
 import re
 
 from django.apps import apps
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -123,9 +124,17 @@ class Treaty(PartialDatesMixin, CuratedModel):
     notes = models.TextField(
         blank=True, help_text="Editorial notes, e.g. where sources disagree on title or date."
     )
+    search_vector = SearchVectorField(
+        null=True,
+        editable=False,
+        serialize=False,
+        help_text="Maintained by a PostgreSQL trigger; unused on SQLite.",
+    )
 
     objects = TreatyQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[signatories, organizations, sectors])
+    history = HistoricalRecords(
+        m2m_fields=[signatories, organizations, sectors], excluded_fields=["search_vector"]
+    )
     partial_dates = ("signed_on", "entry_into_force_on", "ended_on")
 
     class Meta:

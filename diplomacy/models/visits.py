@@ -1,6 +1,7 @@
 """Official visits between states (SPEC 3.5)."""
 
 from django.apps import apps
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -66,9 +67,15 @@ class Visit(PartialDatesMixin, CuratedModel):
     city = models.CharField(max_length=100, blank=True)
     summary = models.TextField(blank=True)
     notes = models.TextField(blank=True)
+    search_vector = SearchVectorField(
+        null=True,
+        editable=False,
+        serialize=False,
+        help_text="Maintained by a PostgreSQL trigger; unused on SQLite.",
+    )
 
     objects = VisitQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[principals])
+    history = HistoricalRecords(m2m_fields=[principals], excluded_fields=["search_vector"])
     partial_dates = ("start_on", "end_on")
 
     class Meta:

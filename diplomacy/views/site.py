@@ -1,7 +1,6 @@
 """Home, search, health and crawler files."""
 
 from django.db import connection
-from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET
 from diplomacy.choices import RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Organization, Person, Project, State, Treaty, Visit
 from diplomacy.relations import binding_q
+from diplomacy.search import search_queryset
 
 HOME_LIST_LENGTH = 6
 SEARCH_LIMIT = 20
@@ -54,16 +54,6 @@ def home(request):
     return render(request, "diplomacy/home.html", context)
 
 
-def _terms_q(fields: tuple[str, ...], terms: list[str]) -> Q:
-    match = Q()
-    for term in terms:
-        any_field = Q()
-        for field in fields:
-            any_field |= Q(**{f"{field}__icontains": term})
-        match &= any_field
-    return match
-
-
 @require_GET
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
@@ -94,7 +84,8 @@ def search(request):
             ("Organizations", Organization.objects.published(), ("name", "acronym"), None),
         ]
         for label, queryset, fields, list_url in specs:
-            rows = list(queryset.filter(_terms_q(fields, terms))[: SEARCH_LIMIT + 1])
+            matches = search_queryset(queryset, query, fields, fields[0], rank=True)
+            rows = list(matches[: SEARCH_LIMIT + 1])
             if rows:
                 more_url = f"{reverse(list_url)}?q={query}" if list_url else None
                 groups.append(
