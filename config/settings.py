@@ -52,9 +52,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "diplomacy.middleware.QueryStringGuardMiddleware",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag on every page, feed and API response; 304 when the client has it.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "diplomacy.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,6 +137,10 @@ STORAGES = {
         )
     },
 }
+
+# Anonymous pages are served from the shared cache for this long (0 turns it
+# off); any edit makes every cached page stale at once (diplomacy.cache).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

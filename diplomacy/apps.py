@@ -5,3 +5,8 @@ class DiplomacyConfig(AppConfig):
     name = "diplomacy"
     verbose_name = "Diplomacy register"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from diplomacy.cache import connect_signals
+
+        connect_signals()

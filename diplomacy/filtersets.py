@@ -134,6 +134,10 @@ class TreatyFilterSet(RegisterFilterSet):
     state_filters = ("party",)
     sector_filters = ("sector",)
 
+    # The API's keyset cursor and deep HTML pages walk the same order.
+    keyset_orderings = {"signed_on": "signed_on", "title": "title"}
+    keyset_default = "-signed_on"
+
     class Meta:
         model = Treaty
         fields = ["q", "year", "year_min", "year_max", "kind", "status", "party", "sector"]
@@ -184,6 +188,10 @@ class VisitFilterSet(RegisterFilterSet):
     search_fields = ("title", "summary", "city")
     state_filters = ("host", "guest", "state")
 
+    # The API's keyset cursor and deep HTML pages walk the same order.
+    keyset_orderings = {"start_on": "start_on", "title": "title"}
+    keyset_default = "-start_on"
+
     class Meta:
         model = Visit
         fields = ["q", "year", "year_min", "year_max", "kind", "level", "host", "guest", "state"]
@@ -232,6 +240,10 @@ class ProjectFilterSet(RegisterFilterSet):
     state_filters = ("state",)
     sector_filters = ("sector",)
 
+    # The API's keyset cursor and deep HTML pages walk the same order.
+    keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
+    keyset_default = "-start_on"
+
     class Meta:
         model = Project
         fields = ["q", "year", "year_min", "year_max", "kind", "status", "state", "sector"]
@@ -254,6 +266,10 @@ class StateFilterSet(RegisterFilterSet):
     cow = IntegerFilter(field_name="cow_code", label="COW code", min_value=1, max_value=32767)
 
     search_fields = ("name", "official_name", "iso2", "iso3")
+
+    # The API's keyset cursor and deep HTML pages walk the same order.
+    keyset_orderings = {"name": "name"}
+    keyset_default = "name"
 
     class Meta:
         model = State

@@ -1,5 +1,7 @@
 """Who sees drafts: the public never; staff with the model's view permission do."""
 
+from django.utils.http import http_date
+
 
 def can_view_drafts(user, model) -> bool:
     opts = model._meta
@@ -18,7 +20,9 @@ def visible_records(request, model):
 
 
 def mark_private_if_draft(response, record):
-    """A draft preview must never be cached or indexed."""
+    """A draft preview must never be cached or indexed; a published page says when it
+    last changed, for conditional GET (If-Modified-Since → 304)."""
+    response["Last-Modified"] = http_date(record.updated_at.timestamp())
     if not record.is_published:
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"

@@ -19,6 +19,16 @@ def collected_static(tmp_path_factory):
     return root
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: no page or throttle count leaks between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def _staff_in(group_name: str, username: str):
     user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=group_name))

@@ -152,6 +152,12 @@ class KeysetPagination(BasePagination):
         url = self.request.build_absolute_uri()
         return replace_query_param(url, self.cursor_query_param, _encode(payload))
 
+    def link_after(self, request, view, row) -> str:
+        """The cursor link to the rows after ``row`` in the view's order (for deep HTML pages)."""
+        self.request = request
+        self.field, self.descending = self.sort_of(request, view)
+        return self._link(row, reverse=False)
+
     def get_paginated_response(self, data):
         return Response(
             OrderedDict(

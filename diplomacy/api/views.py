@@ -63,8 +63,8 @@ class StateViewSet(RecordViewSet):
     filterset_class = StateFilterSet
     lookup_field = "iso2"
     lookup_value_regex = "[A-Za-z]{2}"
-    keyset_orderings = {"name": "name"}
-    keyset_default = "name"
+    keyset_orderings = StateFilterSet.keyset_orderings
+    keyset_default = StateFilterSet.keyset_default
 
     def get_object(self):
         queryset = self.filter_queryset(self.get_queryset())
@@ -110,24 +110,24 @@ class TreatyViewSet(RecordViewSet):
     serializer_class = api.TreatySerializer
     detail_serializer_class = api.TreatyDetailSerializer
     filterset_class = TreatyFilterSet
-    keyset_orderings = {"signed_on": "signed_on", "title": "title"}
-    keyset_default = "-signed_on"
+    keyset_orderings = TreatyFilterSet.keyset_orderings
+    keyset_default = TreatyFilterSet.keyset_default
 
 
 class VisitViewSet(RecordViewSet):
     model = Visit
     serializer_class = api.VisitSerializer
     filterset_class = VisitFilterSet
-    keyset_orderings = {"start_on": "start_on", "title": "title"}
-    keyset_default = "-start_on"
+    keyset_orderings = VisitFilterSet.keyset_orderings
+    keyset_default = VisitFilterSet.keyset_default
 
 
 class ProjectViewSet(RecordViewSet):
     model = Project
     serializer_class = api.ProjectSerializer
     filterset_class = ProjectFilterSet
-    keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
-    keyset_default = "-start_on"
+    keyset_orderings = ProjectFilterSet.keyset_orderings
+    keyset_default = ProjectFilterSet.keyset_default
 
 
 class RelationSerializer(serializers.Serializer):

@@ -1,14 +1,17 @@
 """Filtered, paginated lists with a CSV download of the whole filtered set."""
 
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.views import View
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 
 from diplomacy import exports
+from diplomacy.api.pagination import KeysetPagination
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
+from diplomacy.paginator import MAX_PAGE, CappedCountPaginator
 
 
 class FilteredListView(View):
@@ -25,6 +28,14 @@ class FilteredListView(View):
     def get_queryset(self):
         return self.model.objects.published().for_list()
 
+    @property
+    def keyset_orderings(self):
+        return self.filterset_class.keyset_orderings
+
+    @property
+    def keyset_default(self):
+        return self.filterset_class.keyset_default
+
     def get(self, request, *args, **kwargs):
         filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset())
         context = {"filterset": filterset, "model_name": self.model._meta.verbose_name_plural}
@@ -35,34 +46,61 @@ class FilteredListView(View):
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
             return exports.csv_response(queryset, self.csv_columns, f"{name}.csv")
 
-        page_error = None
+        paginator = CappedCountPaginator(queryset, self.paginate_by)
+        context.update(paginator=paginator, facets=self.facets(request, queryset, paginator))
+        if "cursor" in request.GET:
+            return self.keyset_page(request, queryset, context)
+
         raw_page = request.GET.get("page", "1")
-        paginator = Paginator(queryset, self.paginate_by)
+        page_error = None
         if not raw_page.isdigit() or int(raw_page) < 1:
             page_error = f"“{raw_page[:20]}” is not a page number."
-        elif int(raw_page) > max(paginator.num_pages, 1):
+        elif int(raw_page) > max(paginator.page_limit, 1):
             page_error = (
                 f"There is no page {int(raw_page)}: the results fill "
                 f"{paginator.num_pages} page{'s' if paginator.num_pages != 1 else ''}."
+                if paginator.is_exact and paginator.num_pages <= MAX_PAGE
+                else f"Numbered pages stop at {MAX_PAGE}: follow the “Next” links from there, "
+                "narrow the filters, or download the CSV."
             )
         if page_error:
             context["page_error"] = page_error
             return render(request, self.template_name, context, status=404)
         page = paginator.page(int(raw_page))
+        context.update(page=page, object_list=page.object_list)
+        if page.number == MAX_PAGE and page.has_next() and page.object_list:
+            # Deeper than numbered pages go: continue by keyset from the last row.
+            context["cursor_next"] = KeysetPagination().link_after(
+                Request(request), self, list(page.object_list)[-1]
+            )
+        return render(request, self.template_name, context)
+
+    def keyset_page(self, request, queryset, context):
+        pagination = KeysetPagination()
+        pagination.page_size = self.paginate_by
+        try:
+            rows = pagination.paginate_queryset(queryset, Request(request), view=self)
+        except NotFound as exc:
+            context["page_error"] = str(exc.detail)
+            return render(request, self.template_name, context, status=404)
         context.update(
-            page=page,
-            paginator=paginator,
-            object_list=page.object_list,
-            facets=self.facets(request, queryset),
+            object_list=rows,
+            cursor_next=pagination.next_url,
+            cursor_previous=pagination.previous_url,
+            keyset=True,
         )
         return render(request, self.template_name, context)
 
-    def facets(self, request, queryset) -> dict[str, list[tuple[str, str, int]]]:
+    def facets(self, request, queryset, paginator) -> dict[str, list[tuple[str, str, int]]]:
         """Counts per value of each facet field within the current results.
 
-        Each value links to the current filters narrowed to that value.
+        Each value links to the current filters narrowed to that value. Only
+        for result sets small enough to count exactly: grouping a million rows
+        on every request is what this page must not do.
         """
         result = {}
+        if not paginator.is_exact:
+            return result
         for field in self.facet_fields:
             model_field = self.model._meta.get_field(field)
             labels = dict(model_field.choices)
