@@ -58,6 +58,7 @@ MIDDLEWARE = [
     # ETag on every page, feed and API response; 304 when the client has it.
     "django.middleware.http.ConditionalGetMiddleware",
     "diplomacy.middleware.AnonymousPageCacheMiddleware",
+    "diplomacy.routers.PrimaryPinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,13 +104,32 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 # SQLite file by default so a fresh clone runs with no database server.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+# DATABASE_POOL=1 (PostgreSQL) keeps a psycopg connection pool per process
+# instead of one persistent connection per thread.
+DATABASE_POOL = env_bool("DATABASE_POOL", default=False)
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(
+        url,
+        conn_max_age=0 if DATABASE_POOL else env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=not DATABASE_POOL,
     )
-}
+    if DATABASE_POOL and config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN", 2),
+            "max_size": env_int("DATABASE_POOL_MAX", 10),
+            "timeout": 10,
+        }
+    return config
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))}
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = _database(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["diplomacy.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
