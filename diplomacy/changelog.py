@@ -25,8 +25,8 @@ def public_changes(record, limit: int = CHANGELOG_LENGTH) -> list[Version]:
     ]
     labels = {f.name: str(f.verbose_name) for f in model._meta.concrete_fields}
     rows = list(record.history.filter(is_published=True).order_by("-history_date")[: limit + 1])
-    versions = []
-    for newer, older in zip(rows, [*rows[1:], None], strict=True):
+    versions: list[Version] = []
+    for newer, older in zip(rows, [*rows[1:], None], strict=False):
         if len(versions) == limit:
             break
         if older is None:

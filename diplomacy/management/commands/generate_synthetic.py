@@ -1,0 +1,346 @@
+"""Realistic synthetic data for benchmarks: treaties, visits and projects over all ISO states.
+
+Repeatable with ``--seed``. On PostgreSQL rows stream in with COPY (a million
+treaties, their parties, sectors and citations load in minutes); on SQLite
+with batched INSERTs. Synthetic records carry the ``synthetic-`` slug prefix;
+``--clear`` removes earlier ones.
+"""
+
+import datetime
+import random
+import time
+from collections.abc import Iterable, Iterator
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from diplomacy.cache import bump_version
+from diplomacy.choices import (
+    DatePrecision,
+    ProjectKind,
+    ProjectStatus,
+    TreatyKind,
+    TreatyStatus,
+    VisitKind,
+    VisitLevel,
+)
+from diplomacy.models import (
+    Project,
+    Sector,
+    Source,
+    State,
+    Treaty,
+    TreatyCitation,
+    TreatyParty,
+    Visit,
+)
+
+KIND_WEIGHTS = {
+    TreatyKind.AGREEMENT: 40, TreatyKind.MEMORANDUM: 15, TreatyKind.PROTOCOL: 10,
+    TreatyKind.TREATY: 8, TreatyKind.PROGRAMME: 5, TreatyKind.DECLARATION: 5,
+    TreatyKind.DIPLOMATIC_RELATIONS: 5, TreatyKind.CONVENTION: 3, TreatyKind.FRIENDSHIP: 3,
+    TreatyKind.STRATEGIC_PARTNERSHIP: 3, TreatyKind.ALLIANCE: 1, TreatyKind.OTHER: 2,
+}  # fmt: skip
+STATUS_WEIGHTS = {
+    TreatyStatus.SIGNED: 40, TreatyStatus.IN_FORCE: 35, TreatyStatus.RATIFIED: 10,
+    TreatyStatus.TERMINATED: 5, TreatyStatus.EXPIRED: 5, TreatyStatus.SUSPENDED: 2,
+    TreatyStatus.NEGOTIATING: 3,
+}  # fmt: skip
+DEFAULT_SECTORS = [
+    "politics", "defence-and-security", "economy-and-trade", "energy", "transport-and-logistics",
+    "culture", "education", "labour-and-migration", "justice", "health", "tourism", "youth",
+    "digital", "agriculture", "industry",
+]  # fmt: skip
+PUBLISHED_SHARE = 0.97
+
+
+class Writer:
+    """Appends rows to a table: COPY on PostgreSQL, executemany elsewhere."""
+
+    def __init__(self):
+        self.postgres = connection.vendor == "postgresql"
+
+    def write(self, table: str, columns: list[str], rows: Iterable[tuple]) -> int:
+        count = 0
+        with connection.cursor() as cursor:
+            if self.postgres:
+                sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                with cursor.cursor.copy(sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        count += 1
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+                batch: list[tuple] = []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) == 5000:
+                        cursor.executemany(sql, batch)
+                        count += len(batch)
+                        batch = []
+                if batch:
+                    cursor.executemany(sql, batch)
+                    count += len(batch)
+        return count
+
+
+class Command(BaseCommand):
+    help = "Generate realistic synthetic treaties, visits and projects for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--treaties", type=int, default=10_000)
+        parser.add_argument("--visits", type=int, default=0)
+        parser.add_argument("--projects", type=int, default=0)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--clear", action="store_true", help="remove earlier synthetic rows")
+
+    def handle(self, *args, **options):
+        self.random = random.Random(options["seed"])
+        if not State.objects.exists():
+            call_command("load_countries", verbosity=0)
+        self.states = list(State.objects.order_by("pk").values_list("pk", "name"))
+        if len(self.states) < 10:
+            raise CommandError("Load the ISO states first: manage.py load_countries.")
+        # Popularity follows a power law: a few states sign most treaties.
+        order = list(range(len(self.states)))
+        self.random.shuffle(order)
+        self.state_weights = [0.0] * len(self.states)
+        for rank, index in enumerate(order, start=1):
+            self.state_weights[index] = 1 / rank**0.9
+        self.sectors = self.ensure_sectors()
+        self.sources = self.ensure_sources()
+        self.now = timezone.now()
+        self.writer = Writer()
+        started = time.monotonic()
+        with transaction.atomic():
+            if options["clear"]:
+                for model in (Project, Visit, Treaty):
+                    model.objects.filter(slug__startswith="synthetic-").delete()
+            made = {
+                "treaties": self.treaties(options["treaties"]),
+                "visits": self.visits(options["visits"]),
+                "projects": self.projects(options["projects"]),
+            }
+        self.reset_sequences()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        bump_version()
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            ", ".join(f"{n:,} {name}" for name, n in made.items()) + f" in {elapsed:.1f} s"
+        )
+
+    # -- reference data ---------------------------------------------------------------
+
+    def ensure_sectors(self) -> list[int]:
+        for slug in DEFAULT_SECTORS:
+            Sector.objects.get_or_create(
+                slug=slug,
+                defaults={"name": slug.replace("-", " ").capitalize(), "is_published": True},
+            )
+        return list(Sector.objects.order_by("pk").values_list("pk", flat=True))
+
+    def ensure_sources(self) -> list[int]:
+        for n in range(1, 101):
+            Source.objects.get_or_create(
+                slug=f"synthetic-source-{n}",
+                defaults={
+                    "title": f"Synthetic source {n}",
+                    "publisher": "Synthetic Press",
+                    "text": "A synthetic source text for benchmarks.",
+                    "is_published": True,
+                },
+            )
+        return list(
+            Source.objects.filter(slug__startswith="synthetic-source-").values_list("pk", flat=True)
+        )
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def next_id(self, model) -> int:
+        last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return (last or 0) + 1
+
+    def pick_states(self, n: int) -> list[int]:
+        chosen: set[int] = set()
+        while len(chosen) < n:
+            chosen.update(self.random.choices(range(len(self.states)), self.state_weights, k=n))
+        return list(chosen)[:n]
+
+    def partial_date(self) -> tuple[datetime.date | None, str]:
+        r = self.random.random()
+        if r < 0.01:
+            return None, DatePrecision.DAY
+        # Skewed to recent decades, as registers are.
+        year = 2025 - int(self.random.expovariate(1 / 15)) % 75
+        month, day = self.random.randint(1, 12), self.random.randint(1, 28)
+        if r < 0.08:
+            return datetime.date(year, 1, 1), DatePrecision.YEAR
+        if r < 0.20:
+            return datetime.date(year, month, 1), DatePrecision.MONTH
+        return datetime.date(year, month, day), DatePrecision.DAY
+
+    def party_count(self) -> int:
+        r = self.random.random()
+        if r < 0.85:
+            return 2
+        if r < 0.95:
+            return self.random.randint(3, 5)
+        return self.random.randint(6, 40)
+
+    # -- treaties ----------------------------------------------------------------------
+
+    def treaties(self, n: int) -> int:
+        if n <= 0:
+            return 0
+        first = self.next_id(Treaty)
+        kinds, kind_w = list(KIND_WEIGHTS), list(KIND_WEIGHTS.values())
+        statuses, status_w = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
+        parties: list[tuple[int, int]] = []
+        sectors: list[tuple[int, int]] = []
+
+        def rows(start: int, size: int) -> Iterator[tuple]:
+            for pk in range(start, start + size):
+                kind = self.random.choices(kinds, kind_w)[0]
+                status = self.random.choices(statuses, status_w)[0]
+                signed, precision = self.partial_date()
+                members = self.pick_states(self.party_count())
+                names = [self.states[i][1] for i in members[:2]]
+                title = f"{TreatyKind(kind).label} between {names[0]} and {names[1]} no. {pk}"
+                parties.extend((pk, self.states[i][0]) for i in members)
+                sectors.extend(
+                    (pk, s) for s in self.random.sample(self.sectors, self.random.randint(1, 2))
+                )
+                ended = None
+                if status in (TreatyStatus.TERMINATED, TreatyStatus.EXPIRED) and signed:
+                    ended = signed + datetime.timedelta(days=self.random.randint(365, 3650))
+                yield (
+                    pk, f"synthetic-treaty-{pk}", self.random.random() < PUBLISHED_SHARE,
+                    self.now, self.now, title, "", kind, status, signed, precision, "",
+                    None, DatePrecision.DAY, ended, DatePrecision.DAY,
+                    f"Synthetic {TreatyKind(kind).label.lower()} on cooperation, record {pk}.",
+                    "", "",
+                )  # fmt: skip
+
+        columns = [
+            "id", "slug", "is_published", "created_at", "updated_at", "title", "short_title",
+            "kind", "status", "signed_on", "signed_on_precision", "place_signed",
+            "entry_into_force_on", "entry_into_force_on_precision", "ended_on",
+            "ended_on_precision", "summary", "full_text_url", "notes",
+        ]  # fmt: skip
+        chunk = 100_000
+        done = 0
+        while done < n:
+            size = min(chunk, n - done)
+            first_of_chunk = first + done
+            parties.clear()
+            sectors.clear()
+            # Parties and sectors of a chunk are collected while its rows stream
+            # out, then written before the next chunk.
+            self.writer.write(Treaty._meta.db_table, columns, rows(first_of_chunk, size))
+            self.writer.write(
+                TreatyParty._meta.db_table,
+                ["treaty_id", "state_id", "ratified_on", "ratified_on_precision", "note"],
+                ((t, s, None, DatePrecision.DAY, "") for t, s in parties),
+            )
+            self.writer.write(
+                Treaty.sectors.through._meta.db_table, ["treaty_id", "sector_id"], sectors
+            )
+            self.writer.write(
+                TreatyCitation._meta.db_table,
+                ["record_id", "source_id", "quote", "locator", "note"],
+                (
+                    (pk, self.random.choice(self.sources), "A synthetic passage.", "", "")
+                    for pk in range(first_of_chunk, first_of_chunk + size)
+                ),
+            )
+            done += size
+            self.stdout.write(f"  {done:,} / {n:,} treaties", ending="\r")
+        self.stdout.write("")
+        return n
+
+    # -- visits and projects -------------------------------------------------------------
+
+    def visits(self, n: int) -> int:
+        if n <= 0:
+            return 0
+        first = self.next_id(Visit)
+
+        def rows():
+            for pk in range(first, first + n):
+                host, guest = self.pick_states(2)
+                start, precision = self.partial_date()
+                yield (
+                    pk, f"synthetic-visit-{pk}", self.random.random() < PUBLISHED_SHARE,
+                    self.now, self.now,
+                    f"Visit of {self.states[guest][1]} to {self.states[host][1]} no. {pk}",
+                    self.random.choice(VisitKind.values), self.random.choice(VisitLevel.values),
+                    self.states[host][0], self.states[guest][0], start, precision, None,
+                    DatePrecision.DAY, "", "", "",
+                )  # fmt: skip
+
+        columns = [
+            "id", "slug", "is_published", "created_at", "updated_at", "title", "kind", "level",
+            "host_id", "guest_id", "start_on", "start_on_precision", "end_on",
+            "end_on_precision", "city", "summary", "notes",
+        ]  # fmt: skip
+        return self.writer.write(Visit._meta.db_table, columns, rows())
+
+    def projects(self, n: int) -> int:
+        if n <= 0:
+            return 0
+        first = self.next_id(Project)
+        members: list[tuple[int, int]] = []
+        sectors: list[tuple[int, int]] = []
+
+        def rows():
+            for pk in range(first, first + n):
+                chosen = self.pick_states(2)
+                members.extend((pk, self.states[i][0]) for i in chosen)
+                sectors.append((pk, self.random.choice(self.sectors)))
+                start, precision = self.partial_date()
+                valued = self.random.random() < 0.6
+                amount = round(self.random.lognormvariate(17, 2), 2) if valued else None
+                yield (
+                    pk, f"synthetic-project-{pk}", self.random.random() < PUBLISHED_SHARE,
+                    self.now, self.now, f"Synthetic project no. {pk}",
+                    self.random.choice(ProjectKind.values),
+                    self.random.choice(ProjectStatus.values),
+                    "", amount, self.random.choice(["USD", "EUR"]) if valued else "", "",
+                    start, precision, None, DatePrecision.DAY, "", "",
+                )  # fmt: skip
+
+        columns = [
+            "id", "slug", "is_published", "created_at", "updated_at", "name", "kind", "status",
+            "city", "value_amount", "value_currency", "value_note", "start_on",
+            "start_on_precision", "completion_on", "completion_on_precision", "description",
+            "notes",
+        ]  # fmt: skip
+        count = self.writer.write(Project._meta.db_table, columns, rows())
+        self.writer.write(
+            Project.states.through._meta.db_table, ["project_id", "state_id"], members
+        )
+        self.writer.write(
+            Project.sectors.through._meta.db_table, ["project_id", "sector_id"], sectors
+        )
+        return count
+
+    def reset_sequences(self) -> None:
+        if connection.vendor != "postgresql":
+            return
+        from django.core.management.color import no_style
+
+        models = [
+            Treaty, TreatyParty, TreatyCitation, Visit, Project,
+            Treaty.sectors.through, Project.states.through, Project.sectors.through,
+        ]  # fmt: skip
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+
+
+__all__ = ["Command"]
