@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db import connections
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import ExtractYear
 
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
@@ -33,14 +35,13 @@ def binding_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status__in": ACTIVE_TREATY_STATUSES, f"{prefix}ended_on__isnull": True})
 
 
+def _is_party(state: State) -> Exists:
+    return Exists(TreatyParty.objects.filter(treaty=OuterRef("pk"), state=state))
+
+
 def treaties_between(a: State, b: State) -> QuerySet[Treaty]:
-    """Published treaties to which both states are parties."""
-    return (
-        Treaty.objects.published()
-        .filter(treatyparty__state=a)
-        .filter(treatyparty__state=b)
-        .distinct()
-    )
+    """Published treaties to which both states are parties (semi-joins: no duplicates)."""
+    return Treaty.objects.published().filter(_is_party(a), _is_party(b))
 
 
 def visits_between(a: State, b: State) -> QuerySet[Visit]:
@@ -48,7 +49,11 @@ def visits_between(a: State, b: State) -> QuerySet[Visit]:
 
 
 def projects_between(a: State, b: State) -> QuerySet[Project]:
-    return Project.objects.published().filter(states=a).filter(states=b).distinct()
+    through = Project.states.through
+    return Project.objects.published().filter(
+        Exists(through.objects.filter(project=OuterRef("pk"), state=a)),
+        Exists(through.objects.filter(project=OuterRef("pk"), state=b)),
+    )
 
 
 @dataclass
@@ -61,6 +66,23 @@ class Relation:
     treaties: list[Treaty] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
+    # year → {"treaties": n, "visits": n, "projects": n}, from aggregate queries
+    by_year: dict[int, dict[str, int]] = field(default_factory=dict)
+
+    def total(self, kind: str) -> int:
+        return sum(counts.get(kind, 0) for counts in self.by_year.values())
+
+    @property
+    def treaty_total(self) -> int:
+        return self.total("treaties")
+
+    @property
+    def visit_total(self) -> int:
+        return self.total("visits")
+
+    @property
+    def project_total(self) -> int:
+        return self.total("projects")
 
     @property
     def level_label(self) -> str:
@@ -84,7 +106,24 @@ def relation_level(a: State, b: State) -> tuple[RelationLevel, Treaty | None]:
     return RelationLevel(best.level), best
 
 
-def relation_between(a: State, b: State, *, with_records: bool = True) -> Relation:
+# A relations page lists the latest records of each type; the lists hold the rest.
+RECORDS_LIMIT = 50
+
+
+def _per_year(queryset, field: str) -> list[tuple[int | None, int]]:
+    return list(
+        queryset.order_by()
+        .annotate(y=ExtractYear(field))
+        .values_list("y")
+        .annotate(n=Count("pk"))
+        .order_by("y")
+    )
+
+
+def relation_between(
+    a: State, b: State, *, with_records: bool = True, limit: int = RECORDS_LIMIT
+) -> Relation:
+    """Level, date reached, counts per year (aggregates) and the latest records."""
     level, treaty = relation_level(a, b)
     relation = Relation(
         a=a,
@@ -94,9 +133,16 @@ def relation_between(a: State, b: State, *, with_records: bool = True) -> Relati
         reached_by=treaty,
     )
     if with_records:
-        relation.treaties = list(treaties_between(a, b).for_list())
-        relation.visits = list(visits_between(a, b).for_list())
-        relation.projects = list(projects_between(a, b).for_list())
+        sets = {
+            "treaties": (treaties_between(a, b), "signed_on"),
+            "visits": (visits_between(a, b), "start_on"),
+            "projects": (projects_between(a, b), "start_on"),
+        }
+        for kind, (queryset, field_name) in sets.items():
+            for year, n in _per_year(queryset, field_name):
+                relation.by_year.setdefault(year, {}).setdefault(kind, 0)
+                relation.by_year[year][kind] += n
+            setattr(relation, kind, list(queryset.for_list()[:limit]))
     return relation
 
 
@@ -126,6 +172,10 @@ def partners_of(state: State) -> list[Partner]:
         .annotate(level=level_expression("treaty__"))
         .order_by("state_id", "-level", "treaty__signed_on", "treaty_id")
     )
+    if connections[rows.db].vendor == "postgresql":
+        # The database keeps only each partner's best row (DISTINCT ON), so at
+        # most one row per state comes back however many treaties there are.
+        rows = rows.distinct("state_id")
     best: dict[int, Partner] = {}
     for row in rows:
         if row.state_id not in best:

@@ -1,7 +1,5 @@
 """A state's page and the relations of two states."""
 
-from collections import defaultdict
-
 from django.http import Http404
 from django.shortcuts import render
 
@@ -60,16 +58,7 @@ def state_detail(request, iso2):
 
 def timeline(relation) -> dict:
     """Records per year, by type, laid out for an inline SVG bar chart."""
-    counts = defaultdict(lambda: {"treaties": 0, "visits": 0, "projects": 0})
-    for record in relation.treaties:
-        if record.signed_on:
-            counts[record.signed_on.year]["treaties"] += 1
-    for record in relation.visits:
-        if record.start_on:
-            counts[record.start_on.year]["visits"] += 1
-    for record in relation.projects:
-        if record.start_on:
-            counts[record.start_on.year]["projects"] += 1
+    counts = {year: c for year, c in relation.by_year.items() if year is not None}
     if not counts:
         return {"years": [], "width": 0, "height": 0}
     first, last = min(counts), max(counts)
@@ -81,17 +70,22 @@ def timeline(relation) -> dict:
     for index, year in enumerate(years):
         x = index * (bar + gap) + 30
         y = chart_height + 10
+        year_counts = counts.get(year, {})
         stack = []
         for kind in ("treaties", "visits", "projects"):
-            n = counts[year][kind] if year in counts else 0
+            n = year_counts.get(kind, 0)
             if n:
                 h = n * unit
                 y -= h
                 stack.append({"kind": kind, "n": n, "y": round(y, 1), "h": round(h, 1)})
-        year_counts = counts.get(year, {})
-        total = sum(year_counts.values())
         columns.append(
-            {"year": year, "x": x, "stack": stack, "total": total, "counts": year_counts}
+            {
+                "year": year,
+                "x": x,
+                "stack": stack,
+                "total": sum(year_counts.values()),
+                "counts": {k: year_counts.get(k, 0) for k in ("treaties", "visits", "projects")},
+            }
         )
     return {
         "years": columns,
