@@ -27,6 +27,11 @@ def bump_version(**kwargs) -> str:
     return version
 
 
+def cached(key: str, compute, timeout: int = 3600):
+    """``compute()``'s value, kept in the shared cache until the data changes."""
+    return cache.get_or_set(f"derived:{data_version()}:{key}", compute, timeout)
+
+
 def connect_signals() -> None:
     from django.apps import apps
     from django.db.models.signals import m2m_changed, post_delete, post_save

@@ -35,10 +35,13 @@ class YearFilter(IntegerFilter):
         super().__init__(*args, **kwargs)
 
 
-def state_choices() -> list[tuple[str, str]]:
+def published_states() -> list[tuple[int, str, str]]:
+    """(pk, lower-case iso2, name) of every published state, by name: one query."""
     return [
-        (iso2.lower(), name)
-        for iso2, name in State.objects.published().order_by("name").values_list("iso2", "name")
+        (pk, iso2.lower(), name)
+        for pk, iso2, name in State.objects.published()
+        .order_by("name")
+        .values_list("pk", "iso2", "name")
     ]
 
 
@@ -56,10 +59,15 @@ class RegisterFilterSet(filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
+        # Filters name states by code but query by primary key: the planner then
+        # knows how many treaties that particular state has (column statistics).
+        self.state_ids: dict[str, int] = {}
         if self.state_filters:
-            states = state_choices()
+            states = published_states()
+            self.state_ids = {code: pk for pk, code, _ in states}
+            choices = [(code, name) for _, code, name in states]
             for name in self.state_filters:
-                self.filters[name].extra["choices"] = states
+                self.filters[name].extra["choices"] = choices
         if self.sector_filters:
             sectors = sector_choices()
             for name in self.sector_filters:
@@ -95,17 +103,15 @@ def q_filter():
     )
 
 
-def party_exists(state_code: str):
-    return Exists(TreatyParty.objects.filter(treaty=OuterRef("pk"), state__iso2=state_code.upper()))
-
-
 class TreatyFilterSet(RegisterFilterSet):
     q = q_filter()
     year = YearFilter(field_name="signed_on", lookup_expr="year", label="Year signed")
     year_min = YearFilter(field_name="signed_on", lookup_expr="year__gte", label="From year")
     year_max = YearFilter(field_name="signed_on", lookup_expr="year__lte", label="To year")
-    kind = filters.MultipleChoiceFilter(choices=TreatyKind.choices, label="Kind")
-    status = filters.MultipleChoiceFilter(choices=TreatyStatus.choices, label="Status")
+    kind = filters.MultipleChoiceFilter(choices=TreatyKind.choices, label="Kind", distinct=False)
+    status = filters.MultipleChoiceFilter(
+        choices=TreatyStatus.choices, label="Status", distinct=False
+    )
     party = filters.MultipleChoiceFilter(
         method="filter_party",
         label="Parties",
@@ -156,7 +162,11 @@ class TreatyFilterSet(RegisterFilterSet):
 
     def filter_party(self, queryset, name, value: str):
         for code in value:
-            queryset = queryset.filter(party_exists(code))
+            queryset = queryset.filter(
+                Exists(
+                    TreatyParty.objects.filter(treaty=OuterRef("pk"), state_id=self.state_ids[code])
+                )
+            )
         return queryset
 
 
@@ -165,8 +175,8 @@ class VisitFilterSet(RegisterFilterSet):
     year = YearFilter(field_name="start_on", lookup_expr="year", label="Year")
     year_min = YearFilter(field_name="start_on", lookup_expr="year__gte", label="From year")
     year_max = YearFilter(field_name="start_on", lookup_expr="year__lte", label="To year")
-    kind = filters.MultipleChoiceFilter(choices=VisitKind.choices, label="Kind")
-    level = filters.MultipleChoiceFilter(choices=VisitLevel.choices, label="Level")
+    kind = filters.MultipleChoiceFilter(choices=VisitKind.choices, label="Kind", distinct=False)
+    level = filters.MultipleChoiceFilter(choices=VisitLevel.choices, label="Level", distinct=False)
     host = filters.ChoiceFilter(method="filter_host", label="Host state")
     guest = filters.ChoiceFilter(method="filter_guest", label="Guest state")
     state = filters.ChoiceFilter(method="filter_state", label="Either state")
@@ -197,14 +207,14 @@ class VisitFilterSet(RegisterFilterSet):
         fields = ["q", "year", "year_min", "year_max", "kind", "level", "host", "guest", "state"]
 
     def filter_host(self, queryset, name, value: str):
-        return queryset.filter(host__iso2=value.upper())
+        return queryset.filter(host_id=self.state_ids[value])
 
     def filter_guest(self, queryset, name, value: str):
-        return queryset.filter(guest__iso2=value.upper())
+        return queryset.filter(guest_id=self.state_ids[value])
 
     def filter_state(self, queryset, name, value: str):
-        code = value.upper()
-        return queryset.filter(Q(host__iso2=code) | Q(guest__iso2=code))
+        state_id = self.state_ids[value]
+        return queryset.filter(Q(host_id=state_id) | Q(guest_id=state_id))
 
 
 class ProjectFilterSet(RegisterFilterSet):
@@ -212,8 +222,10 @@ class ProjectFilterSet(RegisterFilterSet):
     year = YearFilter(field_name="start_on", lookup_expr="year", label="Year started")
     year_min = YearFilter(field_name="start_on", lookup_expr="year__gte", label="From year")
     year_max = YearFilter(field_name="start_on", lookup_expr="year__lte", label="To year")
-    kind = filters.MultipleChoiceFilter(choices=ProjectKind.choices, label="Kind")
-    status = filters.MultipleChoiceFilter(choices=ProjectStatus.choices, label="Status")
+    kind = filters.MultipleChoiceFilter(choices=ProjectKind.choices, label="Kind", distinct=False)
+    status = filters.MultipleChoiceFilter(
+        choices=ProjectStatus.choices, label="Status", distinct=False
+    )
     state = filters.MultipleChoiceFilter(
         method="filter_state", label="States", help_text="Every state chosen must take part."
     )
@@ -252,7 +264,9 @@ class ProjectFilterSet(RegisterFilterSet):
         through = Project.states.through
         for code in value:
             queryset = queryset.filter(
-                Exists(through.objects.filter(project=OuterRef("pk"), state__iso2=code.upper()))
+                Exists(
+                    through.objects.filter(project=OuterRef("pk"), state_id=self.state_ids[code])
+                )
             )
         return queryset
 

@@ -9,11 +9,11 @@ keyset cursors.
 
 import json
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 MAX_PAGE = 200
 
 
@@ -29,6 +29,23 @@ def estimate_count(queryset, floor: int) -> int:
     return max(estimate, floor)
 
 
+def approximate_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """(count, exact?): exact up to ``cap`` rows, the planner's estimate beyond."""
+    exact = queryset.order_by()[: cap + 1].count()
+    if exact <= cap:
+        return exact, True
+    return estimate_count(queryset, cap + 1), False
+
+
+def count_label(count: int, exact: bool, cap: int = COUNT_CAP) -> str:
+    """'1,234', 'about 1,200,000' (planner estimate) or 'more than 10,000'."""
+    if exact:
+        return f"{count:,}"
+    if count > cap + 1:
+        return f"about {count:,}"
+    return f"more than {cap:,}"
+
+
 class CappedCountPaginator(Paginator):
     cap = COUNT_CAP
 
@@ -36,23 +53,39 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        exact = self.object_list.order_by()[: self.cap + 1].count()
-        self._exact = exact <= self.cap
-        return exact if self._exact else estimate_count(self.object_list, self.cap + 1)
+        count, self._exact = approximate_count(self.object_list, self.cap)
+        return count
 
     @property
     def is_exact(self) -> bool:
         return self.count is not None and self._exact
 
+    def page(self, number):
+        """Exact counts validate the number; estimated ones read one row more to
+        know whether a next page exists, since the estimate may be off."""
+        if self.is_exact:
+            return super().page(number)
+        number = int(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        return OpenEndedPage(rows[: self.per_page], number, self, len(rows) > self.per_page)
+
     @property
     def count_label(self) -> str:
-        """'1,234', 'about 1,200,000' (planner estimate) or 'more than 10,000'."""
-        if self.is_exact:
-            return f"{self.count:,}"
-        if self.count > self.cap + 1:
-            return f"about {self.count:,}"
-        return f"more than {self.cap:,}"
+        return count_label(self.count, self.is_exact, self.cap)
 
     @property
     def page_limit(self) -> int:
         return min(self.num_pages, MAX_PAGE) if self.is_exact else MAX_PAGE
+
+
+class OpenEndedPage(Page):
+    def __init__(self, object_list, number, paginator, has_more: bool):
+        super().__init__(object_list, number, paginator)
+        self.has_more = has_more
+
+    def has_next(self) -> bool:
+        return self.has_more
+
+    def next_page_number(self) -> int:
+        return self.number + 1

@@ -127,7 +127,9 @@ class Project(PartialDatesMixin, CuratedModel):
 
     class Meta:
         permissions = [("publish_project", "Can publish and unpublish projects")]
-        ordering = ["-start_on", "name", "pk"]
+        # Newest first, undated last, pk tie-break: the order of the partial
+        # index the public lists read (migration 0005).
+        ordering = [models.F("start_on").desc(nulls_last=True), "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=ProjectKind.values), name="diplomacy_project_kind_valid"

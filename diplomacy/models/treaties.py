@@ -138,7 +138,9 @@ class Treaty(PartialDatesMixin, CuratedModel):
     partial_dates = ("signed_on", "entry_into_force_on", "ended_on")
 
     class Meta:
-        ordering = ["-signed_on", "title", "pk"]
+        # Newest first, undated last, pk tie-break: the order of the partial
+        # index the public lists read (migration 0005).
+        ordering = [models.F("signed_on").desc(nulls_last=True), "-pk"]
         verbose_name_plural = "treaties"
         permissions = [("publish_treaty", "Can publish and unpublish treaties")]
         constraints = [

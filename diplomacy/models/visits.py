@@ -80,7 +80,9 @@ class Visit(PartialDatesMixin, CuratedModel):
 
     class Meta:
         permissions = [("publish_visit", "Can publish and unpublish visits")]
-        ordering = ["-start_on", "title", "pk"]
+        # Newest first, undated last, pk tie-break: the order of the partial
+        # index the public lists read (migration 0005).
+        ordering = [models.F("start_on").desc(nulls_last=True), "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(host=models.F("guest")),

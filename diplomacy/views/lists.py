@@ -67,6 +67,9 @@ class FilteredListView(View):
             context["page_error"] = page_error
             return render(request, self.template_name, context, status=404)
         page = paginator.page(int(raw_page))
+        if not page.object_list and page.number > 1:
+            context["page_error"] = f"There is no page {page.number}: the results end before it."
+            return render(request, self.template_name, context, status=404)
         context.update(page=page, object_list=page.object_list)
         if page.number == MAX_PAGE and page.has_next() and page.object_list:
             # Deeper than numbered pages go: continue by keyset from the last row.

@@ -1,13 +1,15 @@
 """Home, search, health and crawler files."""
 
 from django.db import connection
+from django.db.models import Exists, F, OuterRef
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from diplomacy.choices import RELATION_LEVEL_BY_KIND, RelationLevel
-from diplomacy.models import Organization, Person, Project, State, Treaty, Visit
+from diplomacy.models import Organization, Person, Project, State, Treaty, TreatyParty, Visit
+from diplomacy.paginator import approximate_count, count_label
 from diplomacy.relations import binding_q
 from diplomacy.search import search_queryset
 
@@ -33,18 +35,24 @@ def strongest_relations(limit: int = 10) -> list[Treaty]:
 @require_GET
 def home(request):
     context = {
+        # Exact up to 10,000, estimated beyond: the home page must not count a
+        # million rows on every visit.
         "counts": {
-            "treaties": Treaty.objects.published().count(),
-            "visits": Visit.objects.published().count(),
-            "projects": Project.objects.published().count(),
-            "states": State.objects.published()
-            .filter(treaty_parties__isnull=False)
-            .distinct()
-            .count(),
+            name: count_label(*approximate_count(queryset))
+            for name, queryset in {
+                "treaties": Treaty.objects.published(),
+                "visits": Visit.objects.published(),
+                "projects": Project.objects.published(),
+                "states": State.objects.published().filter(
+                    Exists(
+                        TreatyParty.objects.filter(state=OuterRef("pk"), treaty__is_published=True)
+                    )
+                ),
+            }.items()
         },
         "latest_treaties": Treaty.objects.published()
         .for_list()
-        .order_by("-signed_on", "-pk")[:HOME_LIST_LENGTH],
+        .order_by(F("signed_on").desc(nulls_last=True), "-pk")[:HOME_LIST_LENGTH],
         "recent_visits": Visit.objects.published()
         .for_list()
         .order_by("-start_on", "-pk")[:HOME_LIST_LENGTH],
