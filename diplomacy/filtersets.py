@@ -20,6 +20,7 @@ from diplomacy.choices import (
 )
 from diplomacy.models import Project, Sector, State, Treaty, TreatyIdentifier, TreatyParty, Visit
 from diplomacy.search import search_queryset
+from diplomacy.widgets import FastSelect, FastSelectMultiple
 
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 
@@ -59,6 +60,11 @@ class RegisterFilterSet(filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
+        for f in self.filters.values():
+            if isinstance(f, filters.MultipleChoiceFilter):
+                f.extra.setdefault("widget", FastSelectMultiple)
+            elif isinstance(f, filters.ChoiceFilter):
+                f.extra.setdefault("widget", FastSelect)
         # Filters name states by code but query by primary key: the planner then
         # knows how many treaties that particular state has (column statistics).
         self.state_ids: dict[str, int] = {}

@@ -37,13 +37,15 @@ def run(*args, env=None, capture=False):
 def django_env(database: str, **extra) -> dict:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"{PG}/{database}",
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        SECURE_SSL_REDIRECT="0",
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        API_ANON_RATE="100000000/minute",
-        **extra,
+        {
+            "DATABASE_URL": f"{PG}/{database}",
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "SECURE_SSL_REDIRECT": "0",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "API_ANON_RATE": "100000000/minute",
+            **extra,
+        }
     )
     if redis_available():
         env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -68,7 +70,12 @@ def ensure_database(size: int, fresh: bool) -> str:
     name = f"diplomacy_bench_{size}"
     exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{name}'") == "1"
     if exists and not fresh:
-        count = psql("SELECT count(*) FROM diplomacy_treaty WHERE slug LIKE 'synthetic-%'", name)
+        try:
+            count = psql(
+                "SELECT count(*) FROM diplomacy_treaty WHERE slug LIKE 'synthetic-%'", name
+            )
+        except subprocess.CalledProcessError:
+            count = ""  # an unfinished database from an interrupted run
         if count.isdigit() and int(count) == size:
             print(f"reusing {name} ({size:,} treaties)", flush=True)
             return name
