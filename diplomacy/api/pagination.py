@@ -87,10 +87,14 @@ class KeysetPagination(BasePagination):
         walk_desc = descending != backwards
         nulls_last = not backwards
         queryset = queryset.order_by(*self._order(field, walk_desc, nulls_last))
-        if cursor is not None:
-            queryset = queryset.filter(self._after(field, walk_desc, nulls_last, cursor))
-
-        rows = list(queryset[: self.page_size_value + 1])
+        wanted = self.page_size_value + 1
+        if cursor is None:
+            rows = list(queryset[:wanted])
+        else:
+            segment, spill = self._after(field, walk_desc, nulls_last, cursor)
+            rows = list(queryset.filter(segment)[:wanted])
+            if spill is not None and len(rows) < wanted:
+                rows += list(queryset.filter(spill)[: wanted - len(rows)])
         has_more = len(rows) > self.page_size_value
         rows = rows[: self.page_size_value]
         if backwards:
@@ -112,23 +116,28 @@ class KeysetPagination(BasePagination):
         expression = F(field).desc(**nulls) if descending else F(field).asc(**nulls)
         return [expression, pk]
 
-    def _after(self, field, descending, nulls_last, cursor) -> Q:
-        """Rows strictly after the cursor position in the walk order."""
+    def _after(self, field, descending, nulls_last, cursor) -> tuple[Q, Q | None]:
+        """Rows strictly after the cursor in the walk order, as two segments.
+
+        The first is a range the ordered index can scan; the second (empty
+        dates, which sort at one end) is read only when the first runs out.
+        An OR of the two would make PostgreSQL read the whole table.
+        """
         pk_after = Q(pk__lt=cursor["pk"]) if descending else Q(pk__gt=cursor["pk"])
         if field is None:
-            return pk_after
+            return pk_after, None
         is_null = Q(**{f"{field}__isnull": True})
         value = cursor.get("v")
         if value is None:
             among_nulls = is_null & pk_after
-            return among_nulls if nulls_last else among_nulls | ~is_null
+            return among_nulls, (None if nulls_last else ~is_null)
         try:
             value = self._parse(value)
         except ValueError as exc:
             raise NotFound(INVALID_CURSOR) from exc
-        beyond = Q(**{f"{field}__lt" if descending else f"{field}__gt": value})
-        after = beyond | (Q(**{field: value}) & pk_after)
-        return after | is_null if nulls_last else after
+        op = "lt" if descending else "gt"
+        in_range = Q(**{f"{field}__{op}e": value}) & (Q(**{f"{field}__{op}": value}) | pk_after)
+        return in_range, (is_null if nulls_last else None)
 
     @staticmethod
     def _parse(value):
