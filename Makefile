@@ -50,8 +50,7 @@ serve: export SECRET_KEY ?= $(shell $(PYTHON) -c 'import secrets; print(secrets.
 serve: export SECURE_SSL_REDIRECT ?= 0
 serve: setup
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
-		--workers $$(( $$(nproc) * 2 + 1 )) --access-logfile -
+	GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_ACCESSLOG=- $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application
 
 ## backup: a complete dump (records, citations, history, users, groups) to backups/
 backup: export DEBUG ?= 1

@@ -148,10 +148,11 @@ class Server:
     def __enter__(self):
         run(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=self.env)
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--log-level", "warning"],
-            cwd=ROOT, env=self.env, start_new_session=True,
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "config/gunicorn.py",
+             "config.wsgi:application", "--log-level", "warning"],
+            cwd=ROOT, env={**self.env, "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                           "GUNICORN_WORKERS": str(self.workers)},
+            start_new_session=True,
         )  # fmt: skip
         for _ in range(100):
             try:
