@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models.functions import ExtractYear
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -20,6 +21,8 @@ def can_publish(request, model) -> bool:
 class CuratedAdmin(SimpleHistoryAdmin):
     """Editors edit drafts; only holders of ``publish_<model>`` change publication."""
 
+    # Links typed without a scheme are https (Django 6's default, set here for 5.2).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
     show_full_result_count = False
     save_on_top = True

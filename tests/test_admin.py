@@ -1,0 +1,169 @@
+"""The admin for editors and publishers: pages render within a fixed query budget, rights hold."""
+
+import re
+
+import pytest
+
+from diplomacy.models import Treaty, TreatyCitation
+from tests.factories import (
+    OrganizationFactory,
+    PersonFactory,
+    ProjectFactory,
+    SectorFactory,
+    SourceFactory,
+    StateFactory,
+    TreatyFactory,
+    VisitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Queries an admin page makes whatever its rows: session, user, permissions
+# (user and group), the page's rows and their prefetches, list filters' choices,
+# the paginator's count. Pinned high enough for the widest page (treaties, with
+# party, sector and year filters), and proved not to grow with rows below.
+CHANGELIST_BUDGET = 16
+CHANGE_FORM_BUDGET = 24
+
+
+def make_rows(model, n):
+    states = [StateFactory() for _ in range(3)]
+    sector = SectorFactory()
+    for _ in range(n):
+        if model == "treaty":
+            treaty = TreatyFactory(parties=states[:2])
+            treaty.sectors.add(sector)
+            TreatyCitation.objects.create(record=treaty, source=SourceFactory(), quote="q")
+        elif model == "visit":
+            VisitFactory(host=states[0], guest=states[1])
+        elif model == "project":
+            ProjectFactory().states.set(states[:2])
+        elif model == "state":
+            StateFactory()
+        elif model == "person":
+            PersonFactory(state=states[0])
+        elif model == "organization":
+            OrganizationFactory(state=states[1])
+        elif model == "sector":
+            SectorFactory()
+        elif model == "source":
+            SourceFactory()
+
+
+MODELS = ["treaty", "visit", "project", "state", "person", "organization", "sector", "source"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.parametrize("rows", [5, 30])
+def test_changelist_and_forms_render_for_an_editor_within_budget(
+    editor_client, django_assert_max_num_queries, model, rows
+):
+    make_rows(model, rows)
+    with django_assert_max_num_queries(CHANGELIST_BUDGET):
+        response = editor_client.get(f"/admin/diplomacy/{model}/")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= rows
+    record = response.context["cl"].result_list[0]
+    with django_assert_max_num_queries(CHANGE_FORM_BUDGET):
+        assert editor_client.get(f"/admin/diplomacy/{model}/{record.pk}/change/").status_code == 200
+    assert editor_client.get(f"/admin/diplomacy/{model}/add/").status_code == 200
+    assert editor_client.get(f"/admin/diplomacy/{model}/{record.pk}/history/").status_code == 200
+
+
+def test_editor_cannot_publish_or_delete(editor_client):
+    treaty = TreatyFactory(is_published=False)
+    page = editor_client.get(f"/admin/diplomacy/treaty/{treaty.pk}/change/").content.decode()
+    assert 'name="is_published"' not in page
+    assert "Save and publish" not in page
+    editor_client.post(
+        "/admin/diplomacy/treaty/",
+        {"action": "publish", "_selected_action": [treaty.pk]},
+    )
+    treaty.refresh_from_db()
+    assert not treaty.is_published
+    assert editor_client.get(f"/admin/diplomacy/treaty/{treaty.pk}/delete/").status_code == 403
+    assert Treaty.objects.filter(pk=treaty.pk).exists()
+
+
+def test_publisher_publishes_unpublishes_and_deletes(publisher_client):
+    treaty = TreatyFactory(is_published=False)
+    assert (
+        "Save and publish"
+        in publisher_client.get(f"/admin/diplomacy/treaty/{treaty.pk}/change/").content.decode()
+    )
+    publisher_client.post(
+        "/admin/diplomacy/treaty/", {"action": "publish", "_selected_action": [treaty.pk]}
+    )
+    treaty.refresh_from_db()
+    assert treaty.is_published
+    publisher_client.post(
+        "/admin/diplomacy/treaty/", {"action": "unpublish", "_selected_action": [treaty.pk]}
+    )
+    treaty.refresh_from_db()
+    assert not treaty.is_published
+    publisher_client.post(f"/admin/diplomacy/treaty/{treaty.pk}/delete/", {"post": "yes"})
+    assert not Treaty.objects.filter(pk=treaty.pk).exists()
+
+
+def add_form_data(client, **fields):
+    """The add form's own initial data (management forms included), with changes."""
+    html = client.get("/admin/diplomacy/treaty/add/").content.decode()
+    data = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html):
+        data[name] = value
+    data.update(
+        {
+            "title": "Agreement on test cooperation",
+            "slug": "agreement-on-test-cooperation",
+            "kind": "agreement",
+            "status": "signed",
+            "signed_on_precision": "day",
+            "entry_into_force_on_precision": "day",
+            "ended_on_precision": "day",
+            "signed_on": "2024-08-23",
+        }
+    )
+    data.update(fields)
+    return data
+
+
+def test_editor_adds_a_draft_treaty_with_parties_and_a_citation(editor_client, editor):
+    az, uz = StateFactory(iso2="AZ", iso3="AZE"), StateFactory(iso2="UZ", iso3="UZB")
+    source = SourceFactory()
+    data = add_form_data(
+        editor_client,
+        **{
+            "treatyparty_set-TOTAL_FORMS": "2",
+            "treatyparty_set-0-state": az.pk,
+            "treatyparty_set-0-ratified_on_precision": "day",
+            "treatyparty_set-1-state": uz.pk,
+            "treatyparty_set-1-ratified_on_precision": "day",
+            "citations-TOTAL_FORMS": "1",
+            "citations-0-source": source.pk,
+            "citations-0-quote": "The parties signed the treaty.",
+        },
+    )
+    response = editor_client.post("/admin/diplomacy/treaty/add/", data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    treaty = Treaty.objects.get(slug="agreement-on-test-cooperation")
+    assert not treaty.is_published
+    assert sorted(treaty.parties.values_list("iso2", flat=True)) == ["AZ", "UZ"]
+    assert treaty.citations.get().quote == "The parties signed the treaty."
+    assert treaty.history.first().history_user == editor
+
+
+def test_an_alliance_with_one_party_is_refused_and_nothing_is_written(editor_client):
+    az = StateFactory(iso2="AZ", iso3="AZE")
+    data = add_form_data(
+        editor_client,
+        kind="alliance",
+        **{
+            "treatyparty_set-TOTAL_FORMS": "1",
+            "treatyparty_set-0-state": az.pk,
+            "treatyparty_set-0-ratified_on_precision": "day",
+        },
+    )
+    response = editor_client.post("/admin/diplomacy/treaty/add/", data)
+    assert response.status_code == 200
+    assert "at least two parties" in response.content.decode()
+    assert not Treaty.objects.exists()

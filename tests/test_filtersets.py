@@ -1,0 +1,153 @@
+"""Each FilterSet directly, then the same parameters through the page, the API and the CSV."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.http import QueryDict
+
+from diplomacy.choices import DatePrecision, TreatyKind, TreatyStatus
+from diplomacy.filtersets import ProjectFilterSet, TreatyFilterSet, VisitFilterSet
+from diplomacy.models import Project, Treaty, Visit
+from tests.factories import PersonFactory, ProjectFactory, TreatyFactory, VisitFactory
+from tests.helpers import world
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+@pytest.fixture
+def w():
+    w = world()
+    az, uz, kz = w["az"], w["uz"], w["kz"]
+    TreatyFactory(slug="t-azuz-2024", title="Allied relations treaty", kind=TreatyKind.ALLIANCE,
+                  signed_on=D(2024, 8, 23), parties=[az, uz]).sectors.add(w["energy"])  # fmt: skip
+    TreatyFactory(slug="t-azkz-2022", title="Declaration of friendship", kind="declaration",
+                  signed_on=D(2022, 8, 1), signed_on_precision=DatePrecision.MONTH,
+                  parties=[az, kz])  # fmt: skip
+    TreatyFactory(slug="t-uzkz-2024", title="Energy agreement", kind=TreatyKind.AGREEMENT,
+                  status=TreatyStatus.IN_FORCE, signed_on=D(2024, 1, 1),
+                  signed_on_precision=DatePrecision.YEAR, parties=[uz, kz])  # fmt: skip
+    TreatyFactory(slug="t-undated", title="Undated protocol", kind="protocol", signed_on=None,
+                  parties=[az, uz, kz])  # fmt: skip
+    TreatyFactory(slug="t-draft", is_published=False, parties=[az, uz])
+    person = PersonFactory(slug="ilham-aliyev", state=az)
+    VisitFactory(slug="v-az-in-uz", host=uz, guest=az, kind="state", start_on=D(2024, 8, 23)).principals.add(person)  # fmt: skip
+    VisitFactory(slug="v-kz-in-az", host=az, guest=kz, kind="official", start_on=D(2019, 5, 1))
+    p = ProjectFactory(slug="p-big", value_amount=2_000_000_000, value_currency="USD",
+                       start_on=D(2024, 8, 1), kind="investment")  # fmt: skip
+    p.states.set([az, uz])
+    p.sectors.add(w["energy"])
+    q = ProjectFactory(
+        slug="p-small", value_amount=5000, value_currency="EUR", start_on=D(2023, 1, 1)
+    )
+    q.states.set([uz, kz])
+    return w
+
+
+TREATY_CASES = [
+    ("", {"t-azuz-2024", "t-azkz-2022", "t-uzkz-2024", "t-undated"}),
+    ("year=2024", {"t-azuz-2024", "t-uzkz-2024"}),
+    ("year_min=2023&year_max=2024", {"t-azuz-2024", "t-uzkz-2024"}),
+    ("kind=alliance&kind=declaration", {"t-azuz-2024", "t-azkz-2022"}),
+    ("status=in_force", {"t-uzkz-2024"}),
+    ("party=az&party=uz", {"t-azuz-2024", "t-undated"}),
+    ("party=uz", {"t-azuz-2024", "t-uzkz-2024", "t-undated"}),
+    ("sector=energy", {"t-azuz-2024"}),
+    ("q=ALLIED+treaty", {"t-azuz-2024"}),
+    ("q=energy", {"t-uzkz-2024"}),
+]
+VISIT_CASES = [
+    ("host=uz", {"v-az-in-uz"}),
+    ("guest=kz", {"v-kz-in-az"}),
+    ("state=az", {"v-az-in-uz", "v-kz-in-az"}),
+    ("person=ilham-aliyev", {"v-az-in-uz"}),
+    ("kind=official", {"v-kz-in-az"}),
+    ("year=2024", {"v-az-in-uz"}),
+]
+PROJECT_CASES = [
+    ("state=az&state=uz", {"p-big"}),
+    ("state=uz", {"p-big", "p-small"}),
+    ("sector=energy", {"p-big"}),
+    ("value_min=10000", {"p-big"}),
+    ("value_max=10000", {"p-small"}),
+    ("currency=eur", {"p-small"}),
+    ("kind=investment", {"p-big"}),
+    ("year_max=2023", {"p-small"}),
+]
+
+
+def slugs(queryset):
+    return set(queryset.values_list("slug", flat=True))
+
+
+@pytest.mark.parametrize(("query", "expected"), TREATY_CASES)
+def test_treaty_filterset(w, query, expected):
+    filterset = TreatyFilterSet(QueryDict(query), queryset=Treaty.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    assert slugs(filterset.qs) == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), VISIT_CASES)
+def test_visit_filterset(w, query, expected):
+    assert (
+        slugs(VisitFilterSet(QueryDict(query), queryset=Visit.objects.published()).qs) == expected
+    )
+
+
+@pytest.mark.parametrize(("query", "expected"), PROJECT_CASES)
+def test_project_filterset(w, query, expected):
+    qs = ProjectFilterSet(QueryDict(query), queryset=Project.objects.published()).qs
+    assert slugs(qs) == expected
+
+
+def api_slugs(client, url):
+    found = []
+    while url:
+        body = client.get(url).json()
+        found += [row["slug"] for row in body["results"]]
+        url = body["next"]
+    return found
+
+
+def csv_slugs(client, url):
+    response = client.get(url)
+    text = b"".join(response.streaming_content).decode()
+    return {row["slug"] for row in csv.DictReader(io.StringIO(text))}
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "expected"),
+    [("treaties", q, e) for q, e in TREATY_CASES]
+    + [("visits", q, e) for q, e in VISIT_CASES]
+    + [("projects", q, e) for q, e in PROJECT_CASES],
+)
+def test_page_api_and_csv_give_the_same_records(client, w, path, query, expected):
+    page = client.get(f"/{path}/?{query}")
+    assert page.status_code == 200
+    assert {r.slug for r in page.context["object_list"]} == expected
+    assert page.context["paginator"].count == len(expected)
+    api = api_slugs(client, f"/api/v1/{path}/?{query}")
+    assert sorted(api) == sorted(expected)
+    assert csv_slugs(client, f"/{path}/export.csv?{query}") == expected
+
+
+def test_ordering_is_stable_and_puts_undated_last(client, w):
+    newest = [r.slug for r in client.get("/treaties/?ordering=-signed_on").context["object_list"]]
+    assert newest == ["t-azuz-2024", "t-uzkz-2024", "t-azkz-2022", "t-undated"]
+    oldest = [r.slug for r in client.get("/treaties/?ordering=signed_on").context["object_list"]]
+    assert oldest == ["t-azkz-2022", "t-uzkz-2024", "t-azuz-2024", "t-undated"]
+    by_title = [r.slug for r in client.get("/treaties/?ordering=title").context["object_list"]]
+    assert by_title[0] == "t-azuz-2024"
+    assert api_slugs(client, "/api/v1/treaties/?ordering=-signed_on") == newest
+
+
+def test_every_spec_filter_exists():
+    spec = {
+        TreatyFilterSet: "q year year_min year_max kind status party sector ordering",
+        VisitFilterSet: "q year year_min year_max kind level host guest state person",
+        ProjectFilterSet: "q year year_min year_max kind status state sector value_min value_max currency",
+    }
+    for filterset, names in spec.items():
+        assert set(names.split()) <= set(filterset.base_filters)

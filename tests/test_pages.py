@@ -1,0 +1,165 @@
+"""The public site: every page, what it shows, and a query budget that does not grow with rows."""
+
+import json
+import re
+
+import pytest
+
+from diplomacy.models import TreatyCitation
+from tests.factories import PersonFactory, ProjectFactory, VisitFactory
+from tests.helpers import alliance, populate, world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w():
+    return world()
+
+
+def page_urls(w):
+    treaty = alliance(w)
+    visit = VisitFactory(host=w["uz"], guest=w["az"], slug="state-visit")
+    treaty.visit = visit
+    treaty.save()
+    project = ProjectFactory(slug="portfolio")
+    project.states.set([w["az"], w["uz"]])
+    return [
+        "/",
+        "/treaties/",
+        f"/treaties/{treaty.slug}/",
+        "/visits/",
+        f"/visits/{visit.slug}/",
+        "/projects/",
+        f"/projects/{project.slug}/",
+        "/states/",
+        "/states/uz/",
+        "/relations/az/uz/",
+        "/search/?q=allied",
+        "/treaties/feed/",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/healthz",
+        f"/sources/{w['source'].slug}/",
+    ]
+
+
+# What each page asks of the database, whatever the number of rows:
+# filter choices (states, sectors), capped count, planner estimate when large,
+# the page of rows, and one prefetch per related list shown in a row.
+PAGE_BUDGETS = {
+    "/": 12,  # four capped counts, latest treaties + parties + sectors, visits + principals, strongest + prefetches
+    "/treaties/": 8,  # states, sectors, capped count, 2 facets, rows, parties, sectors
+    "/visits/": 6,  # states, capped count, 2 facets, rows (+host, guest), principals
+    "/projects/": 8,  # states, sectors, capped count, 2 facets, rows, states, sectors
+    "/states/": 2,  # capped count, rows with treaty counts (subquery)
+    "/states/uz/": 14,  # state, partners, treaties + 2 prefetches, hosted, made (+ prefetches), projects + 2
+    "/relations/az/uz/": 16,  # two states, level, 3 per-year aggregates, 3 lists + their prefetches
+    "/search/?q=energy": 11,  # one per record type, + prefetches of matching treaties/visits/projects
+    "/treaties/feed/": 5,  # states, sectors, rows, parties, sectors
+    "/sitemap.xml": 8,  # one per section, and a count per paginated section
+    "/treaties/export.csv": 6,  # states, sectors, rows, parties, sectors (per 1,000-row chunk)
+}
+
+
+def test_every_page_answers(client, w):
+    for url in page_urls(w):
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+@pytest.mark.parametrize("url", list(PAGE_BUDGETS))
+@pytest.mark.parametrize("rows", [5, 50])
+def test_query_budget_does_not_grow_with_rows(client, w, django_assert_max_num_queries, url, rows):
+    populate(w, rows)
+    with django_assert_max_num_queries(PAGE_BUDGETS[url]):
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_detail_pages_have_a_fixed_budget(client, w, django_assert_max_num_queries, rows):
+    populate(w, rows)
+    treaty = alliance(w)
+    # treaty, parties, sectors, signatories, organizations, citations, 2 relation
+    # lists, projects, identifiers, visit, change log
+    with django_assert_max_num_queries(13):
+        assert client.get(f"/treaties/{treaty.slug}/").status_code == 200
+
+
+def test_treaty_page_shows_fields_links_sources_and_metadata(client, w):
+    treaty = alliance(w, summary="An alliance.")
+    signatory = PersonFactory(name="Ilham Aliyev", slug="ilham-aliyev", state=w["az"])
+    treaty.signatories.add(signatory)
+    visit = VisitFactory(title="State visit", host=w["uz"], guest=w["az"])
+    treaty.visit = visit
+    treaty.save()
+    TreatyCitation.objects.create(record=treaty, source=w["source"], quote="signed the treaty")
+    html = client.get(treaty.get_absolute_url()).content.decode()
+    assert "23 August 2024" in html
+    for link in ("/states/az/", "/states/uz/", "/people/ilham-aliyev/", visit.get_absolute_url()):
+        assert f'href="{link}"' in html
+    assert "/relations/az/uz/" in html
+    assert "<blockquote>signed the treaty</blockquote>" in html
+    assert "Cite this record" in html and "Last updated" in html and "Permalink" in html
+    assert '<meta property="og:title" content="Treaty on Allied Relations">' in html
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1)
+    )
+    assert data["@type"] == "Legislation" and data["name"] == treaty.title
+
+
+def test_month_precision_is_shown_as_a_month(client, w):
+    populate(w, 1)
+    html = client.get("/treaties/").content.decode()
+    assert "January 2000" in html
+
+
+def test_state_page_groups_partners_and_relations_page_reads_either_order(client, w):
+    alliance(w)
+    html = client.get("/states/uz/").content.decode()
+    assert "Allies" in html and "/relations/uz/az/" in html
+    ab = client.get("/relations/az/uz/")
+    ba = client.get("/relations/uz/az/")
+    assert ab.context["relation"].level == ba.context["relation"].level
+    body = ab.content.decode()
+    assert "Alliance" in body and "23 August 2024" in body and "<svg" in body
+
+
+def test_lists_count_paginate_keep_filters_and_download(client, w):
+    populate(w, 30)
+    response = client.get("/treaties/?sector=energy")
+    html = response.content.decode()
+    assert "30 treaties match these filters" in html
+    assert re.search(r'rel="next" href="\?sector=energy&amp;page=2"', html)
+    assert 'href="/treaties/export.csv?sector=energy"' in html
+    empty = client.get("/treaties/?q=nothingmatchesthis").content.decode()
+    assert "No treaties match these filters" in empty
+
+
+def test_search_groups_results_by_type(client, w):
+    alliance(w)
+    html = client.get("/search/?q=uzbekistan").content.decode()
+    assert "States (1)" in html
+    html = client.get("/search/?q=allied").content.decode()
+    assert "Treaties (1)" in html
+
+
+def test_custom_404_keeps_the_navigation(client, w):
+    response = client.get("/treaties/no-such-treaty/")
+    assert response.status_code == 404
+    assert (
+        "Not found" in response.content.decode()
+        and 'href="/treaties/"' in response.content.decode()
+    )
+
+
+def test_feed_sitemap_robots(client, w):
+    treaty = alliance(w)
+    feed = client.get("/treaties/feed/?party=uz").content.decode()
+    assert 'xmlns="http://www.w3.org/2005/Atom"' in feed and treaty.title in feed
+    assert treaty.title not in client.get("/treaties/feed/?party=kz").content.decode()
+    assert treaty.get_absolute_url() in client.get("/sitemap.xml").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in client.get("/robots.txt").content.decode()
