@@ -33,7 +33,10 @@ def w():
                   parties=[az, uz, kz])  # fmt: skip
     TreatyFactory(slug="t-draft", is_published=False, parties=[az, uz])
     person = PersonFactory(slug="ilham-aliyev", state=az)
-    VisitFactory(slug="v-az-in-uz", host=uz, guest=az, kind="state", start_on=D(2024, 8, 23)).principals.add(person)  # fmt: skip
+    visit = VisitFactory(
+        slug="v-az-in-uz", host=uz, guest=az, kind="state", start_on=D(2024, 8, 23)
+    )
+    visit.principals.add(person)
     VisitFactory(slug="v-kz-in-az", host=az, guest=kz, kind="official", start_on=D(2019, 5, 1))
     p = ProjectFactory(slug="p-big", value_amount=2_000_000_000, value_currency="USD",
                        start_on=D(2024, 8, 1), kind="investment")  # fmt: skip
@@ -147,7 +150,9 @@ def test_every_spec_filter_exists():
     spec = {
         TreatyFilterSet: "q year year_min year_max kind status party sector ordering",
         VisitFilterSet: "q year year_min year_max kind level host guest state person",
-        ProjectFilterSet: "q year year_min year_max kind status state sector value_min value_max currency",
+        ProjectFilterSet: (
+            "q year year_min year_max kind status state sector value_min value_max currency"
+        ),
     }
     for filterset, names in spec.items():
         assert set(names.split()) <= set(filterset.base_filters)

@@ -48,14 +48,17 @@ def page_urls(w):
 # filter choices (states, sectors), capped count, planner estimate when large,
 # the page of rows, and one prefetch per related list shown in a row.
 PAGE_BUDGETS = {
-    "/": 12,  # four capped counts, latest treaties + parties + sectors, visits + principals, strongest + prefetches
+    # four capped counts; latest treaties, visits, strongest relations and their prefetches
+    "/": 12,
     "/treaties/": 8,  # states, sectors, capped count, 2 facets, rows, parties, sectors
     "/visits/": 6,  # states, capped count, 2 facets, rows (+host, guest), principals
     "/projects/": 8,  # states, sectors, capped count, 2 facets, rows, states, sectors
     "/states/": 2,  # capped count, rows with treaty counts (subquery)
-    "/states/uz/": 14,  # state, partners, treaties + 2 prefetches, hosted, made (+ prefetches), projects + 2
+    # state, partners, treaties + 2 prefetches, visits hosted and made, projects + 2
+    "/states/uz/": 14,
     "/relations/az/uz/": 16,  # two states, level, 3 per-year aggregates, 3 lists + their prefetches
-    "/search/?q=energy": 11,  # one per record type, + prefetches of matching treaties/visits/projects
+    # one per record type, and the prefetches of matching treaties, visits, projects
+    "/search/?q=energy": 11,
     "/treaties/feed/": 5,  # states, sectors, rows, parties, sectors
     "/sitemap.xml": 8,  # one per section, and a count per paginated section
     "/treaties/export.csv": 6,  # states, sectors, rows, parties, sectors (per 1,000-row chunk)

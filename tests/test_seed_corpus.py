@@ -1,4 +1,4 @@
-"""The seed corpus: it loads (twice, and over the ISO country list) and every record cites its source."""
+"""The seed corpus loads (twice, and over the ISO country list); every record cites a source."""
 
 import datetime
 from pathlib import Path
