@@ -257,7 +257,8 @@ class SourceSerializer(RecordSerializer):
 class PartySerializer(serializers.Serializer):
     """A party: the state (iso2) with its ratification date where known."""
 
-    state = StateCodeField()
+    state = StateCodeField(write_only=True, help_text="ISO alpha-2 code, e.g. “uz”.")
+    iso2 = serializers.CharField(source="state.iso2", read_only=True)
     name = serializers.CharField(source="state.name", read_only=True)
     url = serializers.SerializerMethodField()
     ratified_on = serializers.DateField(required=False, allow_null=True)

@@ -1,0 +1,240 @@
+"""The REST API: reading, writing with permissions, keyset pagination, schema."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.db.models import F
+from rest_framework.authtoken.models import Token
+
+from diplomacy.models import Treaty, TreatyCitation
+from tests.factories import PersonFactory, StateFactory, TreatyFactory
+from tests.helpers import alliance, populate, world
+
+pytestmark = pytest.mark.django_db
+
+# Per endpoint, whatever the rows: filter choices, the page, one query per nested list.
+API_BUDGETS = {
+    "/api/v1/treaties/": 5,  # states, sectors, rows, parties, sectors
+    "/api/v1/visits/": 3,  # states, rows (+ host, guest), principals
+    "/api/v1/projects/": 5,  # states, sectors, rows (+ location), states, sectors
+    "/api/v1/states/": 1,
+    "/api/v1/people/": 1,
+    "/api/v1/organizations/": 1,
+    "/api/v1/sectors/": 1,
+    "/api/v1/sources/": 1,
+    "/api/v1/relations/az/uz/": 14,
+}
+
+
+@pytest.fixture
+def w():
+    return world()
+
+
+@pytest.mark.parametrize("url", list(API_BUDGETS))
+@pytest.mark.parametrize("rows", [5, 50])
+def test_endpoint_budgets_do_not_grow(client, w, django_assert_max_num_queries, url, rows):
+    populate(w, rows)
+    with django_assert_max_num_queries(API_BUDGETS[url]):
+        assert client.get(url).status_code == 200
+
+
+def test_treaty_detail_nests_summaries_citations_and_precision(client, w):
+    treaty = alliance(w)
+    treaty.signatories.add(PersonFactory(slug="ilham-aliyev", name="Ilham Aliyev"))
+    treaty.sectors.add(w["energy"])
+    TreatyCitation.objects.create(record=treaty, source=w["source"], quote="signed the treaty")
+    data = client.get(f"/api/v1/treaties/{treaty.slug}/").json()
+    assert data["signed_on"] == "2024-08-23" and data["signed_on_precision"] == "day"
+    assert [p["iso2"] for p in data["parties"]] == ["AZ", "UZ"]
+    assert data["parties"][0]["url"] == "http://testserver/api/v1/states/az/"
+    assert data["sectors"] == [
+        {"slug": "energy", "name": "Energy", "url": "http://testserver/api/v1/sectors/energy/"}
+    ]
+    assert data["signatories"][0]["slug"] == "ilham-aliyev"
+    assert data["citations"][0]["quote"] == "signed the treaty"
+    assert data["citations"][0]["source"]["slug"] == w["source"].slug
+    assert data["html_url"] == f"http://testserver/treaties/{treaty.slug}/"
+
+
+def test_states_by_code_and_relations_either_order(client, w):
+    alliance(w)
+    assert client.get("/api/v1/states/uz/").json()["iso3"] == "UZB"
+    assert client.get("/api/v1/states/UZ/").status_code == 200
+    ab = client.get("/api/v1/relations/az/uz/").json()
+    ba = client.get("/api/v1/relations/uz/az/").json()
+    assert ab["level"] == ba["level"] == "alliance"
+    assert ab["reached_on"] == "2024-08-23" and ab["reached_on_precision"] == "day"
+
+
+TREATY = {
+    "slug": "api-agreement",
+    "title": "Agreement made through the API",
+    "kind": "agreement",
+    "signed_on": "2024-03-01",
+    "signed_on_precision": "month",
+    "parties": [{"state": "az"}, {"state": "uz"}],
+    "sectors": ["energy"],
+}
+
+
+def token_client(client, user):
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=user).key}"
+    return client
+
+
+def test_anonymous_clients_cannot_write(client, w):
+    treaty = alliance(w)
+    assert client.post(
+        "/api/v1/treaties/", TREATY, content_type="application/json"
+    ).status_code in (401, 403)
+    assert client.patch(f"/api/v1/treaties/{treaty.slug}/", {"title": "x"}, content_type="application/json").status_code in (401, 403)  # fmt: skip
+    assert client.delete(f"/api/v1/treaties/{treaty.slug}/").status_code in (401, 403)
+    assert Treaty.objects.count() == 1 and Treaty.objects.get().title == treaty.title
+
+
+def test_editor_creates_a_draft_but_cannot_publish_or_delete(client, w, editor):
+    api = token_client(client, editor)
+    response = api.post("/api/v1/treaties/", TREATY, content_type="application/json")
+    assert response.status_code == 201, response.content
+    treaty = Treaty.objects.get(slug="api-agreement")
+    assert not treaty.is_published
+    assert sorted(treaty.parties.values_list("iso2", flat=True)) == ["AZ", "UZ"]
+    assert treaty.history.first().history_user == editor
+    assert response.json()["parties"][0]["name"] == "Azerbaijan"
+
+    published = {**TREATY, "slug": "api-published", "is_published": True}
+    assert (
+        api.post("/api/v1/treaties/", published, content_type="application/json").status_code == 403
+    )
+    assert not Treaty.objects.filter(slug="api-published").exists()
+    url = "/api/v1/treaties/api-agreement/"
+    assert (
+        api.patch(url, {"is_published": True}, content_type="application/json").status_code == 403
+    )
+    assert api.delete(url).status_code == 403
+    treaty.refresh_from_db()
+    assert not treaty.is_published
+
+
+def test_publisher_publishes_updates_parties_and_deletes(client, w, publisher):
+    api = token_client(client, publisher)
+    api.post("/api/v1/treaties/", TREATY, content_type="application/json")
+    url = "/api/v1/treaties/api-agreement/"
+    response = api.patch(url, {"is_published": True, "parties": [{"state": "kz"}, {"state": "uz"}]},
+                         content_type="application/json")  # fmt: skip
+    assert response.status_code == 200, response.content
+    treaty = Treaty.objects.get(slug="api-agreement")
+    assert treaty.is_published
+    assert sorted(treaty.parties.values_list("iso2", flat=True)) == ["KZ", "UZ"]
+    assert api.delete(url).status_code == 204
+    assert not Treaty.objects.filter(slug="api-agreement").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"entry_into_force_on": "2020-01-01", "signed_on": "2024-01-01"}, "entry_into_force_on"),
+        ({"kind": "alliance", "parties": [{"state": "az"}]}, "parties"),
+        ({"parties": [{"state": "zz"}, {"state": "az"}]}, "parties"),
+        ({"parties": [{"state": "az"}, {"state": "az"}]}, "parties"),
+        ({"kind": "nonsense"}, "kind"),
+        ({"signed_on": "2024-02-30"}, "signed_on"),
+    ],
+)
+def test_invalid_payloads_get_400_with_field_messages_and_write_nothing(
+    client, w, editor, change, field
+):
+    api = token_client(client, editor)
+    response = api.post("/api/v1/treaties/", {**TREATY, **change}, content_type="application/json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Treaty.objects.exists()
+
+
+def test_visit_and_project_rules_hold_through_the_api(client, w, editor):
+    api = token_client(client, editor)
+    visit = {"slug": "v", "title": "Visit", "host": "az", "guest": "az", "start_on": "2024-01-01"}
+    assert api.post("/api/v1/visits/", visit, content_type="application/json").status_code == 400
+    visit = {**visit, "guest": "uz", "end_on": "2023-01-01"}
+    assert "end_on" in api.post("/api/v1/visits/", visit, content_type="application/json").json()
+    project = {"slug": "p", "name": "Project", "value_amount": "10.00"}
+    assert (
+        "value_currency"
+        in api.post("/api/v1/projects/", project, content_type="application/json").json()
+    )
+    project = {**project, "value_currency": "XXQ"}
+    assert (
+        api.post("/api/v1/projects/", project, content_type="application/json").status_code == 400
+    )
+
+
+def test_cursor_pages_walk_every_record_once_in_page_order(
+    client, w, django_assert_max_num_queries
+):
+    for i in range(64):
+        TreatyFactory(
+            slug=f"t{i:02d}",
+            title=f"T{63 - i:02d}",
+            signed_on=None if i % 9 == 0 else datetime.date(2000 + i % 5, 1, 1),
+            parties=[w["az"], w["uz"]],
+        )
+    expected = list(
+        Treaty.objects.published()
+        .order_by(F("signed_on").desc(nulls_last=True), "-pk")
+        .values_list("slug", flat=True)
+    )
+    pages, url = [], "/api/v1/treaties/?page_size=7"
+    while url:
+        # + 3 when a page spans dated and undated rows: the undated segment is read
+        # (with its two prefetches) only then, and never grows with depth.
+        with django_assert_max_num_queries(API_BUDGETS["/api/v1/treaties/"] + 3):
+            body = client.get(url).json()
+        pages.append([row["slug"] for row in body["results"]])
+        last, url = body, body["next"]
+    assert [slug for page in pages for slug in page] == expected
+    # ... and back again with the previous links
+    back, url = [pages[-1]], last["previous"]
+    while url:
+        body = client.get(url).json()
+        back.insert(0, [row["slug"] for row in body["results"]])
+        url = body["previous"]
+    assert back == pages
+    titles, url = [], "/api/v1/treaties/?ordering=title&page_size=10"
+    while url:
+        body = client.get(url).json()
+        titles += [row["title"] for row in body["results"]]
+        url = body["next"]
+    assert titles == sorted(titles) and len(titles) == 64
+    assert len(client.get("/api/v1/treaties/?page_size=1000").json()["results"]) == 64
+    bad = client.get("/api/v1/treaties/?cursor=not-a-cursor")
+    assert bad.status_code == 404 and "Invalid cursor" in bad.json()["detail"]
+
+
+def test_schema_is_valid_documents_errors_and_docs_need_no_cdn(client, tmp_path):
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "s.yml"))
+    schema = client.get("/api/v1/schema/?format=json").json()
+    listing = schema["paths"]["/api/v1/treaties/"]["get"]
+    assert {"200", "400", "429"} <= set(listing["responses"])
+    names = {p["name"] for p in listing["parameters"]}
+    assert {"year", "kind", "party", "ordering", "cursor", "page_size"} <= names
+    kind = next(p for p in listing["parameters"] if p["name"] == "kind")
+    assert "alliance" in str(kind["schema"])
+    assert "404" in schema["paths"]["/api/v1/treaties/{slug}/"]["get"]["responses"]
+    assert {"400", "401", "403"} <= set(schema["paths"]["/api/v1/treaties/"]["post"]["responses"])
+    docs = client.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/" in docs and "cdn" not in docs.lower()
+
+
+def test_anonymous_clients_are_throttled(client, w, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    codes = [client.get("/api/v1/states/").status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+
+
+def test_states_of_the_world_are_listed(client):
+    StateFactory(iso2="AZ", iso3="AZE", name="Azerbaijan")
+    assert client.get("/api/v1/states/?q=azer").json()["results"][0]["iso2"] == "AZ"
