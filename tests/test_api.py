@@ -86,10 +86,10 @@ def token_client(client, user):
 
 def test_anonymous_clients_cannot_write(client, w):
     treaty = alliance(w)
-    assert client.post(
-        "/api/v1/treaties/", TREATY, content_type="application/json"
-    ).status_code in (401, 403)
-    assert client.patch(f"/api/v1/treaties/{treaty.slug}/", {"title": "x"}, content_type="application/json").status_code in (401, 403)  # fmt: skip
+    json = "application/json"
+    assert client.post("/api/v1/treaties/", TREATY, content_type=json).status_code in (401, 403)
+    url = f"/api/v1/treaties/{treaty.slug}/"
+    assert client.patch(url, {"title": "x"}, content_type=json).status_code in (401, 403)
     assert client.delete(f"/api/v1/treaties/{treaty.slug}/").status_code in (401, 403)
     assert Treaty.objects.count() == 1 and Treaty.objects.get().title == treaty.title
 
