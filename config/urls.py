@@ -6,3 +6,6 @@ urlpatterns = [
     path("api/v1/", include("diplomacy.api.urls")),
     path("", include("diplomacy.urls")),
 ]
+
+handler404 = "diplomacy.views.errors.not_found"
+handler500 = "diplomacy.views.errors.server_error"

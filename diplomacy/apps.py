@@ -7,6 +7,7 @@ class DiplomacyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from diplomacy.api import extensions  # noqa: F401  (registers the schema extension)
         from diplomacy.cache import connect_signals
 
         connect_signals()

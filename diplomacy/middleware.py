@@ -5,7 +5,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 
 from diplomacy.cache import data_version
 
@@ -25,16 +25,19 @@ class QueryStringGuardMiddleware:
     def __call__(self, request):
         raw = request.META.get("QUERY_STRING", "")
         if len(raw) > MAX_QUERY_STRING:
-            return HttpResponseBadRequest(
-                f"The query string is longer than {MAX_QUERY_STRING} characters.",
-                content_type="text/plain; charset=utf-8",
+            return self.refuse(
+                request, f"The query string is longer than {MAX_QUERY_STRING} characters."
             )
         if "\x00" in raw or b"\x00" in unquote_to_bytes(raw):
-            return HttpResponseBadRequest(
-                "The query string contains a NUL character.",
-                content_type="text/plain; charset=utf-8",
-            )
+            return self.refuse(request, "The query string contains a NUL character.")
         return self.get_response(request)
+
+    @staticmethod
+    def refuse(request, message: str):
+        # The API answers in JSON, as its schema documents; pages in plain text.
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 class AnonymousPageCacheMiddleware:

@@ -108,7 +108,9 @@ def dump(path):
     return sorted(json.dumps(o, sort_keys=True) for o in objects)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_lose_nothing(tmp_path, editor, publisher):
+    # Transactional: flush empties the database for real, as a new server would be.
     w = world()
     treaty = alliance(w)
     TreatyCitation.objects.create(record=treaty, source=w["source"], quote="q")

@@ -18,14 +18,12 @@ class Command(BaseCommand):
         if (
             Treaty.objects.exists()
             or Source.objects.exists()
+            or State.objects.exists()
             or get_user_model().objects.exists()
-            or State.objects.filter(citations__isnull=False).exists()
         ):
             raise CommandError(
                 "The database already holds records or users: restore only into an empty one."
             )
         with transaction.atomic():
-            # The ISO country list may have been loaded already: states load by their
-            # natural key (iso2), so they are updated rather than duplicated.
             call_command("loaddata", options["file"], verbosity=0)
         self.stdout.write(self.style.SUCCESS(f"Restored {options['file']}."))

@@ -1,0 +1,17 @@
+"""OpenAPI description of fields whose request and response shapes differ."""
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+
+
+class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """Written as the related record's key (iso2 or slug), read as its summary object."""
+
+    target_class = "diplomacy.api.fields.SummaryRelatedField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            key = self.target.slug_field
+            return {"type": "string", "description": f"The related record's {key}."}
+        component = auto_schema.resolve_serializer(self.target.summary_class, direction)
+        return component.ref
