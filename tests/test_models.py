@@ -41,7 +41,7 @@ def test_treaty_rules_are_database_constraints(values):
         {"end_on": D(2020, 1, 1)},  # starts 2021-03-04
         {"kind": "tour"},
         {"level": "king"},
-        {"start_on_precision": "decade"},
+        {"start_on_precision": "week"},
     ],
 )
 def test_visit_rules_are_database_constraints(values):
