@@ -1,5 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from diplomacy.feeds import TreatyFeed
 from diplomacy.sitemaps import SITEMAPS
@@ -9,7 +10,7 @@ urlpatterns = [
     path("", site.home, name="home"),
     path("treaties/", lists.TreatyListView.as_view(), name="treaty-list"),
     path("treaties/export.csv", lists.TreatyListView.as_view(export=True), name="treaty-export"),
-    path("treaties/feed/", TreatyFeed(), name="treaty-feed"),
+    path("treaties/feed/", require_safe(TreatyFeed()), name="treaty-feed"),
     path("treaties/<slug:slug>/", details.treaty_detail, name="treaty-detail"),
     path("visits/", lists.VisitListView.as_view(), name="visit-list"),
     path("visits/export.csv", lists.VisitListView.as_view(export=True), name="visit-export"),
@@ -24,7 +25,7 @@ urlpatterns = [
     path("organizations/<slug:slug>/", details.organization_detail, name="organization-detail"),
     path("sources/<slug:slug>/", details.source_detail, name="source-detail"),
     path("search/", site.search, name="search"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("healthz", site.healthz, name="healthz"),
 ]

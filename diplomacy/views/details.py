@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
 from diplomacy.changelog import public_changes
@@ -26,6 +27,7 @@ def _published_citations(model):
     )
 
 
+@require_safe
 def treaty_detail(request, slug):
     treaty = get_object_or_404(visible_records(request, Treaty).for_detail(), slug=slug)
     response = render(
@@ -42,6 +44,7 @@ def treaty_detail(request, slug):
     return mark_private_if_draft(response, treaty)
 
 
+@require_safe
 def visit_detail(request, slug):
     visit = get_object_or_404(visible_records(request, Visit).for_detail(), slug=slug)
     response = render(
@@ -58,6 +61,7 @@ def visit_detail(request, slug):
     return mark_private_if_draft(response, visit)
 
 
+@require_safe
 def project_detail(request, slug):
     project = get_object_or_404(visible_records(request, Project).for_detail(), slug=slug)
     response = render(
@@ -74,6 +78,7 @@ def project_detail(request, slug):
     return mark_private_if_draft(response, project)
 
 
+@require_safe
 def person_detail(request, slug):
     person = get_object_or_404(
         Person.objects.published()
@@ -104,6 +109,7 @@ def person_detail(request, slug):
     )
 
 
+@require_safe
 def organization_detail(request, slug):
     organization = get_object_or_404(
         Organization.objects.published()
@@ -126,6 +132,7 @@ def organization_detail(request, slug):
     )
 
 
+@require_safe
 def source_detail(request, slug):
     source = get_object_or_404(Source.objects.published(), slug=slug)
     return render(

@@ -3,6 +3,7 @@
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
 from diplomacy.cache import cached
@@ -23,6 +24,7 @@ def _state_or_404(code: str) -> State:
         raise Http404("No such state.") from None
 
 
+@require_safe
 def state_detail(request, iso2):
     state = _state_or_404(iso2)
     partners = cached(f"partners:{state.pk}", lambda: partners_of(state))
@@ -110,6 +112,7 @@ def timeline(relation) -> dict:
     }
 
 
+@require_safe
 def relations_detail(request, a, b):
     first, second = _state_or_404(a), _state_or_404(b)
     if first.pk == second.pk:
