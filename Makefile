@@ -60,7 +60,7 @@ backup: $(STAMP)
 ## restore FILE=...: load a backup into an empty database (migrates it first)
 restore: export DEBUG ?= 1
 restore: $(STAMP)
-	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/register-....json.gz" >&2; exit 2; }
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/register-....xml.gz" >&2; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py restore $(FILE)
 

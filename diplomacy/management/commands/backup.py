@@ -11,17 +11,17 @@ EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes"]
 
 
 class Command(BaseCommand):
-    help = "Dump the whole register to a JSON file (gzip-compressed when it ends in .gz)."
+    help = "Dump the whole register to an XML file (gzip-compressed when it ends in .gz)."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--output",
-            help="default: backups/register-<UTC timestamp>.json.gz",
+            help="default: backups/register-<UTC timestamp>.xml.gz",
         )
 
     def handle(self, *args, **options):
         output = options["output"] or (
-            f"backups/register-{timezone.now().strftime('%Y%m%dT%H%M%SZ')}.json.gz"
+            f"backups/register-{timezone.now().strftime('%Y%m%dT%H%M%SZ')}.xml.gz"
         )
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         call_command(
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             # id. Foreign keys to users, permissions and content types go by
             # natural key, since a new database numbers those afresh.
             natural_foreign=True,
+            # XML keeps timestamps to the microsecond; Django's JSON rounds them
+            # to the millisecond, which a restore would not give back.
+            format="xml",
             output=output,
             verbosity=0,
         )
