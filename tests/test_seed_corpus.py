@@ -36,11 +36,11 @@ ALLIED = "treaty-on-allied-relations-azerbaijan-uzbekistan-2024"
 STATE_VISIT = "state-visit-aliyev-uzbekistan-2024"
 # The documents signed during the August 2024 state visit besides the alliance treaty.
 VISIT_DOCUMENTS = {
-    "agreement-cultural-cooperation-azerbaijan-uzbekistan-2024",
-    "agreement-education-azerbaijan-uzbekistan-2024",
-    "agreement-labour-rights-azerbaijan-uzbekistan-2024",
-    "agreement-judicial-expertise-azerbaijan-uzbekistan-2024",
-    "programme-foreign-ministries-azerbaijan-uzbekistan-2024",
+    "agreement-cultural-cooperation-az-uz-2024",
+    "agreement-education-az-uz-2024",
+    "agreement-labour-rights-az-uz-2024",
+    "agreement-judicial-expertise-az-uz-2024",
+    "programme-foreign-ministries-az-uz-2024",
     "document-asan-service-uzbekistan-2024",
     "socar-uzbekneftegaz-cooperation-2024",
     "twin-cities-tashkent-baku-2024",
@@ -173,7 +173,7 @@ def test_sources_carry_what_the_documents_say_about_themselves(corpus):
     report = Source.objects.get(notes__contains="002_")
     assert report.published.iso == "2024-08-23"
     caspian = Source.objects.get(notes__contains="003_")
-    assert caspian.title == "Uzbekistan, Azerbaijan Friendship: Rooted in History, Focused on Future"
+    assert caspian.title.startswith("Uzbekistan, Azerbaijan Friendship: Rooted in History")
     assert "The Caspian Post" in caspian.publisher and "UzA" in caspian.publisher
     assert "president.uz" in caspian.notes
     assert Source.objects.get(notes__contains="004_").author == "Kamoliddin Rabbimov"
@@ -293,4 +293,5 @@ def test_projects_keep_the_precision_the_sources_give(corpus):
     uz = state("UZ")
     assert uz.independence.iso == "1991" and uz.independence.precision == DatePrecision.YEAR
     delegation = Visit.objects.get(kind="delegation")
-    assert (delegation.host.iso2, delegation.guest.iso2, delegation.start.iso) == ("AZ", "UZ", "2024")
+    assert (delegation.host.iso2, delegation.guest.iso2) == ("AZ", "UZ")
+    assert delegation.start.iso == "2024" and "recently" in delegation.notes
