@@ -27,55 +27,39 @@ def _published_citations(model):
     )
 
 
-@require_safe
-def treaty_detail(request, slug):
-    treaty = get_object_or_404(visible_records(request, Treaty).for_detail(), slug=slug)
+def _record_page(request, model, slug, jsonld):
+    """A treaty, visit or project page: drafts for staff only, never cached when draft."""
+    record = get_object_or_404(visible_records(request, model).for_detail(), slug=slug)
+    name = model._meta.model_name
     response = render(
         request,
-        "diplomacy/treaty_detail.html",
+        f"diplomacy/{name}_detail.html",
         {
-            "record": treaty,
-            "treaty": treaty,
-            "jsonld": metadata.treaty_jsonld(request, treaty),
-            "citation": metadata.citation_text(request, treaty, treaty.title),
-            "versions": public_changes(treaty),
+            "record": record,
+            name: record,
+            "jsonld": jsonld(request, record),
+            "citation": metadata.citation_text(
+                request, record, getattr(record, "title", None) or record.name
+            ),
+            "versions": public_changes(record),
         },
     )
-    return mark_private_if_draft(response, treaty)
+    return mark_private_if_draft(response, record)
+
+
+@require_safe
+def treaty_detail(request, slug):
+    return _record_page(request, Treaty, slug, metadata.treaty_jsonld)
 
 
 @require_safe
 def visit_detail(request, slug):
-    visit = get_object_or_404(visible_records(request, Visit).for_detail(), slug=slug)
-    response = render(
-        request,
-        "diplomacy/visit_detail.html",
-        {
-            "record": visit,
-            "visit": visit,
-            "jsonld": metadata.visit_jsonld(request, visit),
-            "citation": metadata.citation_text(request, visit, visit.title),
-            "versions": public_changes(visit),
-        },
-    )
-    return mark_private_if_draft(response, visit)
+    return _record_page(request, Visit, slug, metadata.visit_jsonld)
 
 
 @require_safe
 def project_detail(request, slug):
-    project = get_object_or_404(visible_records(request, Project).for_detail(), slug=slug)
-    response = render(
-        request,
-        "diplomacy/project_detail.html",
-        {
-            "record": project,
-            "project": project,
-            "jsonld": metadata.project_jsonld(request, project),
-            "citation": metadata.citation_text(request, project, project.name),
-            "versions": public_changes(project),
-        },
-    )
-    return mark_private_if_draft(response, project)
+    return _record_page(request, Project, slug, metadata.project_jsonld)
 
 
 @require_safe
