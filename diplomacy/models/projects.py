@@ -5,7 +5,6 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import ProjectKind, ProjectStatus
@@ -18,6 +17,7 @@ from diplomacy.partial_dates import (
     precision_constraint,
     precision_field,
 )
+from diplomacy.urlpaths import record_url
 
 
 def validate_currency(code: str) -> None:
@@ -165,7 +165,7 @@ class Project(PartialDatesMixin, CuratedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("project-detail", kwargs={"slug": self.slug})
+        return record_url("project-detail", "slug", self.slug)
 
     @property
     def start(self):

@@ -8,6 +8,7 @@ from diplomacy.choices import OrganizationKind
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
 from diplomacy.models.sources import Citation
 from diplomacy.partial_dates import PartialDatesMixin, precision_constraint, precision_field
+from diplomacy.urlpaths import record_url
 
 
 class StateQuerySet(CuratedQuerySet):
@@ -66,7 +67,7 @@ class State(PartialDatesMixin, CuratedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("state-detail", kwargs={"iso2": self.iso2.lower()})
+        return record_url("state-detail", "iso2", self.iso2.lower())
 
     def natural_key(self) -> tuple[str]:
         return (self.iso2,)
@@ -107,7 +108,7 @@ class Person(CuratedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("person-detail", kwargs={"slug": self.slug})
+        return record_url("person-detail", "slug", self.slug)
 
 
 class PersonCitation(Citation):
@@ -148,7 +149,7 @@ class Organization(CuratedModel):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("organization-detail", kwargs={"slug": self.slug})
+        return record_url("organization-detail", "slug", self.slug)
 
 
 class OrganizationCitation(Citation):

@@ -1,11 +1,11 @@
 """Sources and the citations that tie a record to a quoted passage (SPEC 3.7)."""
 
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from diplomacy.models.base import CuratedModel
 from diplomacy.partial_dates import PartialDatesMixin, precision_constraint, precision_field
+from diplomacy.urlpaths import record_url
 
 
 class Source(PartialDatesMixin, CuratedModel):
@@ -33,7 +33,7 @@ class Source(PartialDatesMixin, CuratedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("source-detail", kwargs={"slug": self.slug})
+        return record_url("source-detail", "slug", self.slug)
 
     @property
     def published(self):

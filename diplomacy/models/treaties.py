@@ -6,7 +6,6 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import (
@@ -25,6 +24,7 @@ from diplomacy.partial_dates import (
     precision_constraint,
     precision_field,
 )
+from diplomacy.urlpaths import record_url
 
 
 class TreatyQuerySet(CuratedQuerySet):
@@ -172,7 +172,7 @@ class Treaty(PartialDatesMixin, CuratedModel):
         return self.short_title or self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("treaty-detail", kwargs={"slug": self.slug})
+        return record_url("treaty-detail", "slug", self.slug)
 
     @property
     def signed(self):
@@ -226,9 +226,14 @@ class TreatyParty(PartialDatesMixin, models.Model):
     ratified_on = models.DateField("ratified", null=True, blank=True)
     ratified_on_precision = precision_field("ratification date precision")
     note = models.CharField(max_length=300, blank=True)
+    # Copies of the treaty's signature date and publication, written by database
+    # triggers (migration 0007) whatever the write path, so that "a state's
+    # latest treaties" is one range of a partial index (PostgreSQL), at any size.
+    treaty_signed_on = models.DateField(null=True, editable=False)
+    treaty_is_published = models.BooleanField(default=False, editable=False)
 
     objects = TreatyPartyManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["treaty_signed_on", "treaty_is_published"])
     partial_dates = ("ratified_on",)
 
     class Meta:

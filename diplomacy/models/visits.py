@@ -4,7 +4,6 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import VisitKind, VisitLevel
@@ -17,6 +16,7 @@ from diplomacy.partial_dates import (
     precision_constraint,
     precision_field,
 )
+from diplomacy.urlpaths import record_url
 
 
 class VisitQuerySet(CuratedQuerySet):
@@ -106,7 +106,7 @@ class Visit(PartialDatesMixin, CuratedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("visit-detail", kwargs={"slug": self.slug})
+        return record_url("visit-detail", "slug", self.slug)
 
     @property
     def start(self):
