@@ -6,16 +6,27 @@ visible at once on every app server that shares the cache.
 """
 
 import time
+from contextvars import ContextVar
 
 from django.core.cache import cache
 
 VERSION_KEY = "register:data-version"
 
+# Within a request the version is read once (DataVersionMiddleware gives each
+# request its own memo): a page asks for it several times, and each ask would
+# otherwise be a round trip to Redis.
+_request_memo: ContextVar[dict | None] = ContextVar("register_data_version", default=None)
+
 
 def data_version() -> str:
+    memo = _request_memo.get()
+    if memo and "version" in memo:
+        return memo["version"]
     version = cache.get(VERSION_KEY)
     if version is None:
         version = bump_version()
+    if memo is not None:
+        memo["version"] = version
     return version
 
 
@@ -24,12 +35,46 @@ def bump_version(**kwargs) -> str:
     # older version (and its stale entries) back.
     version = f"{time.time_ns():x}"
     cache.set(VERSION_KEY, version, None)
+    # A request that writes sees its own change in what it reads afterwards.
+    memo = _request_memo.get()
+    if memo is not None:
+        memo["version"] = version
     return version
+
+
+# Derived values already read by this process, by versioned key. The version
+# in the key keeps them exact: after an edit they are simply not asked for.
+# Callers must treat the values as read-only (they are shared by threads).
+_local: dict[str, object] = {}
+LOCAL_ENTRIES = 512
 
 
 def cached(key: str, compute, timeout: int = 3600):
     """``compute()``'s value, kept in the shared cache until the data changes."""
-    return cache.get_or_set(f"derived:{data_version()}:{key}", compute, timeout)
+    full_key = f"derived:{data_version()}:{key}"
+    try:
+        return _local[full_key]
+    except KeyError:
+        pass
+    value = cache.get_or_set(full_key, compute, timeout)
+    if len(_local) >= LOCAL_ENTRIES:
+        _local.clear()
+    _local[full_key] = value
+    return value
+
+
+class DataVersionMiddleware:
+    """Reads the data version at most once per request (and only if asked)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _request_memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_memo.reset(token)
 
 
 def connect_signals() -> None:

@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, F, OuterRef, Q
 
+from diplomacy.cache import cached
 from diplomacy.choices import (
     IdentifierScheme,
     ProjectKind,
@@ -37,7 +38,15 @@ class YearFilter(IntegerFilter):
 
 
 def published_states() -> list[tuple[int, str, str]]:
-    """(pk, lower-case iso2, name) of every published state, by name: one query."""
+    """(pk, lower-case iso2, name) of every published state, by name.
+
+    Every list page's form offers them; they are read from the shared cache,
+    which any edit refreshes (``diplomacy.cache``), not queried per request.
+    """
+    return cached("choices:states", _published_states)
+
+
+def _published_states() -> list[tuple[int, str, str]]:
     return [
         (pk, iso2.lower(), name)
         for pk, iso2, name in State.objects.published()
@@ -47,6 +56,10 @@ def published_states() -> list[tuple[int, str, str]]:
 
 
 def sector_choices() -> list[tuple[str, str]]:
+    return cached("choices:sectors", _sector_choices)
+
+
+def _sector_choices() -> list[tuple[str, str]]:
     return list(Sector.objects.published().order_by("name").values_list("slug", "name"))
 
 
@@ -73,11 +86,12 @@ class RegisterFilterSet(filters.FilterSet):
             self.state_ids = {code: pk for pk, code, _ in states}
             choices = [(code, name) for _, code, name in states]
             for name in self.state_filters:
-                self.filters[name].extra["choices"] = choices
+                # A callable: the form then copies a reference, not 249 tuples.
+                self.filters[name].extra["choices"] = lambda: choices
         if self.sector_filters:
             sectors = sector_choices()
             for name in self.sector_filters:
-                self.filters[name].extra["choices"] = sectors
+                self.filters[name].extra["choices"] = lambda: sectors
 
     def filter_q(self, queryset, name, value: str):
         return search_queryset(queryset, value, self.search_fields, self.search_fields[0])

@@ -13,6 +13,8 @@ from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
+from diplomacy.cache import cached
+
 COUNT_CAP = 1_000
 MAX_PAGE = 200
 
@@ -47,13 +49,27 @@ def count_label(count: int, exact: bool, cap: int = COUNT_CAP) -> str:
 
 
 class CappedCountPaginator(Paginator):
+    """With ``cache_key`` (naming the filtered set), the count is kept in the
+    shared cache until the data changes: a filtered set is counted once, not
+    on every page of it."""
+
     cap = COUNT_CAP
 
     _exact = True
 
+    def __init__(self, object_list, per_page, *, cache_key: str | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cache_key = cache_key
+
     @cached_property
     def count(self) -> int:
-        count, self._exact = approximate_count(self.object_list, self.cap)
+        def count_now():
+            return approximate_count(self.object_list, self.cap)
+
+        if self.cache_key:
+            count, self._exact = cached(f"count:{self.cache_key}", count_now)
+        else:
+            count, self._exact = count_now()
         return count
 
     @property

@@ -24,9 +24,13 @@ def empty_cache():
     """Each test starts with an empty cache: no page or throttle count leaks between tests."""
     from django.core.cache import cache
 
+    from diplomacy import cache as register_cache
+
     cache.clear()
+    register_cache._local.clear()
     yield
     cache.clear()
+    register_cache._local.clear()
 
 
 def _staff_in(group_name: str, username: str):

@@ -1,5 +1,8 @@
 """Filtered, paginated lists with a CSV download of the whole filtered set."""
 
+import hashlib
+from urllib.parse import urlencode
+
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
@@ -9,6 +12,7 @@ from rest_framework.request import Request
 
 from diplomacy import exports
 from diplomacy.api.pagination import KeysetPagination
+from diplomacy.cache import cached
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
 from diplomacy.paginator import MAX_PAGE, CappedCountPaginator
@@ -46,8 +50,11 @@ class FilteredListView(View):
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
             return exports.csv_response(queryset, self.csv_columns, f"{name}.csv")
 
-        paginator = CappedCountPaginator(queryset, self.paginate_by)
-        context.update(paginator=paginator, facets=self.facets(request, queryset, paginator))
+        set_key = self.filtered_set_key(request)
+        paginator = CappedCountPaginator(queryset, self.paginate_by, cache_key=set_key)
+        context.update(
+            paginator=paginator, facets=self.facets(request, queryset, paginator, set_key)
+        )
         if "cursor" in request.GET:
             return self.keyset_page(request, queryset, context)
 
@@ -94,7 +101,23 @@ class FilteredListView(View):
         )
         return render(request, self.template_name, context)
 
-    def facets(self, request, queryset, paginator) -> dict[str, list[tuple[str, str, int]]]:
+    # Parameters that page through or order a set without changing what is in it.
+    NOT_FILTERS = frozenset({"page", "cursor", "ordering", "format", "page_size"})
+
+    def filtered_set_key(self, request) -> str:
+        """Names the filtered set (not the page of it) for cached counts and facets."""
+        params = sorted(
+            (name, value)
+            for name in request.GET
+            if name not in self.NOT_FILTERS
+            for value in request.GET.getlist(name)
+        )
+        digest = hashlib.sha256(urlencode(params).encode()).hexdigest()
+        return f"{self.model._meta.label_lower}:{digest}"
+
+    def facets(
+        self, request, queryset, paginator, set_key: str
+    ) -> dict[str, list[tuple[str, str, int]]]:
         """Counts per value of each facet field within the current results.
 
         Each value links to the current filters narrowed to that value. Only
@@ -107,8 +130,14 @@ class FilteredListView(View):
         for field in self.facet_fields:
             model_field = self.model._meta.get_field(field)
             labels = dict(model_field.choices)
-            rows = (
-                queryset.order_by().values_list(field).annotate(n=Count("pk")).order_by("-n", field)
+            rows = cached(
+                f"facet:{field}:{set_key}",
+                lambda field=field: list(
+                    queryset.order_by()
+                    .values_list(field)
+                    .annotate(n=Count("pk"))
+                    .order_by("-n", field)
+                ),
             )
             links = []
             for value, n in rows:

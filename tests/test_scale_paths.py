@@ -1,0 +1,125 @@
+"""The shortcuts that keep pages constant-time at a million rows (issue 6) must
+never change what a reader sees: copies of treaty data in the party table,
+cached counts and choice lists, record URLs built without the resolver."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from diplomacy.models import Sector, Treaty, TreatyParty
+from diplomacy.urlpaths import record_url
+from tests.factories import SectorFactory, StateFactory, TreatyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def party_copies(treaty):
+    return set(
+        TreatyParty.objects.filter(treaty=treaty).values_list(
+            "treaty_signed_on", "treaty_is_published"
+        )
+    )
+
+
+def test_party_rows_copy_their_treaty_on_every_write_path():
+    az, uz = StateFactory(iso2="AZ"), StateFactory(iso2="UZ")
+    treaty = TreatyFactory(is_published=False, parties=[az, uz])
+    assert party_copies(treaty) == {(datetime.date(2020, 5, 17), False)}
+
+    # A bulk update sends no signals: the database keeps the copies right anyway.
+    Treaty.objects.filter(pk=treaty.pk).update(is_published=True)
+    assert party_copies(treaty) == {(datetime.date(2020, 5, 17), True)}
+
+    treaty.refresh_from_db()
+    treaty.signed_on = datetime.date(2024, 8, 23)
+    treaty.save()
+    assert party_copies(treaty) == {(datetime.date(2024, 8, 23), True)}
+
+    treaty.signed_on = None
+    treaty.save(update_fields=["signed_on"])
+    assert party_copies(treaty) == {(None, True)}
+
+    # Moving a party row to another treaty takes that treaty's values.
+    other = TreatyFactory(is_published=False, signed_on=datetime.date(1999, 1, 1))
+    TreatyParty.objects.filter(treaty=treaty, state=az).update(treaty=other)
+    assert party_copies(other) == {(datetime.date(1999, 1, 1), False)}
+
+
+def test_state_page_lists_latest_treaties_first_and_never_a_draft(client):
+    az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ")
+    old = TreatyFactory(title="Old accord", signed_on=datetime.date(1995, 1, 1), parties=[az, uz])
+    new = TreatyFactory(title="New accord", signed_on=datetime.date(2024, 1, 1), parties=[az, uz])
+    undated = TreatyFactory(title="Undated accord", signed_on=None)
+    TreatyParty.objects.create(treaty=undated, state=az)
+    draft = TreatyFactory(title="Secret draft", is_published=False, parties=[az, uz])
+
+    html = client.get("/states/az/").content.decode()
+    assert draft.title not in html
+    positions = [html.index(t.title) for t in (new, old, undated)]
+    assert positions == sorted(positions), "newest first, undated last"
+
+    # Published later (as the admin does): it shows at once, in its place by date.
+    draft.is_published = True
+    draft.save()
+    html = client.get("/states/az/").content.decode()
+    assert html.index("Secret draft") < html.index("Old accord")
+
+
+def test_filtered_count_is_counted_once_and_an_edit_updates_it_at_once(client):
+    az, uz = StateFactory(iso2="AZ"), StateFactory(iso2="UZ")
+    for _ in range(3):
+        TreatyFactory(parties=[az, uz])
+    url = "/treaties/?party=az&party=uz"
+    first = client.get(url)
+    assert "3 treaties" in first.content.decode()
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(url + "&page=1")
+    assert "3 treaties" in second.content.decode()
+    assert not any("COUNT(" in q["sql"].upper() for q in again.captured_queries)
+
+    TreatyFactory(parties=[az, uz])
+    assert "4 treaties" in client.get(url).content.decode()
+
+
+def test_filter_choices_follow_an_edit_at_once(client):
+    sector = SectorFactory(name="Energy", slug="energy")
+    assert ">Energy</option>" in client.get("/treaties/").content.decode()
+    sector.name = "Energy and mining"
+    sector.save()
+    html = client.get("/treaties/").content.decode()
+    assert ">Energy and mining</option>" in html
+    Sector.objects.filter(pk=sector.pk).delete()
+    assert "Energy and mining" not in client.get("/treaties/").content.decode()
+
+
+def test_selected_options_are_marked_without_leaking_into_later_requests(client):
+    StateFactory(iso2="AZ", name="Azerbaijan")
+    StateFactory(iso2="UZ", name="Uzbekistan")
+    html = client.get("/treaties/?party=az").content.decode()
+    assert '<option value="az" selected>Azerbaijan</option>' in html
+    html = client.get("/treaties/").content.decode()
+    assert '<option value="az">Azerbaijan</option>' in html
+    assert " selected>" not in html.split('name="party"')[1].split("</select>")[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "kwarg", "key"),
+    [
+        ("treaty-detail", "slug", "treaty-on-allied-relations-2024"),
+        ("state-detail", "iso2", "uz"),
+        ("visit-detail", "slug", "a_b-1"),
+    ],
+)
+def test_record_urls_equal_the_resolvers(name, kwarg, key):
+    assert record_url(name, kwarg, key) == reverse(name, kwargs={kwarg: key})
+
+
+def test_keys_outside_the_fast_path_go_through_the_resolver():
+    # A state code route takes any string: the resolver quotes what needs quoting.
+    assert record_url("state-detail", "iso2", "a b") == reverse(
+        "state-detail", kwargs={"iso2": "a b"}
+    )
+    assert record_url("state-detail", "iso2", "a b").endswith("/a%20b/")
