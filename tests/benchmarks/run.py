@@ -1,19 +1,28 @@
 """The load benchmark behind ``make bench`` (not part of ``make test``).
 
 For each size it makes (or reuses) a PostgreSQL database of synthetic data,
-starts the production-style server (gunicorn, DEBUG off) on it, drives every
-page and endpoint with wrk from a second process, and prints requests per
-second, p50/p95 latency, the ratio to /healthz measured in the same run, and
-the ratio of the large size to the small one. Timing is the machine's: read
-the ratios, not the absolute numbers.
+then starts the production-style server (gunicorn, DEBUG off) for every size at
+once, two per size: the normal one, and one with the page cache off
+(``PAGE_CACHE_SECONDS=0``, everything else identical) that serves the
+"uncached" rows, i.e. what a real anonymous visitor costs on a page-cache miss.
+wrk drives each endpoint from a second process with the sizes interleaved
+(small, large, large, small, for each round) so the two sizes and /healthz are
+measured close in time, and the table gives the median requests per second and
+p50/p95 latency, the ratio to /healthz, and the p50 ratio of the large size to
+the small one. Every size uses the same year, pair of states and mid-size state
+(taken from the small database), so the filtered pages compare like with like.
+Timing is the machine's: read the ratios, not the absolute numbers.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
 import shutil
 import signal
+import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -24,9 +33,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 LUA = str(Path(__file__).with_name("report.lua"))
-# An unknown session cookie: the visitor is still anonymous, but the page
-# cache is bypassed, so the view and its queries run on every request.
-UNCACHED = "sessionid=benchmark-uncached"
+REDIS = ("127.0.0.1", 6379)
+# Redis databases of the benchmark, one per size (flushed at the start): the
+# derived caches (a state's partners, a relation) are keyed by the data version
+# and the record's pk, not by the database, so two sizes must never share one.
+REDIS_FIRST_DB = 5
+WARM_UP = (1, 4)  # seconds, connections
 
 
 def run(*args, env=None, capture=False):
@@ -34,8 +46,9 @@ def run(*args, env=None, capture=False):
     return result.stdout if capture else None
 
 
-def django_env(database: str, **extra) -> dict:
+def django_env(database: str, redis_db: int | None = None, **extra) -> dict:
     env = dict(os.environ)
+    env.pop("REDIS_URL", None)
     env.update(
         {
             "DATABASE_URL": f"{PG}/{database}",
@@ -49,19 +62,30 @@ def django_env(database: str, **extra) -> dict:
             **extra,
         }
     )
-    if redis_available():
-        env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/5")
+    if redis_db is not None:
+        env["REDIS_URL"] = f"redis://{REDIS[0]}:{REDIS[1]}/{redis_db}"
     return env
 
 
 def redis_available() -> bool:
-    import socket
-
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+        with socket.create_connection(REDIS, timeout=0.5):
             return True
     except OSError:
         return False
+
+
+def redis_flush(db: int) -> None:
+    with socket.create_connection(REDIS, timeout=5) as connection:
+        connection.sendall(f"SELECT {db}\r\nFLUSHDB\r\n".encode())
+        reply = b""
+        while reply.count(b"\r\n") < 2:
+            chunk = connection.recv(1024)
+            if not chunk:
+                break
+            reply += chunk
+    if reply != b"+OK\r\n+OK\r\n":
+        raise RuntimeError(f"could not flush Redis database {db}: {reply!r}")
 
 
 def psql(sql: str, database: str = "postgres") -> str:
@@ -80,6 +104,14 @@ def ensure_database(size: int, fresh: bool) -> str:
             count = ""  # an unfinished database from an interrupted run
         if count.isdigit() and int(count) == size:
             print(f"reusing {name} ({size:,} treaties)", flush=True)
+            env = django_env(name, DEBUG="1")
+            pending = subprocess.run(
+                [PYTHON, "manage.py", "migrate", "--check", "-v0"], cwd=ROOT, env=env,
+                capture_output=True,
+            ).returncode  # fmt: skip
+            if pending:  # a schema older than the code would be measured as errors
+                print(f"applying the pending migrations to {name}", flush=True)
+                run(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
             return name
     psql(f"DROP DATABASE IF EXISTS {name}")
     psql(f"CREATE DATABASE {name}")
@@ -95,45 +127,82 @@ def ensure_database(size: int, fresh: bool) -> str:
     return name
 
 
-def targets(database: str) -> dict:
-    """Real keys from the data: a treaty, a busy state, a busy pair, a deep cursor."""
-    script = r"""
-import json
-from django.db.models import Count
-from diplomacy.models import Treaty, TreatyParty
-from diplomacy.api.pagination import _encode
-published = Treaty.objects.published()
-total = published.count()
-middle = published.order_by("pk")[total // 2]
-busy = list(
-    TreatyParty.objects.values_list("state__iso2", flat=True)
-    .annotate(n=Count("pk")).order_by("-n")[:2]
-)
-dated = published.order_by("-signed_on", "-pk").exclude(signed_on=None)
-deep = dated.values_list("signed_on", "pk")[min(total - 30, total // 2)]
-print(json.dumps({"treaty": middle.slug, "a": busy[0].lower(), "b": busy[1].lower(),
-                  "cursor": _encode({"v": deep[0].isoformat(), "pk": deep[1]}),
-                  "year": middle.signed_on.year if middle.signed_on else 2020}))
-"""
-    out = run(PYTHON, "manage.py", "shell", "-c", script, env=django_env(database), capture=True)
+def django_json(database: str, script: str, **extra) -> dict:
+    env = django_env(database, **extra)
+    out = run(PYTHON, "manage.py", "shell", "-c", script, env=env, capture=True)
     return json.loads(out.strip().splitlines()[-1])
 
 
+def shared_targets(database: str) -> dict:
+    """Keys taken from the small database and used at every size, so each size
+    answers the same question: the year with the most agreements, the two
+    busiest states, a state of median activity (by treaty party rows), and a
+    list page as deep as the small database has (200 at most)."""
+    script = r"""
+import json
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
+from diplomacy.models import Treaty, TreatyParty
+from diplomacy.views.lists import TreatyListView
+pages = Treaty.objects.published().count() // TreatyListView.paginate_by
+years = (
+    Treaty.objects.published().filter(kind="agreement").exclude(signed_on=None)
+    .annotate(y=ExtractYear("signed_on")).values("y").annotate(n=Count("pk"))
+    .order_by("-n", "-y")
+)
+states = list(
+    TreatyParty.objects.values_list("state__iso2", flat=True)
+    .annotate(n=Count("pk")).order_by("-n", "state__iso2")
+)
+print(json.dumps({"year": years[0]["y"] if years else 2015, "a": states[0].lower(),
+                  "b": states[1].lower(), "mid": states[len(states) // 2].lower(),
+                  "page": max(1, min(200, pages))}))
+"""
+    return django_json(database, script)
+
+
+def own_targets(database: str, shared: dict) -> dict:
+    """Keys that are this database's own: a treaty and a deep cursor; and, for
+    the record, how many rows the shared keys match here."""
+    script = r"""
+import json, os
+from diplomacy.models import Treaty, TreatyParty
+from diplomacy.api.pagination import _encode
+shared = json.loads(os.environ["BENCH_SHARED"])
+published = Treaty.objects.published()
+total = published.count()
+middle = published.order_by("pk")[total // 2]
+dated = published.order_by("-signed_on", "-pk").exclude(signed_on=None)
+deep = dated.values_list("signed_on", "pk")[min(total - 30, total // 2)]
+print(json.dumps({
+    "treaty": middle.slug,
+    "cursor": _encode({"v": deep[0].isoformat(), "pk": deep[1]}),
+    "year_rows": published.filter(signed_on__year=shared["year"], kind="agreement").count(),
+    "mid_rows": TreatyParty.objects.filter(state__iso2__iexact=shared["mid"]).count(),
+}))
+"""
+    return django_json(database, script, BENCH_SHARED=json.dumps(shared))
+
+
 def endpoints(t: dict) -> list[tuple[str, str, bool]]:
-    """(label, path, cached?)"""
+    """(label, path, cached?): cached rows go to the normal server, the others
+    to the server with the page cache off. /healthz, which the page cache
+    never serves, stays on the normal server."""
     return [
-        ("/healthz", "/healthz", False),
+        ("/healthz", "/healthz", True),
         ("home", "/", True),
+        ("home (uncached)", "/", False),
         ("treaty list", "/treaties/", True),
         ("treaty list (uncached)", "/treaties/", False),
         ("treaties by year and kind", f"/treaties/?year={t['year']}&kind=agreement", False),
         ("treaties of two parties", f"/treaties/?party={t['a']}&party={t['b']}", False),
         ("treaties by search text", "/treaties/?q=cooperation+agreement", False),
-        ("treaty list, page 200", "/treaties/?page=200", False),
+        (f"treaty list, page {t['page']}", f"/treaties/?page={t['page']}", False),
         ("treaty list, deep cursor", f"/treaties/?cursor={t['cursor']}", False),
         ("treaty detail", f"/treaties/{t['treaty']}/", True),
         ("treaty detail (uncached)", f"/treaties/{t['treaty']}/", False),
         ("state page (uncached)", f"/states/{t['a']}/", False),
+        ("state page, mid-size state (uncached)", f"/states/{t['mid']}/", False),
         ("relations page (uncached)", f"/relations/{t['a']}/{t['b']}/", False),
         ("API list, first page", "/api/v1/treaties/", False),
         ("API list, deep cursor", f"/api/v1/treaties/?cursor={t['cursor']}", False),
@@ -141,14 +210,26 @@ def endpoints(t: dict) -> list[tuple[str, str, bool]]:
     ]
 
 
+def port_in_use(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 class Server:
-    def __init__(self, database: str, port: int, workers: int):
-        self.env = django_env(database)
+    """One gunicorn in its own process group, stopped (group and all) on exit."""
+
+    def __init__(self, env: dict, port: int, workers: int):
+        self.env = env
         self.port = port
         self.workers = workers
+        self.process = None
 
     def __enter__(self):
-        run(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=self.env)
+        if port_in_use(self.port):
+            raise RuntimeError(f"port {self.port} is already in use: choose another --port")
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "config/gunicorn.py",
              "config.wsgi:application", "--log-level", "warning"],
@@ -156,27 +237,50 @@ class Server:
                            "GUNICORN_WORKERS": str(self.workers)},
             start_new_session=True,
         )  # fmt: skip
-        for _ in range(100):
+        for _ in range(150):
+            if self.process.poll() is not None:
+                break
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1)
                 return self
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError("the server did not start")
+        self.stop()
+        raise RuntimeError(f"the server on port {self.port} did not start")
 
     def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
         os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
 
 
-def wrk(url: str, duration: int, connections: int, cached: bool) -> dict:
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", LUA, url]
-    if not cached:
-        args[1:1] = ["-H", f"Cookie: {UNCACHED}"]
-    out = run(*args, capture=True)
+def wrk(url: str, duration: int, connections: int) -> dict:
+    # A long timeout: on a busy machine a slow page is still a page, to be
+    # counted in the latency, not dropped as an error (wrk's default is 2 s).
+    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", LUA]
+    out = run(*args, url, capture=True)
     data = json.loads(out.strip().splitlines()[-1])
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
     return data
+
+
+def summary(runs: list[dict]) -> dict:
+    """Medians over the runs of one (endpoint, size); errors are summed."""
+    return {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50_us": statistics.median(r["p50_us"] for r in runs),
+        "p95_us": statistics.median(r["p95_us"] for r in runs),
+        "bad": sum(r["bad_status"] + r["errors"] for r in runs),
+        "runs": len(runs),
+    }
 
 
 def csv_export(port: int) -> dict:
@@ -207,55 +311,126 @@ print(rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return float(peak)
 
 
+def terminate(signum, frame):
+    # make (or anyone) stopping the benchmark: unwind, so the servers are stopped too.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,1000000", help="treaty counts, small,large")
     parser.add_argument("--quick", action="store_true", help="sizes 1,000 and 20,000, 3 s each")
-    parser.add_argument("--duration", type=int, default=8, help="seconds per endpoint")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="rounds of small, large, large, small per endpoint"
+    )
     parser.add_argument("--fresh", action="store_true", help="regenerate the databases")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--port", type=int, default=8765, help="first of the ports (two per size: normal, uncached)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("make bench needs wrk: apt-get install wrk")
     sizes = [1_000, 20_000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    if len(sizes) != 2 or args.rounds < 1:
+        sys.exit("--sizes takes two sizes, small,large; --rounds at least 1")
     duration = 3 if args.quick else args.duration
     workers = (os.cpu_count() or 1) * 2 + 1
+    signal.signal(signal.SIGTERM, terminate)
 
-    results: dict[int, dict[str, dict]] = {}
-    extras: dict[int, dict] = {}
+    databases = {size: ensure_database(size, args.fresh) for size in sizes}
+    small, large = sizes
+    shared = shared_targets(databases[small])
+    targets = {size: {**shared, **own_targets(databases[size], shared)} for size in sizes}
+    print(
+        f"shared keys (from {small:,}): year {shared['year']}, busiest states "
+        f"{shared['a']} and {shared['b']}, mid-size state {shared['mid']}, "
+        f"list page {shared['page']}",
+        flush=True,
+    )
     for size in sizes:
-        database = ensure_database(size, args.fresh)
-        t = targets(database)
-        results[size] = {}
-        with Server(database, args.port, workers):
-            base = f"http://127.0.0.1:{args.port}"
-            for label, path, cached in endpoints(t):
-                wrk(base + path, 1, 4, cached)  # warm up (and fill the cache)
-                results[size][label] = wrk(base + path, duration, args.connections, cached)
-                r = results[size][label]
-                print(
-                    f"{size:>9,} {label:<32} {r['rps']:8.0f} req/s"
-                    f"  p50 {r['p50_us'] / 1000:7.1f} ms  p95 {r['p95_us'] / 1000:7.1f} ms"
-                    f"  bad {r['bad_status'] + r['errors']}",
-                    flush=True,
-                )
-            extras[size] = {"csv": csv_export(args.port)}
-        extras[size]["csv_peak_mb"] = csv_peak_memory(database)
+        t = targets[size]
+        print(
+            f"{size:>9,}: {t['year_rows']:,} agreements of {t['year']}, "
+            f"{t['mid_rows']:,} party rows of {t['mid']}",
+            flush=True,
+        )
+
+    redis = redis_available()
+    run(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=django_env(databases[small]))
+    # Ports: for each size, the normal server, then the one with the page cache off.
+    bases: dict[tuple[int, bool], str] = {}
+    results: dict[int, dict[str, dict]] = {size: {} for size in sizes}
+    extras: dict[int, dict] = {}
+    with contextlib.ExitStack() as servers:
+        for index, size in enumerate(sizes):
+            redis_db = REDIS_FIRST_DB + index if redis else None
+            if redis_db is not None:
+                redis_flush(redis_db)
+            env = django_env(databases[size], redis_db)
+            for offset, cached in ((0, True), (1, False)):
+                port = args.port + 2 * index + offset
+                extra = {} if cached else {"PAGE_CACHE_SECONDS": "0"}
+                servers.enter_context(Server({**env, **extra}, port, workers))
+                bases[size, cached] = f"http://127.0.0.1:{port}"
+        print(f"servers up on ports {args.port}-{args.port + 3}, {workers} workers each; "
+              f"cache {'Redis' if redis else 'local memory'}", flush=True)  # fmt: skip
+
+        plan = {size: endpoints(targets[size]) for size in sizes}
+        runs: dict[tuple[int, str], list[dict]] = {}
+        # Rounds outside, endpoints inside: the samples of every endpoint and of
+        # /healthz are spread over the whole run, and within a round each
+        # endpoint is measured small, large, large, small, back to back.
+        for round_ in range(1, args.rounds + 1):
+            for i, (label, _path, cached) in enumerate(plan[small]):
+                urls = {size: bases[size, cached] + plan[size][i][1] for size in sizes}
+                if round_ == 1:
+                    for size in sizes:
+                        wrk(urls[size], *WARM_UP)  # warm up (and fill the caches)
+                for size in (small, large, large, small):
+                    r = wrk(urls[size], duration, args.connections)
+                    runs.setdefault((size, label), []).append(r)
+                    print(
+                        f"r{round_} {size:>9,} {label:<40} {r['rps']:8.0f} req/s"
+                        f"  p50 {r['p50_us'] / 1000:7.1f} ms  p95 {r['p95_us'] / 1000:7.1f} ms"
+                        f"  bad {r['bad_status'] + r['errors']}",
+                        flush=True,
+                    )
+        for (size, label), taken in runs.items():
+            results[size][label] = summary(taken)
+
+        for size in sizes:
+            extras[size] = {"csv": csv_export(int(bases[size, True].rsplit(":", 1)[1]))}
+    for size in sizes:
+        extras[size]["csv_peak_mb"] = csv_peak_memory(databases[size])
         print(f"{size:>9,} CSV export: {extras[size]}", flush=True)
 
-    small, large = sizes[0], sizes[-1]
+    n = 2 * args.rounds
+    print()
+    print(f"Medians of {n} wrk runs per endpoint and size ({args.rounds} round(s) of small, "
+          f"large, large, small), {duration} s per run, {args.connections} connections, "
+          f"after a {WARM_UP[0]} s warm-up with {WARM_UP[1]}; \"uncached\" rows are served "
+          f"by a server with the page cache off.")  # fmt: skip
     print()
     print(f"| endpoint | req/s {small:,} | p50 ms | p95 ms | x healthz | req/s {large:,} | p50 ms "
           f"| p95 ms | x healthz | p50 large/small |")  # fmt: skip
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ha, hb = results[small]["/healthz"]["rps"], results[large]["/healthz"]["rps"]
     for label in results[small]:
         a, b = results[small][label], results[large][label]
-        ha, hb = results[small]["/healthz"]["rps"], results[large]["/healthz"]["rps"]
         growth = b["p50_us"] / max(a["p50_us"], 1)
         print(f"| {label} | {a['rps']:.0f} | {a['p50_us'] / 1000:.1f} | {a['p95_us'] / 1000:.1f} "
               f"| {a['rps'] / ha:.2f} | {b['rps']:.0f} | {b['p50_us'] / 1000:.1f} "
               f"| {b['p95_us'] / 1000:.1f} | {b['rps'] / hb:.2f} | {growth:.2f} |")  # fmt: skip
+    bad = [
+        f"{label} at {size:,}: {r['bad']}"
+        for size in sizes
+        for label, r in results[size].items()
+        if r["bad"]
+    ]
+    if bad:
+        print("bad statuses or errors: " + "; ".join(bad))
     for size in sizes:
         csv = extras[size]["csv"]
         print(
