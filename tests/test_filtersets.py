@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.http import QueryDict
@@ -105,6 +106,19 @@ def test_project_filterset(w, query, expected):
     assert slugs(qs) == expected
 
 
+def page_slugs(response):
+    """The slugs of the records a list page shows, in the order shown."""
+    return re.findall(r'<th scope="row"><a href="[^"]*/([^/"]+)/">', response.content.decode())
+
+
+def page_count(response):
+    """The number in the result-count heading ("3 treaties match these filters")."""
+    heading = re.search(
+        r'<h2 id="results-heading" class="count">([\d,]+) ', response.content.decode()
+    )
+    return int(heading.group(1).replace(",", ""))
+
+
 def api_slugs(client, url):
     found = []
     while url:
@@ -129,19 +143,19 @@ def csv_slugs(client, url):
 def test_page_api_and_csv_give_the_same_records(client, w, path, query, expected):
     page = client.get(f"/{path}/?{query}")
     assert page.status_code == 200
-    assert {r.slug for r in page.context["object_list"]} == expected
-    assert page.context["paginator"].count == len(expected)
+    assert set(page_slugs(page)) == expected
+    assert page_count(page) == len(expected)
     api = api_slugs(client, f"/api/v1/{path}/?{query}")
     assert sorted(api) == sorted(expected)
     assert csv_slugs(client, f"/{path}/export.csv?{query}") == expected
 
 
 def test_ordering_is_stable_and_puts_undated_last(client, w):
-    newest = [r.slug for r in client.get("/treaties/?ordering=-signed_on").context["object_list"]]
+    newest = page_slugs(client.get("/treaties/?ordering=-signed_on"))
     assert newest == ["t-azuz-2024", "t-uzkz-2024", "t-azkz-2022", "t-undated"]
-    oldest = [r.slug for r in client.get("/treaties/?ordering=signed_on").context["object_list"]]
+    oldest = page_slugs(client.get("/treaties/?ordering=signed_on"))
     assert oldest == ["t-azkz-2022", "t-uzkz-2024", "t-azuz-2024", "t-undated"]
-    by_title = [r.slug for r in client.get("/treaties/?ordering=title").context["object_list"]]
+    by_title = page_slugs(client.get("/treaties/?ordering=title"))
     assert by_title[0] == "t-azuz-2024"
     assert api_slugs(client, "/api/v1/treaties/?ordering=-signed_on") == newest
 

@@ -1,0 +1,102 @@
+"""The Jinja2 environment of the public pages (the admin keeps the Django template language).
+
+Filters are Django's own implementations, so a page renders exactly as it did
+in DTL; the ones that escape take the template's autoescape setting, as
+Django's ``needs_autoescape`` filters do.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.timezone import template_localtime
+from jinja2 import Environment, Undefined, pass_eval_context
+
+from diplomacy.templatetags.register import field_errors, jsonld, level_slug
+
+
+def url(viewname, *args, **kwargs):
+    """``{% url 'name' a b %}`` as ``url('name', a, b)``."""
+    return reverse(viewname, args=args, kwargs=kwargs)
+
+
+def querystring(request, query_dict=None, **kwargs):
+    """Django's ``{% querystring %}`` tag: ``querystring(request, page=1)``.
+
+    The current GET parameters (or ``query_dict``) with the given keys set; a
+    value of None removes the key, a list sets every value. Returns "?..." or
+    "" when there are no parameters at all, as the tag does.
+    """
+    if query_dict is None:
+        query_dict = request.GET
+    params = query_dict.copy()
+    for key, value in kwargs.items():
+        if value is None:
+            if key in params:
+                del params[key]
+        elif isinstance(value, Iterable) and not isinstance(value, str):
+            params.setlist(key, value)
+        else:
+            params[key] = value
+    if not params and not query_dict:
+        return ""
+    return f"?{params.urlencode()}"
+
+
+def date(value, arg=None):
+    """Django's ``date`` filter, on the value in the current time zone as DTL passes it."""
+    if isinstance(value, Undefined):
+        return ""
+    return defaultfilters.date(template_localtime(value), arg)
+
+
+@pass_eval_context
+def linebreaks(eval_ctx, value):
+    return defaultfilters.linebreaks_filter(value, autoescape=eval_ctx.autoescape)
+
+
+@pass_eval_context
+def linebreaksbr(eval_ctx, value):
+    return defaultfilters.linebreaksbr(value, autoescape=eval_ctx.autoescape)
+
+
+@pass_eval_context
+def join(eval_ctx, value, arg):
+    return defaultfilters.join(value, arg, autoescape=eval_ctx.autoescape)
+
+
+FILTERS = {
+    "add": defaultfilters.add,
+    "capfirst": defaultfilters.capfirst,
+    "date": date,
+    "default": defaultfilters.default,
+    "divisibleby": defaultfilters.divisibleby,
+    "floatformat": defaultfilters.floatformat,
+    "intcomma": intcomma,
+    "join": join,
+    "length": defaultfilters.length,
+    "linebreaks": linebreaks,
+    "linebreaksbr": linebreaksbr,
+    "lower": defaultfilters.lower,
+    "pluralize": defaultfilters.pluralize,
+    "truncatewords": defaultfilters.truncatewords,
+    # The project's own (diplomacy.templatetags.register).
+    "field_errors": field_errors,
+    "jsonld": jsonld,
+    "level_slug": level_slug,
+}
+
+GLOBALS = {"querystring": querystring, "static": static, "url": url}
+
+
+def environment(**options):
+    # Silent, as DTL is, in DEBUG too (the backend would pick DebugUndefined);
+    # a template's final newline is kept, as DTL keeps it.
+    options["undefined"] = Undefined
+    options.setdefault("keep_trailing_newline", True)
+    env = Environment(**options)
+    env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
+    return env
