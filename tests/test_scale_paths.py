@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diplomacy.models import Sector, Treaty, TreatyParty
+from diplomacy.models import Project, ProjectState, Sector, Treaty, TreatyParty
 from diplomacy.urlpaths import record_url
-from tests.factories import SectorFactory, StateFactory, TreatyFactory
+from tests.factories import ProjectFactory, SectorFactory, StateFactory, TreatyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,65 @@ def test_state_page_lists_latest_treaties_first_and_never_a_draft(client):
     draft.save()
     html = client.get("/states/az/").content.decode()
     assert html.index("Secret draft") < html.index("Old accord")
+
+
+def project_copies(project):
+    return set(
+        ProjectState.objects.filter(project=project).values_list(
+            "project_start_on", "project_is_published"
+        )
+    )
+
+
+def test_project_state_rows_copy_their_project_on_every_write_path():
+    az, uz = StateFactory(iso2="AZ"), StateFactory(iso2="UZ")
+    project = ProjectFactory(is_published=False, start_on=datetime.date(2022, 1, 1))
+    project.states.set([az, uz])  # as the admin and the API write it
+    assert project_copies(project) == {(datetime.date(2022, 1, 1), False)}
+
+    Project.objects.filter(pk=project.pk).update(is_published=True)
+    assert project_copies(project) == {(datetime.date(2022, 1, 1), True)}
+
+    project.refresh_from_db()
+    project.start_on = None
+    project.save()
+    assert project_copies(project) == {(None, True)}
+
+    # Moving a link row to another project takes that project's values.
+    other = ProjectFactory(is_published=False, start_on=datetime.date(1999, 1, 1))
+    ProjectState.objects.filter(project=project, state=az).update(project=other)
+    assert project_copies(other) == {(datetime.date(1999, 1, 1), False)}
+    assert list(other.states.all()) == [az], "Django still reads the table as the link table"
+
+
+def test_state_page_lists_latest_projects_first_and_never_a_draft(client):
+    az = StateFactory(iso2="AZ", name="Azerbaijan")
+    made = {}
+    for name, start, published in [
+        ("Old pipeline", datetime.date(1999, 1, 1), True),
+        ("New railway", datetime.date(2024, 1, 1), True),
+        ("Undated school", None, True),
+        ("Secret dam", datetime.date(2023, 1, 1), False),
+    ]:
+        made[name] = ProjectFactory(name=name, start_on=start, is_published=published)
+        made[name].states.add(az)
+    ProjectFactory(name="Elsewhere bridge")  # no states: not on the page
+
+    html = client.get("/states/az/").content.decode()
+    assert "Secret dam" not in html and "Elsewhere bridge" not in html
+    positions = [html.index(name) for name in ("New railway", "Old pipeline", "Undated school")]
+    assert positions == sorted(positions), "newest first, undated last"
+
+    made["Secret dam"].is_published = True
+    made["Secret dam"].save()
+    html = client.get("/states/az/").content.decode()
+    assert html.index("New railway") < html.index("Secret dam") < html.index("Old pipeline")
+
+    # Unpublished again, or removed from the state: gone at once.
+    made["New railway"].states.remove(az)
+    Project.objects.filter(pk=made["Old pipeline"].pk).update(is_published=False)
+    html = client.get("/states/az/").content.decode()
+    assert "New railway" not in html and "Old pipeline" not in html
 
 
 def test_filtered_count_is_counted_once_and_an_edit_updates_it_at_once(client):

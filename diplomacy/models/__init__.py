@@ -1,5 +1,5 @@
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
-from diplomacy.models.projects import Project, ProjectCitation
+from diplomacy.models.projects import Project, ProjectCitation, ProjectState
 from diplomacy.models.reference import (
     Organization,
     OrganizationCitation,
@@ -29,6 +29,7 @@ __all__ = [
     "PersonCitation",
     "Project",
     "ProjectCitation",
+    "ProjectState",
     "Sector",
     "Source",
     "State",

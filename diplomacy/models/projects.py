@@ -187,3 +187,26 @@ class Project(PartialDatesMixin, CuratedModel):
 class ProjectCitation(Citation):
     record = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="citations")
     history = HistoricalRecords()
+
+
+class ProjectState(models.Model):
+    """A row of the project-state link table, read with the two columns that
+    migration 0008 adds to it: a copy of the project's start date and
+    publication, written by database triggers on every write path.
+
+    Read-only and unmanaged: Django keeps the table as ``Project.states``'
+    automatic link table (the admin's state picker, ``.set()``, history and
+    backups are untouched); this model only lets a state page read "the state's
+    latest projects" as one range of a partial index."""
+
+    project = models.ForeignKey(Project, on_delete=models.DO_NOTHING, related_name="+")
+    state = models.ForeignKey(State, on_delete=models.DO_NOTHING, related_name="+")
+    project_start_on = models.DateField(null=True, editable=False)
+    project_is_published = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        managed = False
+        db_table = "diplomacy_project_states"
+
+    def __str__(self) -> str:
+        return f"{self.project_id} in {self.state_id}"

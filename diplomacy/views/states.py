@@ -1,6 +1,6 @@
 """A state's page and the relations of two states."""
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 from diplomacy import metadata
 from diplomacy.cache import cached
 from diplomacy.choices import RelationLevel
-from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
+from diplomacy.models import Project, ProjectState, State, Treaty, TreatyParty, Visit
 from diplomacy.relations import partners_of, relation_between
 
 # A state page shows the latest records of each type; the lists hold the rest.
@@ -40,6 +40,18 @@ def latest_treaties_of(state: State, limit: int) -> list[Treaty]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def latest_projects_of(state: State, limit: int) -> list[Project]:
+    """The state's latest published projects, newest first: the same design as
+    ``latest_treaties_of``, over the project-state link rows' copies."""
+    ids = list(
+        ProjectState.objects.filter(state_id=state.pk, project_is_published=True)
+        .order_by(F("project_start_on").desc(nulls_last=True), "-project_id")
+        .values_list("project_id", flat=True)[:limit]
+    )
+    by_id = {p.pk: p for p in Project.objects.published().filter(pk__in=ids).for_list()}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 @require_safe
 def state_detail(request, iso2):
     state = _state_or_404(iso2)
@@ -55,12 +67,7 @@ def state_detail(request, iso2):
     treaties = latest_treaties_of(state, STATE_PAGE_LIMIT)
     hosted = list(Visit.objects.published().filter(host=state).for_list()[:STATE_PAGE_LIMIT])
     made = list(Visit.objects.published().filter(guest=state).for_list()[:STATE_PAGE_LIMIT])
-    through = Project.states.through
-    projects = list(
-        Project.objects.published()
-        .filter(Exists(through.objects.filter(project=OuterRef("pk"), state_id=state.pk)))
-        .for_list()[:STATE_PAGE_LIMIT]
-    )
+    projects = latest_projects_of(state, STATE_PAGE_LIMIT)
     return render(
         request,
         "diplomacy/state_detail.html",
