@@ -8,6 +8,7 @@ import django_filters as filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Exists, F, OuterRef, Q
+from django.forms.renderers import Jinja2
 
 from diplomacy.cache import cached
 from diplomacy.choices import (
@@ -23,6 +24,9 @@ from diplomacy.models import Project, Sector, State, Treaty, TreatyIdentifier, T
 from diplomacy.search import search_queryset
 from diplomacy.widgets import FastSelect, FastSelectMultiple
 
+# The public pages are Jinja2; so are their forms' widgets (Django's own
+# Jinja2 widget templates render several times faster than the DTL ones).
+FILTER_FORM_RENDERER = Jinja2()
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 
 
@@ -92,6 +96,12 @@ class RegisterFilterSet(filters.FilterSet):
             sectors = sector_choices()
             for name in self.sector_filters:
                 self.filters[name].extra["choices"] = lambda: sectors
+
+    @property
+    def form(self):
+        form = super().form
+        form.renderer = FILTER_FORM_RENDERER
+        return form
 
     def filter_q(self, queryset, name, value: str):
         return search_queryset(queryset, value, self.search_fields, self.search_fields[0])

@@ -6,6 +6,7 @@ Django's ``needs_autoescape`` filters do.
 """
 
 from collections.abc import Iterable
+from functools import cache
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import defaultfilters
@@ -67,11 +68,25 @@ def join(eval_ctx, value, arg):
     return defaultfilters.join(value, arg, autoescape=eval_ctx.autoescape)
 
 
+@cache
+def _labels(model, field_name: str) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+def display(record, field_name: str):
+    """``record.get_<field>_display()``, from a label table built once per field
+    (Django rebuilds it from the field's choices on every call; a list page
+    makes a hundred of them)."""
+    value = getattr(record, field_name)
+    return _labels(type(record), field_name).get(value, value)
+
+
 FILTERS = {
     "add": defaultfilters.add,
     "capfirst": defaultfilters.capfirst,
     "date": date,
     "default": defaultfilters.default,
+    "display": display,
     "divisibleby": defaultfilters.divisibleby,
     "floatformat": defaultfilters.floatformat,
     "intcomma": intcomma,

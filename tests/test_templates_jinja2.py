@@ -127,3 +127,44 @@ def test_a_cursor_page_renders_without_a_page_number(client, db):
     html = response.content.decode()
     assert '<caption class="visually-hidden">Treaties, page </caption>' in html
     assert '<li><a href="?">« First page</a></li>' in html
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("Treaty", "kind"), ("Treaty", "status"), ("Visit", "kind"), ("Visit", "level")],
+)
+def test_display_filter_gives_djangos_label_for_every_choice(model, field):
+    from django.apps import apps
+
+    from diplomacy.jinja2_env import display
+
+    record = apps.get_model("diplomacy", model)()
+    for value, _ in record._meta.get_field(field).choices:
+        setattr(record, field, value)
+        assert display(record, field) == getattr(record, f"get_{field}_display")()
+    setattr(record, field, "not-a-choice")  # as Django does: the raw value
+    assert display(record, field) == "not-a-choice"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["", "?year=2024&kind=agreement&q=%3Cb%3E&ordering=-signed_on", "?year=abc&party=zz"],
+)
+def test_filter_forms_render_as_djangos_default_renderer_would(query):
+    """The filter forms' widgets use Django's Jinja2 widget templates for speed;
+    the HTML must be what the default (DTL) renderer gives, errors included."""
+    from django.forms.renderers import DjangoTemplates as DjangoRenderer
+    from django.forms.renderers import Jinja2 as Jinja2Renderer
+    from django.http import QueryDict
+
+    from diplomacy.filtersets import ProjectFilterSet, TreatyFilterSet, VisitFilterSet
+
+    world()
+    for filterset_class in (TreatyFilterSet, VisitFilterSet, ProjectFilterSet):
+        data = QueryDict(query.lstrip("?")) if query else None
+        form = filterset_class(data).form
+        assert isinstance(form.renderer, Jinja2Renderer)
+        fast = [str(field) for field in form]
+        form.renderer = DjangoRenderer()
+        assert fast == [str(field) for field in form]

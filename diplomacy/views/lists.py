@@ -32,6 +32,10 @@ class FilteredListView(View):
     def get_queryset(self):
         return self.model.objects.published().for_list()
 
+    def for_page(self, queryset):
+        """The queryset an HTML page renders (the CSV export reads every column)."""
+        return queryset
+
     @property
     def keyset_orderings(self):
         return self.filterset_class.keyset_orderings
@@ -50,6 +54,7 @@ class FilteredListView(View):
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
             return exports.csv_response(queryset, self.csv_columns, f"{name}.csv")
 
+        queryset = self.for_page(queryset)
         set_key = self.filtered_set_key(request)
         paginator = CappedCountPaginator(queryset, self.paginate_by, cache_key=set_key)
         context.update(
@@ -155,6 +160,9 @@ class TreatyListView(FilteredListView):
     template_name = "diplomacy/treaty_list.html"
     csv_columns = exports.TREATY_COLUMNS
     facet_fields = ("kind", "status")
+
+    def for_page(self, queryset):
+        return queryset.for_table()
 
 
 class VisitListView(FilteredListView):
