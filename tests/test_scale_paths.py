@@ -182,3 +182,71 @@ def test_keys_outside_the_fast_path_go_through_the_resolver():
         "state-detail", kwargs={"iso2": "a b"}
     )
     assert record_url("state-detail", "iso2", "a b").endswith("/a%20b/")
+
+
+def _tables_queried(queries) -> list[str]:
+    """The table each query reads first (FROM), so EXISTS probes don't count."""
+    tables = []
+    for query in queries:
+        sql = query["sql"]
+        tables.append(sql.split(" FROM ", 1)[1].split()[0].strip('"'))
+    return tables
+
+
+def test_detail_page_runs_no_query_for_a_related_list_it_does_not_have(client):
+    az, uz = StateFactory(iso2="AZ"), StateFactory(iso2="UZ")
+    bare = TreatyFactory(title="Bare accord", parties=[az, uz])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(bare.get_absolute_url()).status_code == 200
+    tables = _tables_queried(queries.captured_queries)
+    for table in (
+        "diplomacy_person",
+        "diplomacy_organization",
+        "diplomacy_treatycitation",
+        "diplomacy_treatyrelation",
+        "diplomacy_project",
+    ):
+        assert table not in tables, f"an empty list was queried: {table}"
+
+
+def test_sparse_lists_hold_their_published_rows_per_record_and_never_a_draft(client):
+    from diplomacy.models import TreatyRelation
+    from tests.factories import OrganizationFactory, PersonFactory
+
+    az, uz = StateFactory(iso2="AZ"), StateFactory(iso2="UZ")
+    rich = TreatyFactory(title="Rich accord", parties=[az, uz])
+    bare = TreatyFactory(title="Bare accord", parties=[az, uz])
+    draft_only = TreatyFactory(title="Draft-linked accord", parties=[az, uz])
+    rich.signatories.add(PersonFactory(name="Shown signer", state=az))
+    rich.organizations.add(OrganizationFactory(name="Shown body"))
+    TreatyRelation.objects.create(from_treaty=rich, to_treaty=bare, kind="amends")
+    draft_only.signatories.add(PersonFactory(name="Hidden signer", is_published=False, state=az))
+    secret = TreatyFactory(title="Secret accord", is_published=False)
+    TreatyRelation.objects.create(from_treaty=draft_only, to_treaty=secret, kind="amends")
+
+    with CaptureQueriesContext(connection) as queries:
+        records = {
+            t.title: t
+            for t in Treaty.objects.filter(pk__in=[rich.pk, bare.pk, draft_only.pk]).for_detail()
+        }
+    # One query per list that some record has, for all records at once.
+    assert _tables_queried(queries.captured_queries).count("diplomacy_person") == 1
+    assert [p.name for p in records["Rich accord"].signatory_list] == ["Shown signer"]
+    assert [o.name for o in records["Rich accord"].organization_list] == ["Shown body"]
+    assert [r.to_treaty for r in records["Rich accord"].relations_from_list] == [bare]
+    assert [r.from_treaty for r in records["Bare accord"].relations_to_list] == [rich]
+    assert records["Bare accord"].signatory_list == []
+    assert records["Draft-linked accord"].signatory_list == []
+    assert records["Draft-linked accord"].relations_from_list == []
+
+    html = client.get(draft_only.get_absolute_url()).content.decode()
+    assert "Hidden signer" not in html and "Secret accord" not in html
+    html = client.get(rich.get_absolute_url()).content.decode()
+    assert "Shown signer" in html and "Shown body" in html and "Bare accord" in html
+
+
+def test_sparse_prefetch_needs_a_named_list():
+    from django.db.models import Prefetch
+
+    with pytest.raises(ValueError, match="to_attr"):
+        Treaty.objects.prefetch_sparse(Prefetch("signatories"))

@@ -35,7 +35,21 @@ class ProjectQuerySet(CuratedQuerySet):
 
     def for_detail(self):
         """Everything a project page links to, drafts of related records left out."""
-        return self.for_list().prefetch_related(
+        return (
+            self.for_list()
+            .prefetch_related(
+                models.Prefetch(
+                    "treaty", queryset=apps.get_model("diplomacy", "Treaty").objects.published()
+                ),
+                models.Prefetch(
+                    "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
+                ),
+            )
+            .prefetch_sparse(*self.detail_lists())
+        )
+
+    def detail_lists(self) -> list[models.Prefetch]:
+        return [
             models.Prefetch(
                 "organizations",
                 queryset=Organization.objects.published(),
@@ -48,13 +62,7 @@ class ProjectQuerySet(CuratedQuerySet):
                 ),
                 to_attr="citation_list",
             ),
-            models.Prefetch(
-                "treaty", queryset=apps.get_model("diplomacy", "Treaty").objects.published()
-            ),
-            models.Prefetch(
-                "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
-            ),
-        )
+        ]
 
 
 class Project(PartialDatesMixin, CuratedModel):

@@ -64,7 +64,20 @@ class TreatyQuerySet(CuratedQuerySet):
 
     def for_detail(self):
         """Everything a treaty page links to, drafts of related records left out."""
-        return self.for_list().prefetch_related(
+        return (
+            self.for_list()
+            .prefetch_related(
+                "identifiers",
+                # A draft visit reads as no visit at all.
+                models.Prefetch(
+                    "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
+                ),
+            )
+            .prefetch_sparse(*self.detail_lists())
+        )
+
+    def detail_lists(self) -> list[models.Prefetch]:
+        return [
             models.Prefetch(
                 "signatories",
                 queryset=Person.objects.published().select_related("state"),
@@ -101,12 +114,7 @@ class TreatyQuerySet(CuratedQuerySet):
                 queryset=apps.get_model("diplomacy", "Project").objects.published(),
                 to_attr="project_list",
             ),
-            "identifiers",
-            # A draft visit reads as no visit at all.
-            models.Prefetch(
-                "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
-            ),
-        )
+        ]
 
 
 class Treaty(PartialDatesMixin, CuratedModel):

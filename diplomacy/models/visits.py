@@ -28,7 +28,7 @@ class VisitQuerySet(CuratedQuerySet):
 
     def for_detail(self):
         """Everything a visit page links to, drafts of related records left out."""
-        return self.for_list().prefetch_related(
+        return self.for_list().prefetch_sparse(
             models.Prefetch(
                 "citations",
                 queryset=VisitCitation.objects.filter(source__is_published=True).select_related(
