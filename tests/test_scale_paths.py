@@ -170,6 +170,10 @@ def test_selected_options_are_marked_without_leaking_into_later_requests(client)
         ("treaty-detail", "slug", "treaty-on-allied-relations-2024"),
         ("state-detail", "iso2", "uz"),
         ("visit-detail", "slug", "a_b-1"),
+        # API routes, one of which takes exactly two letters.
+        ("api:state-detail", "iso2", "uz"),
+        ("api:treaty-detail", "slug", "treaty-on-allied-relations-2024"),
+        ("api:sector-detail", "slug", "energy"),
     ],
 )
 def test_record_urls_equal_the_resolvers(name, kwarg, key):

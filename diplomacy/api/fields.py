@@ -1,5 +1,6 @@
 """Relation fields: written as a public key (iso2, slug), read as a compact summary."""
 
+from django.utils.functional import cached_property
 from rest_framework import serializers
 
 from diplomacy.models import State
@@ -15,8 +16,14 @@ class SummaryRelatedField(serializers.SlugRelatedField):
     def use_pk_only_optimization(self):
         return False
 
+    @cached_property
+    def summary(self) -> serializers.Serializer:
+        # One summary serializer for every related record of the response:
+        # building a ModelSerializer's fields costs more than using them.
+        return self.summary_class(context=self.context)
+
     def to_representation(self, obj):
-        return self.summary_class(obj, context=self.context).data
+        return self.summary.to_representation(obj)
 
 
 class StateCodeField(SummaryRelatedField):

@@ -24,10 +24,15 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
+from diplomacy.urlpaths import record_url
 
 
 def api_url(request, name: str, **kwargs) -> str:
-    path = reverse(f"api:{name}", kwargs=kwargs)
+    if len(kwargs) == 1:
+        ((kwarg, key),) = kwargs.items()
+        path = record_url(f"api:{name}", kwarg, key)
+    else:
+        path = reverse(f"api:{name}", kwargs=kwargs)
     return request.build_absolute_uri(path) if request else path
 
 
@@ -299,11 +304,10 @@ class TreatySerializer(RecordSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["sectors"] = SectorSummarySerializer(
-            getattr(instance, "sector_list", instance.sectors.all()),
-            many=True,
-            context=self.context,
-        ).data
+        rows = getattr(instance, "sector_list", None)
+        if rows is None:
+            rows = instance.sectors.all()
+        data["sectors"] = self.fields["sectors"].to_representation(rows)
         return data
 
     def validate(self, attrs):
