@@ -16,6 +16,7 @@ from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined, pass_eval_context
 
 from diplomacy.templatetags.register import field_errors, jsonld, level_slug
+from diplomacy.urlpaths import relations_url
 
 
 def url(viewname, *args, **kwargs):
@@ -103,7 +104,12 @@ FILTERS = {
     "level_slug": level_slug,
 }
 
-GLOBALS = {"querystring": querystring, "static": static, "url": url}
+GLOBALS = {
+    "querystring": querystring,
+    "relations_url": relations_url,
+    "static": static,
+    "url": url,
+}
 
 
 def environment(**options):

@@ -36,3 +36,19 @@ def record_url(name: str, kwarg: str, key: str) -> str:
     if pattern is None:
         return reverse(name, kwargs={kwarg: key})
     return f"{pattern[0]}{key}{pattern[1]}"
+
+
+@lru_cache(maxsize=8)
+def _pair_pattern(name: str, script_prefix: str) -> tuple[str, str, str]:
+    url = reverse(name, kwargs={"a": "zz-first-zz", "b": "zz-second-zz"})
+    before, rest = url.split("zz-first-zz")
+    middle, after = rest.split("zz-second-zz")
+    return before, middle, after
+
+
+def relations_url(a: str, b: str) -> str:
+    """The relations page of two state codes (a state page links one per partner)."""
+    if not (_PLAIN_KEY.fullmatch(a) and _PLAIN_KEY.fullmatch(b)):
+        return reverse("relations-detail", kwargs={"a": a, "b": b})
+    before, middle, after = _pair_pattern("relations-detail", get_script_prefix())
+    return f"{before}{a}{middle}{b}{after}"

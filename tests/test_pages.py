@@ -54,8 +54,9 @@ PAGE_BUDGETS = {
     "/visits/": 6,  # states, capped count, 2 facets, rows (+host, guest), principals
     "/projects/": 8,  # states, sectors, capped count, 2 facets, rows, states, sectors
     "/states/": 2,  # capped count, rows with treaty counts (subquery)
-    # state, partners, treaties + 2 prefetches, visits hosted and made, projects + 2
-    "/states/uz/": 14,
+    # state, partners, treaty ids + treaties + parties, visits hosted and made,
+    # project ids + projects (short lists read no sectors, principals or states)
+    "/states/uz/": 9,
     "/relations/az/uz/": 16,  # two states, level, 3 per-year aggregates, 3 lists + their prefetches
     # one per record type, and the prefetches of matching treaties, visits, projects
     "/search/?q=energy": 11,

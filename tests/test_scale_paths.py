@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from diplomacy.models import Project, ProjectState, Sector, Treaty, TreatyParty
-from diplomacy.urlpaths import record_url
+from diplomacy.urlpaths import record_url, relations_url
 from tests.factories import ProjectFactory, SectorFactory, StateFactory, TreatyFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,26 @@ def test_selected_options_are_marked_without_leaking_into_later_requests(client)
 )
 def test_record_urls_equal_the_resolvers(name, kwarg, key):
     assert record_url(name, kwarg, key) == reverse(name, kwargs={kwarg: key})
+
+
+@pytest.mark.parametrize(("a", "b"), [("az", "uz"), ("uz", "az"), ("a b", "uz")])
+def test_relations_urls_equal_the_resolvers(a, b):
+    assert relations_url(a, b) == reverse("relations-detail", kwargs={"a": a, "b": b})
+
+
+def test_state_page_short_lists_show_what_they_did_and_no_draft(client):
+    """The state page's lists read only the columns they show (for_items)."""
+    from tests.factories import VisitFactory
+
+    az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
+    VisitFactory(title="State visit to Baku", host=az, guest=uz)
+    VisitFactory(title="Secret visit", host=az, guest=uz, is_published=False)
+    VisitFactory(title="Visit to Tashkent", host=uz, guest=az, start_on=datetime.date(2019, 5, 2))
+    html = client.get("/states/az/").content.decode()
+    hosted, made = html.split("Visits made")[0], html.split("Visits made")[1]
+    assert "State visit to Baku" in hosted and "Uzbekistan → Azerbaijan" in hosted
+    assert "Visit to Tashkent" in made and '<time datetime="2019-05-02">' in made
+    assert "Secret visit" not in html
 
 
 def test_keys_outside_the_fast_path_go_through_the_resolver():

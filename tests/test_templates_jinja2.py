@@ -131,7 +131,16 @@ def test_a_cursor_page_renders_without_a_page_number(client, db):
 
 @pytest.mark.parametrize(
     ("model", "field"),
-    [("Treaty", "kind"), ("Treaty", "status"), ("Visit", "kind"), ("Visit", "level")],
+    [
+        ("Treaty", "kind"),
+        ("Treaty", "status"),
+        ("Visit", "kind"),
+        ("Visit", "level"),
+        ("Project", "kind"),
+        ("Project", "status"),
+        ("Organization", "kind"),
+        ("TreatyRelation", "kind"),
+    ],
 )
 def test_display_filter_gives_djangos_label_for_every_choice(model, field):
     from django.apps import apps

@@ -33,6 +33,10 @@ class ProjectQuerySet(CuratedQuerySet):
             models.Prefetch("sectors", queryset=Sector.objects.published()),
         )
 
+    def for_items(self):
+        """What a short project list (a state's page) shows: name, kind, status, start."""
+        return self.only("slug", "name", "kind", "status", "start_on", "start_on_precision")
+
     def for_detail(self):
         """Everything a project page links to, drafts of related records left out."""
         return (

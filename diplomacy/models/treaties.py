@@ -42,10 +42,9 @@ class TreatyQuerySet(CuratedQuerySet):
             models.Prefetch("sectors", queryset=Sector.objects.published()),
         )
 
-    def for_table(self):
-        """``for_list`` reading only the columns a list page's rows show: the
-        page builds a hundred model instances, and most of a record (dates of
-        edits, texts, search vectors) is never read there."""
+    def for_items(self):
+        """What a short record list (a state's latest treaties) shows: title,
+        kind, date and the parties' names; the rest of each record is not read."""
         return (
             self.only("slug", "title", "kind", "status", "signed_on", "signed_on_precision")
             .prefetch_related(None)
@@ -57,9 +56,16 @@ class TreatyQuerySet(CuratedQuerySet):
                     .only("treaty", "state", "state__iso2", "state__name")
                     .order_by("state__name", "pk"),
                     to_attr="party_rows",
-                ),
-                models.Prefetch("sectors", queryset=Sector.objects.published().only("name")),
+                )
             )
+        )
+
+    def for_table(self):
+        """``for_list`` reading only the columns a list page's rows show: the
+        page builds a hundred model instances, and most of a record (dates of
+        edits, texts, search vectors) is never read there."""
+        return self.for_items().prefetch_related(
+            models.Prefetch("sectors", queryset=Sector.objects.published().only("name"))
         )
 
     def for_detail(self):

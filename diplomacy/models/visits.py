@@ -26,6 +26,12 @@ class VisitQuerySet(CuratedQuerySet):
             models.Prefetch("principals", queryset=Person.objects.published())
         )
 
+    def for_items(self):
+        """What a short visit list (a state's page) shows: title, guest, host, date."""
+        return self.select_related("host", "guest").only(
+            "slug", "title", "start_on", "start_on_precision", "host__name", "guest__name"
+        )
+
     def for_detail(self):
         """Everything a visit page links to, drafts of related records left out."""
         return self.for_list().prefetch_sparse(

@@ -36,7 +36,7 @@ def latest_treaties_of(state: State, limit: int) -> list[Treaty]:
         .order_by(F("treaty_signed_on").desc(nulls_last=True), "-treaty_id")
         .values_list("treaty_id", flat=True)[:limit]
     )
-    by_id = {t.pk: t for t in Treaty.objects.published().filter(pk__in=ids).for_list()}
+    by_id = {t.pk: t for t in Treaty.objects.published().filter(pk__in=ids).for_items()}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -48,7 +48,7 @@ def latest_projects_of(state: State, limit: int) -> list[Project]:
         .order_by(F("project_start_on").desc(nulls_last=True), "-project_id")
         .values_list("project_id", flat=True)[:limit]
     )
-    by_id = {p.pk: p for p in Project.objects.published().filter(pk__in=ids).for_list()}
+    by_id = {p.pk: p for p in Project.objects.published().filter(pk__in=ids).for_items()}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -65,8 +65,8 @@ def state_detail(request, iso2):
         )
     ]
     treaties = latest_treaties_of(state, STATE_PAGE_LIMIT)
-    hosted = list(Visit.objects.published().filter(host=state).for_list()[:STATE_PAGE_LIMIT])
-    made = list(Visit.objects.published().filter(guest=state).for_list()[:STATE_PAGE_LIMIT])
+    hosted = list(Visit.objects.published().filter(host=state).for_items()[:STATE_PAGE_LIMIT])
+    made = list(Visit.objects.published().filter(guest=state).for_items()[:STATE_PAGE_LIMIT])
     projects = latest_projects_of(state, STATE_PAGE_LIMIT)
     return render(
         request,
