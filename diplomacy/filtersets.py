@@ -75,13 +75,20 @@ class RegisterFilterSet(filters.FilterSet):
     state_filters: tuple[str, ...] = ()
     sector_filters: tuple[str, ...] = ()
 
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        for f in self.filters.values():
+    @classmethod
+    def get_filters(cls):
+        # Set on the class's own filters, before anything (the API schema, say)
+        # builds their form fields: a filter keeps the field it built first.
+        base = super().get_filters()
+        for f in base.values():
             if isinstance(f, filters.MultipleChoiceFilter):
                 f.extra.setdefault("widget", FastSelectMultiple)
             elif isinstance(f, filters.ChoiceFilter):
                 f.extra.setdefault("widget", FastSelect)
+        return base
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
         # Filters name states by code but query by primary key: the planner then
         # knows how many treaties that particular state has (column statistics).
         self.state_ids: dict[str, int] = {}

@@ -177,3 +177,26 @@ def test_filter_forms_render_as_djangos_default_renderer_would(query):
         fast = [str(field) for field in form]
         form.renderer = DjangoRenderer()
         assert fast == [str(field) for field in form]
+
+
+@pytest.mark.django_db
+def test_filter_selects_stay_fast_after_the_api_schema_built_their_fields(client):
+    """drf-spectacular reads each filter's form field from the class's own
+    filters; the list pages must still get the fast select widgets after."""
+    from diplomacy.filtersets import TreatyFilterSet
+    from diplomacy.widgets import FastSelectMultiple
+
+    assert client.get("/api/v1/schema/").status_code == 200
+    assert isinstance(TreatyFilterSet.base_filters["kind"].field.widget, FastSelectMultiple)
+    assert isinstance(TreatyFilterSet().form.fields["kind"].widget, FastSelectMultiple)
+
+
+@pytest.mark.django_db
+def test_state_choices_are_current_after_the_api_schema_built_the_fields(client):
+    from tests.factories import StateFactory
+
+    StateFactory(iso2="AZ", name="Azerbaijan")
+    assert client.get("/api/v1/schema/").status_code == 200
+    StateFactory(iso2="UZ", name="Uzbekistan")  # added after the schema was built
+    html = client.get("/treaties/?party=uz").content.decode()
+    assert '<option value="uz" selected>Uzbekistan</option>' in html
