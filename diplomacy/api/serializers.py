@@ -7,7 +7,6 @@ constraints behind both.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,15 +23,11 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
-from diplomacy.urlpaths import record_url
+from diplomacy.urlpaths import route_url
 
 
 def api_url(request, name: str, **kwargs) -> str:
-    if len(kwargs) == 1:
-        ((kwarg, key),) = kwargs.items()
-        path = record_url(f"api:{name}", kwarg, key)
-    else:
-        path = reverse(f"api:{name}", kwargs=kwargs)
+    path = route_url(f"api:{name}", **kwargs)
     return request.build_absolute_uri(path) if request else path
 
 
