@@ -48,8 +48,9 @@ def page_urls(w):
 # filter choices (states, sectors), capped count, planner estimate when large,
 # the page of rows, and one prefetch per related list shown in a row.
 PAGE_BUDGETS = {
-    # four capped counts; latest treaties, visits, strongest relations and their prefetches
-    "/": 12,
+    # four capped counts (cached after the first visit); latest treaties, visits and
+    # strongest relations, with the parties of the treaty lists (short lists read no sectors)
+    "/": 10,
     "/treaties/": 8,  # states, sectors, capped count, 2 facets, rows, parties, sectors
     "/visits/": 6,  # states, capped count, 2 facets, rows (+host, guest), principals
     "/projects/": 8,  # states, sectors, capped count, 2 facets, rows, states, sectors

@@ -25,7 +25,7 @@ def strongest_relations(limit: int = 10) -> list[Treaty]:
         treaties = list(
             Treaty.objects.published()
             .filter(binding_q(), kind=kind)
-            .for_list()
+            .for_items()
             # The order of the partial (kind, date) index: no sort of every alliance.
             .order_by(F("signed_on").desc(nulls_last=True), "-pk")[:limit]
         )
@@ -55,10 +55,10 @@ def home(request):
     context = {
         "counts": cached("home:counts", register_counts),
         "latest_treaties": Treaty.objects.published()
-        .for_list()
+        .for_items()
         .order_by(F("signed_on").desc(nulls_last=True), "-pk")[:HOME_LIST_LENGTH],
         "recent_visits": Visit.objects.published()
-        .for_list()
+        .for_items()
         .order_by(F("start_on").desc(nulls_last=True), "-pk")[:HOME_LIST_LENGTH],
         "strongest": strongest_relations(),
         "alliance_label": RelationLevel.ALLIANCE.label,

@@ -24,32 +24,41 @@ def _state_or_404(code: str) -> State:
         raise Http404("No such state.") from None
 
 
-def latest_treaties_of(state: State, limit: int) -> list[Treaty]:
-    """The state's latest published treaties, newest first.
+def _latest_through_copies(rows, date_copy: str, record_id: str, records, limit: int) -> list:
+    """The latest ``limit`` published records of a state, newest first.
 
-    Read from the party rows' own copy of the signature date (one range of a
-    partial index, whatever the table's size), then fetched by primary key; the
-    treaty's own publication is checked again, so a draft can never slip in.
+    Read from the state's link rows' own copy of each record's date and
+    publication (one range of a partial index, whatever the table's size), then
+    fetched by primary key from ``records``, which checks publication again, so
+    a draft can never slip in through a stale copy.
     """
     ids = list(
-        TreatyParty.objects.filter(state_id=state.pk, treaty_is_published=True)
-        .order_by(F("treaty_signed_on").desc(nulls_last=True), "-treaty_id")
-        .values_list("treaty_id", flat=True)[:limit]
+        rows.order_by(F(date_copy).desc(nulls_last=True), f"-{record_id}").values_list(
+            record_id, flat=True
+        )[:limit]
     )
-    by_id = {t.pk: t for t in Treaty.objects.published().filter(pk__in=ids).for_items()}
+    by_id = {record.pk: record for record in records.filter(pk__in=ids)}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def latest_treaties_of(state: State, limit: int) -> list[Treaty]:
+    return _latest_through_copies(
+        TreatyParty.objects.filter(state_id=state.pk, treaty_is_published=True),
+        "treaty_signed_on",
+        "treaty_id",
+        Treaty.objects.published().for_items(),
+        limit,
+    )
 
 
 def latest_projects_of(state: State, limit: int) -> list[Project]:
-    """The state's latest published projects, newest first: the same design as
-    ``latest_treaties_of``, over the project-state link rows' copies."""
-    ids = list(
-        ProjectState.objects.filter(state_id=state.pk, project_is_published=True)
-        .order_by(F("project_start_on").desc(nulls_last=True), "-project_id")
-        .values_list("project_id", flat=True)[:limit]
+    return _latest_through_copies(
+        ProjectState.objects.filter(state_id=state.pk, project_is_published=True),
+        "project_start_on",
+        "project_id",
+        Project.objects.published().for_items(),
+        limit,
     )
-    by_id = {p.pk: p for p in Project.objects.published().filter(pk__in=ids).for_items()}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 @require_safe
