@@ -20,7 +20,8 @@ from diplomacy.choices import (
     VisitKind,
     VisitLevel,
 )
-from diplomacy.models import Project, Sector, State, Treaty, TreatyIdentifier, TreatyParty, Visit
+from diplomacy.models import Project, State, Treaty, TreatyIdentifier, TreatyParty, Visit
+from diplomacy.reference_maps import published_sectors_by_pk, published_states_by_pk
 from diplomacy.search import search_queryset
 from diplomacy.widgets import FastSelect, FastSelectMultiple
 
@@ -51,12 +52,7 @@ def published_states() -> list[tuple[int, str, str]]:
 
 
 def _published_states() -> list[tuple[int, str, str]]:
-    return [
-        (pk, iso2.lower(), name)
-        for pk, iso2, name in State.objects.published()
-        .order_by("name")
-        .values_list("pk", "iso2", "name")
-    ]
+    return [(pk, state.iso2.lower(), state.name) for pk, state in published_states_by_pk().items()]
 
 
 def sector_choices() -> list[tuple[str, str]]:
@@ -64,7 +60,7 @@ def sector_choices() -> list[tuple[str, str]]:
 
 
 def _sector_choices() -> list[tuple[str, str]]:
-    return list(Sector.objects.published().order_by("name").values_list("slug", "name"))
+    return [(sector.slug, sector.name) for sector in published_sectors_by_pk().values()]
 
 
 class RegisterFilterSet(filters.FilterSet):

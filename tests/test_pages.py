@@ -49,15 +49,17 @@ def page_urls(w):
 # the page of rows, and one prefetch per related list shown in a row.
 PAGE_BUDGETS = {
     # four capped counts (cached after the first visit); latest treaties, visits and
-    # strongest relations, with the parties of the treaty lists (short lists read no sectors)
-    "/": 10,
+    # strongest relations, with the parties of the treaty lists (short lists read no
+    # sectors) and the published states they name (cached after the first visit)
+    "/": 11,
     "/treaties/": 8,  # states, sectors, capped count, 2 facets, rows, parties, sectors
     "/visits/": 6,  # states, capped count, 2 facets, rows (+host, guest), principals
     "/projects/": 8,  # states, sectors, capped count, 2 facets, rows, states, sectors
     "/states/": 2,  # capped count, rows with treaty counts (subquery)
     # state, partners, treaty ids + treaties + parties, visits hosted and made,
-    # project ids + projects (short lists read no sectors, principals or states)
-    "/states/uz/": 9,
+    # project ids + projects (short lists read no sectors, principals or states),
+    # the published states the parties name (cached after the first visit)
+    "/states/uz/": 10,
     "/relations/az/uz/": 16,  # two states, level, 3 per-year aggregates, 3 lists + their prefetches
     # one per record type, and the prefetches of matching treaties, visits, projects
     "/search/?q=energy": 11,

@@ -274,3 +274,60 @@ def test_sparse_prefetch_needs_a_named_list():
 
     with pytest.raises(ValueError, match="to_attr"):
         Treaty.objects.prefetch_sparse(Prefetch("signatories"))
+
+
+def _row_of(html: str, title: str) -> str:
+    return html.split(title, 1)[1].split("</tr>", 1)[0]
+
+
+def test_list_rows_name_published_parties_and_sectors_by_name_and_never_a_draft(client):
+    """List rows read parties and sectors as id pairs resolved through cached
+    maps of the published states and sectors (``PublishedLinks``)."""
+    zz = StateFactory(iso2="ZZ", name="Zedland")
+    az = StateFactory(iso2="AZ", name="Azerbaijan")
+    hidden = StateFactory(iso2="XX", name="Hiddenland", is_published=False)
+    energy = SectorFactory(name="Energy", slug="energy")
+    culture = SectorFactory(name="Culture", slug="culture")
+    secret = SectorFactory(name="Secret sector", slug="secret", is_published=False)
+    treaty = TreatyFactory(title="Pact of three", parties=[zz, hidden, az])
+    treaty.sectors.set([energy, secret, culture])
+    TreatyFactory(title="Pact of none", parties=[])
+
+    html = client.get("/treaties/").content.decode()
+    row = _row_of(html, "Pact of three")
+    assert '<a href="/states/az/">Azerbaijan</a>, <a href="/states/zz/">Zedland</a>' in row
+    assert row.index("Culture") < row.index("Energy")
+    assert "Hiddenland" not in html and "Secret sector" not in html
+    assert "—" in _row_of(html, "Pact of none")
+
+    # The state page's short lists name the parties the same way.
+    assert "Azerbaijan, Zedland" in client.get("/states/az/").content.decode()
+
+
+def test_list_rows_follow_an_edit_of_a_state_or_sector_at_once(client):
+    az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
+    energy = SectorFactory(name="Energy", slug="energy")
+    treaty = TreatyFactory(title="Pact", parties=[az, uz])
+    treaty.sectors.set([energy])
+    assert "Uzbekistan" in client.get("/treaties/").content.decode()
+
+    uz.name = "Republic of Uzbekistan"
+    uz.save()
+    energy.is_published = False
+    energy.save()
+    html = client.get("/treaties/").content.decode()
+    assert 'Azerbaijan</a>, <a href="/states/uz/">Republic of Uzbekistan' in html
+    assert '<span class="tag">Energy</span>' not in html
+
+
+def test_links_survive_chaining_and_cost_one_query_each(django_assert_num_queries):
+    az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
+    for n in range(30):
+        TreatyFactory(title=f"Pact {n}", parties=[az, uz])
+    queryset = Treaty.objects.for_table().filter(title__startswith="Pact").order_by("pk")[:25]
+    Treaty.objects.for_table().first()  # the cached maps of states and sectors, once
+    with django_assert_num_queries(3):  # rows, party links, sector links
+        rows = list(queryset)
+    assert len(rows) == 25
+    assert all([s.name for s in row.party_states] == ["Azerbaijan", "Uzbekistan"] for row in rows)
+    assert all(row.sector_list == [] for row in rows)

@@ -19,25 +19,79 @@ def _related_rows(model, name: str) -> models.QuerySet:
     raise TypeError(f"{model.__name__}.{name}: only forward many-to-many and reverse foreign keys.")
 
 
-class SkipEmptyPrefetchIterable(ModelIterable):
-    """Gives each record an empty list for every sparse relation the main query
-    found empty; Django's prefetch step then leaves those records out, and
-    runs no query at all for a relation no record has."""
+class PublishedLinks:
+    """A related list read as (record id, target id) pairs and resolved through
+    a map of the published targets that the caller keeps (cached per data
+    version): one narrow query for a whole page of records, and no model built
+    per link. Targets missing from the map (drafts) drop out; the rest come in
+    the map's order.
+
+    ``through`` is the link model, ``record`` and ``target`` its two foreign
+    key columns, ``targets`` a callable returning ``{pk: target}`` in order.
+    """
+
+    def __init__(self, to_attr: str, through, record: str, target: str, targets):
+        self.to_attr = to_attr
+        self.through = through
+        self.record = record
+        self.target = target
+        self.targets = targets
+
+    def attach(self, records: list, database: str) -> None:
+        targets = self.targets()
+        rank = {pk: position for position, pk in enumerate(targets)}
+        found: dict[int, list[int]] = {record.pk: [] for record in records}
+        pairs = (
+            self.through._base_manager.using(database)
+            .filter(**{f"{self.record}__in": list(found)})
+            .values_list(self.record, self.target)
+        )
+        for record_id, target_id in pairs:
+            if target_id in rank:
+                found[record_id].append(target_id)
+        for record in records:
+            ids = sorted(found[record.pk], key=rank.__getitem__)
+            setattr(record, self.to_attr, [targets[pk] for pk in ids])
+
+
+class CuratedIterable(ModelIterable):
+    """Records with their sparse lists marked and their published links attached.
+
+    Sparse lists (``prefetch_sparse``): each record gets an empty list for
+    every relation the main query found empty; Django's prefetch step then
+    leaves those records out, and runs no query for a relation no record has.
+    Links (``with_links``): one query per link for all the records at once.
+    """
 
     def __iter__(self):
+        queryset = self.queryset
         flags = [
             (name, name.removeprefix(PRESENCE_PREFIX))
-            for name in self.queryset.query.annotations
+            for name in queryset.query.annotations
             if name.startswith(PRESENCE_PREFIX)
         ]
+        records = []
         for record in super().__iter__():
             for flag, to_attr in flags:
                 if not getattr(record, flag):
                     setattr(record, to_attr, [])
-            yield record
+            records.append(record)
+        if records:
+            for links in queryset._published_links:
+                links.attach(records, queryset.db)
+        return iter(records)
 
 
 class CuratedQuerySet(models.QuerySet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._published_links: tuple[PublishedLinks, ...] = ()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._published_links = self._published_links
+        return clone
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -64,7 +118,16 @@ class CuratedQuerySet(models.QuerySet):
             related = _related_rows(self.model, prefetch.prefetch_through)
             flags[PRESENCE_PREFIX + prefetch.to_attr] = models.Exists(related)
         queryset = self.annotate(**flags).prefetch_related(*prefetches)
-        queryset._iterable_class = SkipEmptyPrefetchIterable
+        queryset._iterable_class = CuratedIterable
+        return queryset
+
+    def with_links(self, *links: PublishedLinks):
+        """Attach related lists of published targets (``PublishedLinks``) that
+        the caller resolves from a cached map, instead of a prefetch that
+        builds a link model and a target model for every row."""
+        queryset = self._chain()
+        queryset._published_links = (*self._published_links, *links)
+        queryset._iterable_class = CuratedIterable
         return queryset
 
 

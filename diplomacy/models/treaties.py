@@ -6,6 +6,7 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import (
@@ -15,7 +16,7 @@ from diplomacy.choices import (
     TreatyRelationKind,
     TreatyStatus,
 )
-from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.base import CuratedModel, CuratedQuerySet, PublishedLinks
 from diplomacy.models.reference import Organization, Person, Sector, State
 from diplomacy.models.sources import Citation
 from diplomacy.partial_dates import (
@@ -24,6 +25,7 @@ from diplomacy.partial_dates import (
     precision_constraint,
     precision_field,
 )
+from diplomacy.reference_maps import published_sectors_by_pk, published_states_by_pk
 from diplomacy.urlpaths import record_url
 
 
@@ -48,25 +50,12 @@ class TreatyQuerySet(CuratedQuerySet):
         return (
             self.only("slug", "title", "kind", "status", "signed_on", "signed_on_precision")
             .prefetch_related(None)
-            .prefetch_related(
-                models.Prefetch(
-                    "treatyparty_set",
-                    queryset=TreatyParty.objects.filter(state__is_published=True)
-                    .select_related("state")
-                    .only("treaty", "state", "state__iso2", "state__name")
-                    .order_by("state__name", "pk"),
-                    to_attr="party_rows",
-                )
-            )
+            .with_links(PARTY_STATES)
         )
 
     def for_table(self):
-        """``for_list`` reading only the columns a list page's rows show: the
-        page builds a hundred model instances, and most of a record (dates of
-        edits, texts, search vectors) is never read there."""
-        return self.for_items().prefetch_related(
-            models.Prefetch("sectors", queryset=Sector.objects.published().only("name"))
-        )
+        """A list page's rows: ``for_items`` and the sectors' names."""
+        return self.for_items().with_links(SECTORS)
 
     def for_detail(self):
         """Everything a treaty page links to, drafts of related records left out."""
@@ -220,10 +209,18 @@ class Treaty(PartialDatesMixin, CuratedModel):
     def ended(self):
         return self.partial("ended_on")
 
+    @cached_property
+    def party_states(self) -> list:
+        """The parties' states by name: attached by ``for_items``/``for_table``,
+        else read from the prefetched party rows."""
+        return [row.state for row in self.party_rows]
+
     @property
     def is_multilateral(self) -> bool:
         """Bilateral or multilateral by party count; uses prefetched party rows when present."""
         rows = getattr(self, "party_rows", None)
+        if rows is None:
+            rows = self.__dict__.get("party_states")
         count = len(rows) if rows is not None else self.treatyparty_set.count()
         return count > 2
 
@@ -402,3 +399,12 @@ class TreatyIdentifier(models.Model):
         pattern = IDENTIFIER_FORMATS.get(self.scheme)
         if pattern and not re.match(pattern[0], self.value or ""):
             raise ValidationError({"value": pattern[1]})
+
+
+# What list rows show of a treaty's links (``for_items``, ``for_table``).
+PARTY_STATES = PublishedLinks(
+    "party_states", TreatyParty, "treaty_id", "state_id", published_states_by_pk
+)
+SECTORS = PublishedLinks(
+    "sector_list", Treaty.sectors.through, "treaty_id", "sector_id", published_sectors_by_pk
+)
