@@ -29,7 +29,7 @@ TREATY_COLUMNS: list[Column] = [
     ("entry_into_force_on", lambda t: _date(t, "entry_into_force_on")),
     ("ended_on", lambda t: _date(t, "ended_on")),
     ("parties", lambda t: _join((row.state for row in t.party_rows), "iso2")),
-    ("sectors", lambda t: _join(t.sectors.all(), "slug")),
+    ("sectors", lambda t: _join(t.sector_list, "slug")),
     ("full_text_url", lambda t: t.full_text_url),
     ("url", lambda t: t.get_absolute_url()),
 ]

@@ -209,11 +209,16 @@ def test_keys_outside_the_fast_path_go_through_the_resolver():
 
 
 def _tables_queried(queries) -> list[str]:
-    """The table each query reads first (FROM), so EXISTS probes don't count."""
+    """The table each query reads (its outermost FROM), so EXISTS probes in
+    the select list don't count."""
     tables = []
     for query in queries:
-        sql = query["sql"]
-        tables.append(sql.split(" FROM ", 1)[1].split()[0].strip('"'))
+        sql, depth = query["sql"], 0
+        for position, char in enumerate(sql):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0 and sql.startswith(" FROM ", position):
+                tables.append(sql[position + 6 :].split()[0].strip('"'))
+                break
     return tables
 
 
@@ -324,10 +329,42 @@ def test_links_survive_chaining_and_cost_one_query_each(django_assert_num_querie
     az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
     for n in range(30):
         TreatyFactory(title=f"Pact {n}", parties=[az, uz])
-    queryset = Treaty.objects.for_table().filter(title__startswith="Pact").order_by("pk")[:25]
+    # As a list page chains them: the list's queryset, the filters, the rows' own.
+    queryset = (
+        Treaty.objects.for_list().filter(title__startswith="Pact").for_table().order_by("pk")[:25]
+    )
     Treaty.objects.for_table().first()  # the cached maps of states and sectors, once
-    with django_assert_num_queries(3):  # rows, party links, sector links
+    with django_assert_num_queries(3):  # rows, party links, sector links (once each)
         rows = list(queryset)
     assert len(rows) == 25
     assert all([s.name for s in row.party_states] == ["Azerbaijan", "Uzbekistan"] for row in rows)
     assert all(row.sector_list == [] for row in rows)
+
+
+def test_treaty_page_and_api_read_identifiers_and_sectors_as_attached(client):
+    """Identifiers are a sparse list (no query when a treaty has none) and the
+    sectors come from the published map, on the page and in the API alike."""
+    from diplomacy.models import TreatyIdentifier
+
+    az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
+    energy = SectorFactory(name="Energy", slug="energy")
+    draft = SectorFactory(name="Draft sector", slug="draft-sector", is_published=False)
+    treaty = TreatyFactory(title="Registered pact", parties=[az, uz])
+    treaty.sectors.set([energy, draft])
+    TreatyIdentifier.objects.create(treaty=treaty, scheme="unts", value="I-12345")
+    bare = TreatyFactory(title="Unregistered pact", parties=[az, uz])
+
+    html = client.get(treaty.get_absolute_url()).content.decode()
+    assert "I-12345" in html and "Energy" in html and "Draft sector" not in html
+    data = client.get(f"/api/v1/treaties/{treaty.slug}/").json()
+    assert [i["value"] for i in data["identifiers"]] == ["I-12345"]
+    assert [s["slug"] for s in data["sectors"]] == ["energy"]
+    listed = client.get("/api/v1/treaties/").json()["results"]
+    assert {row["slug"]: [s["slug"] for s in row["sectors"]] for row in listed} == {
+        treaty.slug: ["energy"],
+        bare.slug: [],
+    }
+
+    with CaptureQueriesContext(connection) as queries:
+        assert "In other registers" not in client.get(bare.get_absolute_url()).content.decode()
+    assert "diplomacy_treatyidentifier" not in _tables_queried(queries.captured_queries)

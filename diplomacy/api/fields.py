@@ -2,6 +2,7 @@
 
 from django.utils.functional import cached_property
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from diplomacy.models import State
 
@@ -24,6 +25,32 @@ class SummaryRelatedField(serializers.SlugRelatedField):
 
     def to_representation(self, obj):
         return self.summary.to_representation(obj)
+
+    @classmethod
+    def many_init(cls, *args, attached_list: str | None = None, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        for key in kwargs:
+            if key in MANY_RELATION_KWARGS:
+                list_kwargs[key] = kwargs[key]
+        if attached_list is None:
+            return serializers.ManyRelatedField(**list_kwargs)
+        return AttachedListField(attached_list=attached_list, **list_kwargs)
+
+
+class AttachedListField(serializers.ManyRelatedField):
+    """A to-many field that reads the published list a queryset attached to
+    each record (``sector_list``, by ``with_links``) when there is one,
+    instead of asking the relation again for every record."""
+
+    def __init__(self, *, attached_list: str, **kwargs):
+        self.attached_list = attached_list
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        attached = instance.__dict__.get(self.attached_list)
+        if attached is not None:
+            return attached
+        return super().get_attribute(instance)
 
 
 class StateCodeField(SummaryRelatedField):

@@ -270,20 +270,21 @@ class PartySerializer(serializers.Serializer):
         return api_url(self.context.get("request"), "state-detail", iso2=row.state.iso2.lower())
 
 
-def sectors_field():
+def sectors_field(attached_list: str | None = None):
     return SummaryRelatedField(
         SectorSummarySerializer,
         slug_field="slug",
         many=True,
         required=False,
         queryset=Sector.objects.all(),
+        attached_list=attached_list,
     )
 
 
 class TreatySerializer(RecordSerializer):
     route = "treaty-detail"
     parties = PartySerializer(many=True, source="party_rows", required=False)
-    sectors = sectors_field()
+    sectors = sectors_field(attached_list="sector_list")  # attached by for_list
 
     class Meta:
         model = Treaty
@@ -296,14 +297,6 @@ class TreatySerializer(RecordSerializer):
             "url", "html_url", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        rows = getattr(instance, "sector_list", None)
-        if rows is None:
-            rows = instance.sectors.all()
-        data["sectors"] = self.fields["sectors"].to_representation(rows)
-        return data
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -365,7 +358,7 @@ class IdentifierSerializer(serializers.Serializer):
 
 
 class TreatyDetailSerializer(TreatySerializer):
-    identifiers = IdentifierSerializer(many=True, read_only=True)
+    identifiers = IdentifierSerializer(many=True, read_only=True, source="identifier_list")
     signatories = serializers.SerializerMethodField()
     organizations = serializers.SerializerMethodField()
     visit = serializers.SerializerMethodField()

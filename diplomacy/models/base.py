@@ -1,5 +1,7 @@
 """What every curated record shares: a stable slug, timestamps, publication."""
 
+from itertools import islice
+
 from django.db import models
 from django.db.models.query import ModelIterable
 
@@ -44,6 +46,7 @@ class PublishedLinks:
         pairs = (
             self.through._base_manager.using(database)
             .filter(**{f"{self.record}__in": list(found)})
+            .order_by()  # the map gives the order; a model's ordering would join
             .values_list(self.record, self.target)
         )
         for record_id, target_id in pairs:
@@ -70,16 +73,27 @@ class CuratedIterable(ModelIterable):
             for name in queryset.query.annotations
             if name.startswith(PRESENCE_PREFIX)
         ]
-        records = []
-        for record in super().__iter__():
+        records = super().__iter__()
+        if flags:
+            records = self._mark_empty(records, flags)
+        if not queryset._published_links:
+            yield from records
+            return
+        # Links are read per batch: per chunk when streaming (``iterator()``,
+        # a CSV export of a million rows), else for all the rows at once.
+        batch_size = self.chunk_size if self.chunked_fetch else None
+        while batch := list(islice(records, batch_size)):
+            for links in queryset._published_links:
+                links.attach(batch, queryset.db)
+            yield from batch
+
+    @staticmethod
+    def _mark_empty(records, flags):
+        for record in records:
             for flag, to_attr in flags:
                 if not getattr(record, flag):
                     setattr(record, to_attr, [])
-            records.append(record)
-        if records:
-            for links in queryset._published_links:
-                links.attach(records, queryset.db)
-        return iter(records)
+            yield record
 
 
 class CuratedQuerySet(models.QuerySet):
@@ -126,7 +140,9 @@ class CuratedQuerySet(models.QuerySet):
         the caller resolves from a cached map, instead of a prefetch that
         builds a link model and a target model for every row."""
         queryset = self._chain()
-        queryset._published_links = (*self._published_links, *links)
+        replaced = {link.to_attr for link in links}
+        kept = [link for link in self._published_links if link.to_attr not in replaced]
+        queryset._published_links = (*kept, *links)
         queryset._iterable_class = CuratedIterable
         return queryset
 

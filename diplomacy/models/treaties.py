@@ -40,9 +40,7 @@ class TreatyQuerySet(CuratedQuerySet):
                 .order_by("state__name", "pk"),
                 to_attr="party_rows",
             ),
-            # Filtered prefetch: ``treaty.sectors.all()`` then holds no drafts.
-            models.Prefetch("sectors", queryset=Sector.objects.published()),
-        )
+        ).with_links(SECTORS)
 
     def for_items(self):
         """What a short record list (a state's latest treaties) shows: title,
@@ -62,7 +60,6 @@ class TreatyQuerySet(CuratedQuerySet):
         return (
             self.for_list()
             .prefetch_related(
-                "identifiers",
                 # A draft visit reads as no visit at all.
                 models.Prefetch(
                     "visit", queryset=apps.get_model("diplomacy", "Visit").objects.published()
@@ -73,6 +70,7 @@ class TreatyQuerySet(CuratedQuerySet):
 
     def detail_lists(self) -> list[models.Prefetch]:
         return [
+            models.Prefetch("identifiers", to_attr="identifier_list"),
             models.Prefetch(
                 "signatories",
                 queryset=Person.objects.published().select_related("state"),
@@ -214,6 +212,11 @@ class Treaty(PartialDatesMixin, CuratedModel):
         """The parties' states by name: attached by ``for_items``/``for_table``,
         else read from the prefetched party rows."""
         return [row.state for row in self.party_rows]
+
+    @cached_property
+    def identifier_list(self) -> list:
+        """Its identifiers in other registers: prefetched by ``for_detail``."""
+        return list(self.identifiers.all())
 
     @property
     def is_multilateral(self) -> bool:
