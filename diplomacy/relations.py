@@ -16,6 +16,7 @@ from django.db.models.functions import ExtractYear
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
 from diplomacy.partial_dates import PartialDate
+from diplomacy.urlpaths import relations_url
 
 
 def level_expression(prefix: str = "") -> Case:
@@ -152,6 +153,10 @@ class Partner:
     level: RelationLevel
     reached: PartialDate | None
     treaty: Treaty
+    # Links built once with the (cached) list: a state page links up to 248
+    # partners, each to the relations page and to the treaty.
+    href: str
+    treaty_href: str
 
 
 def partners_of(state: State) -> list[Partner]:
@@ -177,6 +182,7 @@ def partners_of(state: State) -> list[Partner]:
         # most one row per state comes back however many treaties there are.
         rows = rows.distinct("state_id")
     best: dict[int, Partner] = {}
+    code = state.iso2.lower()
     for row in rows:
         if row.state_id not in best:
             best[row.state_id] = Partner(
@@ -184,5 +190,7 @@ def partners_of(state: State) -> list[Partner]:
                 level=RelationLevel(row.level),
                 reached=row.treaty.signed,
                 treaty=row.treaty,
+                href=relations_url(code, row.state.iso2.lower()),
+                treaty_href=row.treaty.get_absolute_url(),
             )
     return sorted(best.values(), key=lambda p: (-p.level, p.state.name))

@@ -64,7 +64,8 @@ def latest_projects_of(state: State, limit: int) -> list[Project]:
 @require_safe
 def state_detail(request, iso2):
     state = _state_or_404(iso2)
-    partners = cached(f"partners:{state.pk}", lambda: partners_of(state))
+    # "v2": partners carry their links; a cache filled by older code must not answer.
+    partners = cached(f"partners:v2:{state.pk}", lambda: partners_of(state))
     groups = [
         (level, [p for p in partners if p.level == level])
         for level in (
