@@ -1,5 +1,7 @@
 """Who sees drafts: the public never; staff with the model's view permission do."""
 
+from functools import cache
+
 from django.utils.http import http_date
 
 
@@ -17,6 +19,20 @@ def visible_records(request, model):
     """Published records, or every record for staff who may preview drafts."""
     manager = model.objects
     return manager.all() if can_view_drafts(request.user, model) else manager.published()
+
+
+def visible_for_detail(user, model):
+    """``visible_records(...).for_detail()``: a record page's queryset."""
+    return _detail_queryset(model, can_view_drafts(user, model))
+
+
+@cache
+def _detail_queryset(model, drafts: bool):
+    # Built once per process: its prefetches and presence flags cost more to
+    # build (~1.5 ms) than a record page's queries to run. Each request only
+    # filters it, which clones it; nothing may ever evaluate this one.
+    manager = model.objects
+    return (manager.all() if drafts else manager.published()).for_detail()
 
 
 def mark_private_if_draft(response, record):

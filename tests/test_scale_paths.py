@@ -368,3 +368,27 @@ def test_treaty_page_and_api_read_identifiers_and_sectors_as_attached(client):
     with CaptureQueriesContext(connection) as queries:
         assert "In other registers" not in client.get(bare.get_absolute_url()).content.decode()
     assert "diplomacy_treatyidentifier" not in _tables_queried(queries.captured_queries)
+
+
+def test_record_pages_share_one_built_queryset_that_is_never_evaluated(editor_client):
+    from django.test import Client
+
+    from diplomacy.visibility import _detail_queryset
+
+    client = Client()  # the public, next to a logged-in editor
+    az, uz = StateFactory(iso2="AZ"), StateFactory(iso2="UZ")
+    treaty = TreatyFactory(title="First title", parties=[az, uz])
+    draft = TreatyFactory(title="Draft pact", parties=[az, uz], is_published=False)
+    assert "First title" in client.get(treaty.get_absolute_url()).content.decode()
+    assert client.get(f"/api/v1/treaties/{treaty.slug}/").json()["title"] == "First title"
+
+    treaty.title = "Second title"
+    treaty.save()
+    assert "Second title" in client.get(treaty.get_absolute_url()).content.decode()
+    assert client.get(f"/api/v1/treaties/{treaty.slug}/").json()["title"] == "Second title"
+    # Drafts: the public's queryset never holds them; staff preview through their own.
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(f"/api/v1/treaties/{draft.slug}/").status_code == 404
+    assert "Draft pact" in editor_client.get(draft.get_absolute_url()).content.decode()
+    for drafts in (False, True):
+        assert _detail_queryset(Treaty, drafts)._result_cache is None

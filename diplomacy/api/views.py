@@ -18,7 +18,7 @@ from diplomacy.filtersets import (
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
 from diplomacy.relations import relation_between
-from diplomacy.visibility import can_view_drafts
+from diplomacy.visibility import can_view_drafts, visible_for_detail
 
 
 class RecordViewSet(viewsets.ModelViewSet):
@@ -33,11 +33,13 @@ class RecordViewSet(viewsets.ModelViewSet):
     detail_serializer_class = None
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            return visible_for_detail(self.request.user, self.model)
         manager = self.model.objects
         queryset = (
             manager.all() if can_view_drafts(self.request.user, self.model) else manager.published()
         )
-        return queryset.for_detail() if self.action == "retrieve" else queryset.for_list()
+        return queryset.for_list()
 
     def get_serializer_class(self):
         if self.action == "retrieve" and self.detail_serializer_class is not None:

@@ -16,7 +16,7 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
-from diplomacy.visibility import mark_private_if_draft, visible_records
+from diplomacy.visibility import mark_private_if_draft, visible_for_detail
 
 
 def _published_citations(model):
@@ -29,7 +29,7 @@ def _published_citations(model):
 
 def _record_page(request, model, slug, jsonld):
     """A treaty, visit or project page: drafts for staff only, never cached when draft."""
-    record = get_object_or_404(visible_records(request, model).for_detail(), slug=slug)
+    record = get_object_or_404(visible_for_detail(request.user, model), slug=slug)
     name = model._meta.model_name
     response = render(
         request,
