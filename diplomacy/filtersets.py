@@ -23,12 +23,20 @@ from diplomacy.choices import (
 from diplomacy.models import Project, State, Treaty, TreatyIdentifier, TreatyParty, Visit
 from diplomacy.reference_maps import published_sectors_by_pk, published_states_by_pk
 from diplomacy.search import search_queryset
-from diplomacy.widgets import FastSelect, FastSelectMultiple
+from diplomacy.widgets import (
+    FastNumberInput,
+    FastSelect,
+    FastSelectMultiple,
+    FastTextInput,
+    PlainChoices,
+)
 
 # The public pages are Jinja2; so are their forms' widgets (Django's own
 # Jinja2 widget templates render several times faster than the DTL ones).
 FILTER_FORM_RENDERER = Jinja2()
 YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
+# Django's input widgets and their Python-rendered equivalents (same HTML).
+FAST_INPUTS = {forms.TextInput: FastTextInput, forms.NumberInput: FastNumberInput}
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -55,12 +63,25 @@ def _published_states() -> list[tuple[int, str, str]]:
     return [(pk, state.iso2.lower(), state.name) for pk, state in published_states_by_pk().items()]
 
 
-def sector_choices() -> list[tuple[str, str]]:
+def state_code_choices() -> tuple[PlainChoices, dict[str, int]]:
+    """The party filters' choices, (code, name), and each code's primary key."""
+    return cached("choices:state-codes", _state_code_choices)
+
+
+def _state_code_choices() -> tuple[PlainChoices, dict[str, int]]:
+    states = published_states()
+    return (
+        PlainChoices((code, name) for _, code, name in states),
+        {code: pk for pk, code, _ in states},
+    )
+
+
+def sector_choices() -> PlainChoices:
     return cached("choices:sectors", _sector_choices)
 
 
-def _sector_choices() -> list[tuple[str, str]]:
-    return [(sector.slug, sector.name) for sector in published_sectors_by_pk().values()]
+def _sector_choices() -> PlainChoices:
+    return PlainChoices((sector.slug, sector.name) for sector in published_sectors_by_pk().values())
 
 
 class RegisterFilterSet(filters.FilterSet):
@@ -81,6 +102,8 @@ class RegisterFilterSet(filters.FilterSet):
                 f.extra.setdefault("widget", FastSelectMultiple)
             elif isinstance(f, filters.ChoiceFilter):
                 f.extra.setdefault("widget", FastSelect)
+            elif "widget" not in f.extra and f.field_class.widget in FAST_INPUTS:
+                f.extra["widget"] = FAST_INPUTS[f.field_class.widget]
         return base
 
     def __init__(self, data=None, *args, **kwargs):
@@ -89,9 +112,7 @@ class RegisterFilterSet(filters.FilterSet):
         # knows how many treaties that particular state has (column statistics).
         self.state_ids: dict[str, int] = {}
         if self.state_filters:
-            states = published_states()
-            self.state_ids = {code: pk for pk, code, _ in states}
-            choices = [(code, name) for _, code, name in states]
+            choices, self.state_ids = state_code_choices()
             for name in self.state_filters:
                 # A callable: the form then copies a reference, not 249 tuples.
                 self.filters[name].extra["choices"] = lambda: choices

@@ -1,9 +1,12 @@
-"""Select widgets that render their options in Python.
+"""Form widgets that render in Python.
 
-Django renders every <option> through a template; the party list has 249 of
-them, which made the form cost more than the rest of a list page together.
-The escaped options of a choice list are built once and reused while the list
-is unchanged; a request only marks its selected values.
+Django renders every widget through a template, and every <option> too; the
+party list has 249 of them, which made the filter form cost more than the
+rest of a list page together. The escaped options of a choice list are built
+once and reused while the list is unchanged (a list with nothing selected is
+one cached string); a request only marks its selected values. Inputs are one
+``format_html`` each. The HTML is the same as Django's templates produce
+(tests compare them).
 """
 
 from functools import lru_cache
@@ -12,14 +15,54 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from markupsafe import Markup
+
+
+class PlainChoices(tuple):
+    """Choices already as (value, label) string pairs, flat: a widget can use
+    them as they are, without normalizing and converting every pair."""
 
 
 @lru_cache(maxsize=64)
-def _options(choices: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str], ...]:
-    """(value, '<option value="…"', '>label</option>') for each choice, escaped."""
-    return tuple(
+def _options(choices: tuple[tuple[str, str], ...]) -> tuple[tuple, str]:
+    """((value, '<option value="…"', '>label</option>'), …) for each choice,
+    escaped, and the whole list with nothing selected."""
+    options = tuple(
         (value, format_html('<option value="{}"', value), format_html(">{}</option>", label))
         for value, label in choices
+    )
+    return options, "".join(start + end for _, start, end in options)
+
+
+def _plain(choices) -> tuple[tuple[str, str], ...]:
+    """The choices as (value, label) strings: a ``PlainChoices`` as it is, found
+    inside the wrappers that forms put around choices."""
+    field, inner = getattr(choices, "field", None), getattr(choices, "choices", None)
+    if field is not None and inner is not None:
+        # django-filters' ChoiceIterator: the field's empty and null choices first.
+        head = [("", str(field.empty_label))] if field.empty_label is not None else []
+        if field.null_label is not None:
+            head.append((str(field.null_value), str(field.null_label)))
+        return (*head, *_plain(inner)) if head else _plain(inner)
+    source = getattr(choices, "func", None)  # Django's CallableChoiceIterator
+    if source is not None:
+        choices = source()
+    elif callable(choices):
+        choices = choices()
+    if isinstance(choices, PlainChoices):
+        return choices
+    return tuple(
+        ("" if option_value is None else str(option_value), str(label))
+        for option_value, label in choices
+    )
+
+
+def _attrs(attrs: dict) -> Markup:
+    """Django's ``attrs.html``: in the given order, ``True`` bare, ``False`` left out."""
+    return Markup("").join(
+        Markup(" {}").format(name) if value is True else Markup(' {}="{}"').format(name, value)
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
@@ -29,16 +72,16 @@ class FastSelectMixin:
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
         selected = {str(v) for v in self.format_value(value)}
-        choices = tuple(
-            ("" if option_value is None else str(option_value), str(label))
-            for option_value, label in self.choices
-        )
+        options, unselected = _options(_plain(self.choices))
         parts = [format_html('<select name="{}"{}>', name, flatatt(final_attrs))]
-        for option_value, start, end in _options(choices):
-            parts.append(start)
-            if option_value in selected:
-                parts.append(" selected")
-            parts.append(end)
+        if selected:
+            for option_value, start, end in options:
+                parts.append(start)
+                if option_value in selected:
+                    parts.append(" selected")
+                parts.append(end)
+        else:
+            parts.append(unselected)
         parts.append("</select>")
         return mark_safe("".join(parts))
 
@@ -48,4 +91,28 @@ class FastSelect(FastSelectMixin, forms.Select):
 
 
 class FastSelectMultiple(FastSelectMixin, forms.SelectMultiple):
+    pass
+
+
+class FastInputMixin:
+    """``<input>`` as Django's Jinja2 ``input.html`` writes it (escaped as
+    Jinja2 escapes, by markupsafe)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attributes = _attrs(self.build_attrs(self.attrs, attrs))
+        value = self.format_value(value)
+        if value is None:
+            html = Markup('<input type="{}" name="{}"{}>').format(self.input_type, name, attributes)
+        else:
+            html = Markup('<input type="{}" name="{}" value="{}"{}>').format(
+                self.input_type, name, value, attributes
+            )
+        return mark_safe(str(html))
+
+
+class FastTextInput(FastInputMixin, forms.TextInput):
+    pass
+
+
+class FastNumberInput(FastInputMixin, forms.NumberInput):
     pass

@@ -200,3 +200,52 @@ def test_state_choices_are_current_after_the_api_schema_built_the_fields(client)
     StateFactory(iso2="UZ", name="Uzbekistan")  # added after the schema was built
     html = client.get("/treaties/?party=uz").content.decode()
     assert '<option value="uz" selected>Uzbekistan</option>' in html
+
+
+@pytest.mark.parametrize("value", [None, "", "<b>Tom & Jerry's</b>", 2024, "0"])
+@pytest.mark.parametrize(
+    "attrs", [{}, {"maxlength": "200", "required": True, "disabled": False, "aria-x": 'a"b'}]
+)
+def test_fast_inputs_write_what_djangos_input_template_writes(value, attrs):
+    from django import forms
+    from django.forms.renderers import Jinja2 as Jinja2Renderer
+
+    from diplomacy.widgets import FastNumberInput, FastTextInput
+
+    for fast, django_widget in (
+        (FastTextInput, forms.TextInput),
+        (FastNumberInput, forms.NumberInput),
+    ):
+        expected = django_widget(attrs={"class": "x"}).render(
+            "q", value, attrs=dict(attrs, id="id_q"), renderer=Jinja2Renderer()
+        )
+        assert (
+            fast(attrs={"class": "x"}).render("q", value, attrs=dict(attrs, id="id_q")) == expected
+        )
+
+
+def test_fast_selects_read_plain_and_wrapped_choices_alike():
+    """A ``PlainChoices`` behind a callable (the state and sector lists) gives
+    the same options as the same pairs given as a list, empty choice included."""
+    import django_filters
+
+    from diplomacy.widgets import FastSelect, FastSelectMultiple, PlainChoices
+
+    pairs = [("az", "Azerbaijan"), ("uz", "Uzbekistan & <Co>")]
+    plain = PlainChoices(pairs)
+    for filter_class, widget in (
+        (django_filters.ChoiceFilter, FastSelect),
+        (django_filters.MultipleChoiceFilter, FastSelectMultiple),
+    ):
+        via_list = filter_class(choices=pairs, widget=widget).field
+        via_plain = filter_class(choices=lambda: plain, widget=widget).field
+        for value in (None, ["uz"], "uz"):
+            html = via_plain.widget.render("party", value)
+            assert html == via_list.widget.render("party", value)
+            assert "Uzbekistan &amp; &lt;Co&gt;" in html
+        assert ('<option value="uz" selected>' in via_plain.widget.render("party", ["uz"])) is True
+    assert '<option value="" selected>---------</option>' in (
+        django_filters.ChoiceFilter(choices=lambda: plain, widget=FastSelect).field.widget.render(
+            "party", None
+        )
+    )
