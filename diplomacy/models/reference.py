@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import OrganizationKind
@@ -68,6 +69,13 @@ class State(PartialDatesMixin, CuratedModel):
 
     def get_absolute_url(self) -> str:
         return record_url("state-detail", "iso2", self.iso2.lower())
+
+    @cached_property
+    def url(self) -> str:
+        """``get_absolute_url()``, kept with the instance: the published states'
+        map (``diplomacy.reference_maps``) lives as long as the data version,
+        and its states are linked from every party of every list row."""
+        return self.get_absolute_url()
 
     def natural_key(self) -> tuple[str]:
         return (self.iso2,)
