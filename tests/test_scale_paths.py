@@ -392,3 +392,31 @@ def test_record_pages_share_one_built_queryset_that_is_never_evaluated(editor_cl
     assert "Draft pact" in editor_client.get(draft.get_absolute_url()).content.decode()
     for drafts in (False, True):
         assert _detail_queryset(Treaty, drafts)._result_cache is None
+
+
+def test_deep_pages_read_ids_first_and_show_the_same_rows(client, settings):
+    """Past DEFERRED_JOIN_OFFSET a page reads its ids alone, then those rows:
+    the same rows in the same order as a plain OFFSET."""
+    from diplomacy import paginator as paginator_module
+
+    settings.PAGE_CACHE_SECONDS = 0  # both requests must reach the view
+    az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
+    for n in range(60):
+        TreatyFactory(
+            title=f"Pact {n:02d}",
+            parties=[az, uz],
+            signed_on=datetime.date(2000 + n % 20, 1 + n % 12, 1),
+        )
+    shallow = client.get("/treaties/?page=2").content.decode()
+    original = paginator_module.DEFERRED_JOIN_OFFSET
+    try:
+        paginator_module.DEFERRED_JOIN_OFFSET = 25  # page 2 is "deep" now
+        with CaptureQueriesContext(connection) as queries:
+            deep = client.get("/treaties/?page=2").content.decode()
+    finally:
+        paginator_module.DEFERRED_JOIN_OFFSET = original
+    assert deep == shallow
+    assert any(
+        q["sql"].startswith('SELECT "diplomacy_treaty"."id" AS "pk" FROM')
+        for q in queries.captured_queries
+    )
