@@ -348,7 +348,8 @@ class TreatySerializer(RecordSerializer):
         # Re-read so the response shows what was stored.
         fresh = Treaty.objects.for_list().get(pk=treaty.pk)
         treaty.party_rows = fresh.party_rows
-        treaty._prefetched_objects_cache = fresh._prefetched_objects_cache
+        treaty.sector_list = fresh.sector_list
+        treaty.__dict__.pop("party_states", None)
 
 
 class IdentifierSerializer(serializers.Serializer):

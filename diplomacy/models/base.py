@@ -22,39 +22,62 @@ def _related_rows(model, name: str) -> models.QuerySet:
 
 
 class PublishedLinks:
-    """A related list read as (record id, target id) pairs and resolved through
-    a map of the published targets that the caller keeps (cached per data
-    version): one narrow query for a whole page of records, and no model built
-    per link. Targets missing from the map (drafts) drop out; the rest come in
-    the map's order.
+    """A related list read from its link table and resolved through a map of
+    the published targets that the caller keeps (cached per data version):
+    one narrow query for a whole page of records, without a join, and no
+    target model built per link. Targets missing from the map (drafts) drop
+    out; the rest come in the map's order.
 
     ``through`` is the link model, ``record`` and ``target`` its two foreign
     key columns, ``targets`` a callable returning ``{pk: target}`` in order.
+    The list holds the targets, or with ``rows=True`` the link rows
+    themselves (a treaty's party rows, with their ratification), each with
+    its target and record already set.
     """
 
-    def __init__(self, to_attr: str, through, record: str, target: str, targets):
+    def __init__(self, to_attr: str, through, record: str, target: str, targets, rows=False):
         self.to_attr = to_attr
         self.through = through
         self.record = record
         self.target = target
         self.targets = targets
+        self.rows = rows
 
     def attach(self, records: list, database: str) -> None:
         targets = self.targets()
         rank = {pk: position for position, pk in enumerate(targets)}
-        found: dict[int, list[int]] = {record.pk: [] for record in records}
-        pairs = (
+        found: dict[int, list] = {record.pk: [] for record in records}
+        links = (
             self.through._base_manager.using(database)
             .filter(**{f"{self.record}__in": list(found)})
             .order_by()  # the map gives the order; a model's ordering would join
-            .values_list(self.record, self.target)
         )
-        for record_id, target_id in pairs:
+        if self.rows:
+            self._attach_rows(records, links, targets, rank, found)
+            return
+        for record_id, target_id in links.values_list(self.record, self.target):
             if target_id in rank:
                 found[record_id].append(target_id)
         for record in records:
             ids = sorted(found[record.pk], key=rank.__getitem__)
             setattr(record, self.to_attr, [targets[pk] for pk in ids])
+
+    def _attach_rows(self, records, links, targets, rank, found) -> None:
+        record_field = self.through._meta.get_field(self.record.removesuffix("_id"))
+        target_field = self.through._meta.get_field(self.target.removesuffix("_id"))
+        by_pk = {record.pk: record for record in records}
+        for row in links:
+            target_id = getattr(row, self.target)
+            if target_id in rank:
+                target_field.set_cached_value(row, targets[target_id])
+                record_id = getattr(row, self.record)
+                record_field.set_cached_value(row, by_pk[record_id])
+                found[record_id].append(row)
+        target_id = self.target
+        for record in records:
+            rows = found[record.pk]
+            rows.sort(key=lambda row: rank[getattr(row, target_id)])
+            setattr(record, self.to_attr, rows)
 
 
 class CuratedIterable(ModelIterable):
@@ -135,11 +158,16 @@ class CuratedQuerySet(models.QuerySet):
         queryset._iterable_class = CuratedIterable
         return queryset
 
-    def with_links(self, *links: PublishedLinks):
+    def with_links(self, *links: PublishedLinks | None):
         """Attach related lists of published targets (``PublishedLinks``) that
         the caller resolves from a cached map, instead of a prefetch that
-        builds a link model and a target model for every row."""
+        joins and builds a target model for every row. A link replaces one
+        of the same name; ``with_links(None)`` drops them all, as
+        ``prefetch_related(None)`` does prefetches."""
         queryset = self._chain()
+        if links == (None,):
+            queryset._published_links = ()
+            return queryset
         replaced = {link.to_attr for link in links}
         kept = [link for link in self._published_links if link.to_attr not in replaced]
         queryset._published_links = (*kept, *links)

@@ -31,16 +31,9 @@ from diplomacy.urlpaths import record_url
 
 class TreatyQuerySet(CuratedQuerySet):
     def for_list(self):
-        """What a list row shows: parties (iso2, name) and sectors, in two more queries."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "treatyparty_set",
-                queryset=TreatyParty.objects.filter(state__is_published=True)
-                .select_related("state")
-                .order_by("state__name", "pk"),
-                to_attr="party_rows",
-            ),
-        ).with_links(SECTORS)
+        """What a list row shows: party rows (with their published states) and
+        sectors, in two more queries."""
+        return self.with_links(PARTY_ROWS, SECTORS)
 
     def for_items(self):
         """What a short record list (a state's latest treaties) shows: title,
@@ -48,6 +41,7 @@ class TreatyQuerySet(CuratedQuerySet):
         return (
             self.only("slug", "title", "kind", "status", "signed_on", "signed_on_precision")
             .prefetch_related(None)
+            .with_links(None)
             .with_links(PARTY_STATES)
         )
 
@@ -404,7 +398,10 @@ class TreatyIdentifier(models.Model):
             raise ValidationError({"value": pattern[1]})
 
 
-# What list rows show of a treaty's links (``for_items``, ``for_table``).
+# A treaty's links, read through the published maps (``for_list`` and the rest).
+PARTY_ROWS = PublishedLinks(
+    "party_rows", TreatyParty, "treaty_id", "state_id", published_states_by_pk, rows=True
+)
 PARTY_STATES = PublishedLinks(
     "party_states", TreatyParty, "treaty_id", "state_id", published_states_by_pk
 )
