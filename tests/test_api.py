@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db.models import F
 from rest_framework.authtoken.models import Token
 
+from diplomacy.choices import TreatyKind
 from diplomacy.models import Treaty, TreatyCitation
 from tests.factories import PersonFactory, StateFactory, TreatyFactory
 from tests.helpers import alliance, populate, world
@@ -239,3 +240,23 @@ def test_anonymous_clients_are_throttled(client, w, monkeypatch):
 def test_states_of_the_world_are_listed(client):
     StateFactory(iso2="AZ", iso3="AZE", name="Azerbaijan")
     assert client.get("/api/v1/states/?q=azer").json()["results"][0]["iso2"] == "AZ"
+
+
+def test_relations_endpoint_reads_the_cached_relation_and_follows_an_edit(
+    client, w, django_assert_max_num_queries
+):
+    """The endpoint shares the relations page's cached relation: a repeat costs
+    the two states' lookup, not the aggregates; an edit shows at once."""
+    alliance(w)
+    first = client.get("/api/v1/relations/az/uz/").json()
+    assert first["level"] == "alliance"
+    with django_assert_max_num_queries(1):  # the two states
+        assert client.get("/api/v1/relations/uz/az/").json()["treaties"] == first["treaties"]
+    TreatyFactory(
+        title="Later agreement on trade",
+        kind=TreatyKind.AGREEMENT,
+        signed_on=datetime.date(2025, 3, 1),
+        parties=[w["az"], w["uz"]],
+    )
+    titles = [t["title"] for t in client.get("/api/v1/relations/az/uz/").json()["treaties"]]
+    assert "Later agreement on trade" in titles

@@ -17,7 +17,7 @@ from diplomacy.filtersets import (
     VisitFilterSet,
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
-from diplomacy.relations import relation_between
+from diplomacy.relations import cached_relation
 from diplomacy.visibility import can_view_drafts, visible_for_detail
 
 
@@ -174,7 +174,7 @@ class RelationsView(APIView):
         first, second = states.get(a.upper()), states.get(b.upper())
         if first is None or second is None or first.pk == second.pk:
             raise Http404("Give two different published states by ISO alpha-2 code.")
-        relation = relation_between(first, second)
+        relation = cached_relation(first, second)
         context = {"request": request}
         reached = relation.reached
         return Response(

@@ -9,7 +9,7 @@ from diplomacy import metadata
 from diplomacy.cache import cached
 from diplomacy.choices import RelationLevel
 from diplomacy.models import Project, ProjectState, State, Treaty, TreatyParty, Visit
-from diplomacy.relations import partners_of, relation_between
+from diplomacy.relations import cached_relation, partners_of
 
 # A state page shows the latest records of each type; the lists hold the rest.
 STATE_PAGE_LIMIT = 20
@@ -144,10 +144,7 @@ def relations_detail(request, a, b):
     first, second = _state_or_404(a), _state_or_404(b)
     if first.pk == second.pk:
         raise Http404("A state has no relations with itself.")
-    relation = cached(
-        f"relation:{min(first.pk, second.pk)}:{max(first.pk, second.pk)}",
-        lambda: relation_between(first, second),
-    )
+    relation = cached_relation(first, second)
     canonical_codes = sorted([first.iso2.lower(), second.iso2.lower()])
     return render(
         request,
