@@ -272,6 +272,15 @@ def wrk(url: str, duration: int, connections: int) -> dict:
     return data
 
 
+def first_request_ms(url: str) -> float:
+    """One request, waited for, before any load: with the servers fresh, this
+    is a cold start (every cache a page reads is empty, as after an edit)."""
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=600) as response:
+        response.read()
+    return (time.monotonic() - started) * 1000
+
+
 def summary(runs: list[dict]) -> dict:
     """Medians over the runs of one (endpoint, size); errors are summed."""
     return {
@@ -379,6 +388,7 @@ def main() -> None:
 
         plan = {size: endpoints(targets[size]) for size in sizes}
         runs: dict[tuple[int, str], list[dict]] = {}
+        cold: dict[tuple[int, str], float] = {}
         # Rounds outside, endpoints inside: the samples of every endpoint and of
         # /healthz are spread over the whole run, and within a round each
         # endpoint is measured small, large, large, small, back to back.
@@ -387,7 +397,10 @@ def main() -> None:
                 urls = {size: bases[size, cached] + plan[size][i][1] for size in sizes}
                 if round_ == 1:
                     for size in sizes:
-                        wrk(urls[size], *WARM_UP)  # warm up (and fill the caches)
+                        # The cold start is its own figure; the load runs measure the
+                        # steady state, so none of them waits on a cache being filled.
+                        cold[size, label] = first_request_ms(urls[size])
+                        wrk(urls[size], *WARM_UP)  # warm up
                 for size in (small, large, large, small):
                     r = wrk(urls[size], duration, args.connections)
                     runs.setdefault((size, label), []).append(r)
@@ -431,6 +444,14 @@ def main() -> None:
     ]
     if bad:
         print("bad statuses or errors: " + "; ".join(bad))
+    print()
+    print("First request of each endpoint on fresh servers (cold caches, as after an edit), ms:")
+    print()
+    print(f"| endpoint | {small:,} | {large:,} | large/small |")
+    print("|---|---:|---:|---:|")
+    for label in results[small]:
+        a, b = cold[small, label], cold[large, label]
+        print(f"| {label} | {a:.0f} | {b:.0f} | {b / max(a, 0.001):.2f} |")
     for size in sizes:
         csv = extras[size]["csv"]
         print(
