@@ -50,26 +50,18 @@ class YearFilter(IntegerFilter):
         super().__init__(*args, **kwargs)
 
 
-def published_states() -> list[tuple[int, str, str]]:
-    """(pk, lower-case iso2, name) of every published state, by name.
-
-    Every list page's form offers them; they are read from the shared cache,
-    which any edit refreshes (``diplomacy.cache``), not queried per request.
-    """
-    return cached("choices:states", _published_states)
-
-
-def _published_states() -> list[tuple[int, str, str]]:
-    return [(pk, state.iso2.lower(), state.name) for pk, state in published_states_by_pk().items()]
-
-
 def state_code_choices() -> tuple[PlainChoices, dict[str, int]]:
-    """The party filters' choices, (code, name), and each code's primary key."""
+    """The party filters' choices, (lower-case iso2, name) by name, and each
+    code's primary key. Every list page's form offers them; they are read from
+    the shared cache, which any edit refreshes (``diplomacy.cache``), not
+    queried per request."""
     return cached("choices:state-codes", _state_code_choices)
 
 
 def _state_code_choices() -> tuple[PlainChoices, dict[str, int]]:
-    states = published_states()
+    states = [
+        (pk, state.iso2.lower(), state.name) for pk, state in published_states_by_pk().items()
+    ]
     return (
         PlainChoices((code, name) for _, code, name in states),
         {code: pk for pk, code, _ in states},
