@@ -4,6 +4,8 @@ Parameter names are the contract of SPEC section 4. States are named by their
 lower-case ISO alpha-2 code (``party=az&party=uz``); sectors and people by slug.
 """
 
+import copy
+
 import django_filters as filters
 from django import forms
 from django.core.validators import RegexValidator
@@ -76,6 +78,52 @@ def _sector_choices() -> PlainChoices:
     return PlainChoices((sector.slug, sector.name) for sector in published_sectors_by_pk().values())
 
 
+def current_state_choices() -> PlainChoices:
+    return state_code_choices()[0]
+
+
+class FilterTemplates(dict):
+    """A FilterSet class's filters. django-filter deep-copies them for every
+    FilterSet it makes (fields, widgets and choices included) so that it can
+    give each copy its ``model`` and ``parent``: a copy of each filter is all
+    that needs, and nothing else of a filter changes after the class is made."""
+
+    def __deepcopy__(self, memo):
+        return {name: _filter_copy(filter_) for name, filter_ in self.items()}
+
+
+def _filter_copy(filter_: filters.Filter) -> filters.Filter:
+    result = copy.copy(filter_)
+    if filter_.method is not None:
+        # Setting it binds the method to this copy, and so to its parent.
+        result.method = filter_.method
+    return result
+
+
+class FieldTemplates(dict):
+    """A filter form class's fields. A form deep-copies them on every request,
+    choices included (the party list: 249 pairs), so that it can change its
+    own fields; the register's forms change a field's widget attributes at
+    most, so that is what each copy gets of its own, as Django's copy gives
+    it, and the choices (never changed) are shared."""
+
+    def __deepcopy__(self, memo):
+        return {name: _field_copy(field) for name, field in self.items()}
+
+
+def _field_copy(field: forms.Field) -> forms.Field:
+    result = copy.copy(field)
+    result.widget = copy.copy(field.widget)
+    result.widget.attrs = field.widget.attrs.copy()
+    result.error_messages = field.error_messages.copy()
+    result.validators = field.validators[:]
+    return result
+
+
+# The filter form class of each FilterSet class (``get_form_class``).
+_form_classes: dict[type, type] = {}
+
+
 class RegisterFilterSet(filters.FilterSet):
     """Shared behaviour: choice lists read once per request, ``q`` over text fields."""
 
@@ -96,22 +144,28 @@ class RegisterFilterSet(filters.FilterSet):
                 f.extra.setdefault("widget", FastSelect)
             elif "widget" not in f.extra and f.field_class.widget in FAST_INPUTS:
                 f.extra["widget"] = FAST_INPUTS[f.field_class.widget]
-        return base
+        # Callables, asked at each use: the choices of the current data version.
+        for name in cls.state_filters:
+            base[name].extra["choices"] = current_state_choices
+        for name in cls.sector_filters:
+            base[name].extra["choices"] = sector_choices
+        return FilterTemplates(base)
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         # Filters name states by code but query by primary key: the planner then
         # knows how many treaties that particular state has (column statistics).
-        self.state_ids: dict[str, int] = {}
-        if self.state_filters:
-            choices, self.state_ids = state_code_choices()
-            for name in self.state_filters:
-                # A callable: the form then copies a reference, not 249 tuples.
-                self.filters[name].extra["choices"] = lambda: choices
-        if self.sector_filters:
-            sectors = sector_choices()
-            for name in self.sector_filters:
-                self.filters[name].extra["choices"] = lambda: sectors
+        self.state_ids: dict[str, int] = state_code_choices()[1] if self.state_filters else {}
+
+    def get_form_class(self):
+        # django-filter builds a new form class (and its fields) per FilterSet;
+        # the fields are the same for every request, so the class is built once.
+        form_class = _form_classes.get(type(self))
+        if form_class is None:
+            form_class = super().get_form_class()
+            form_class.base_fields = FieldTemplates(form_class.base_fields)
+            _form_classes[type(self)] = form_class
+        return form_class
 
     @property
     def form(self):

@@ -11,7 +11,13 @@ from django.http import QueryDict
 from diplomacy.choices import DatePrecision, TreatyKind, TreatyStatus
 from diplomacy.filtersets import ProjectFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Project, Treaty, Visit
-from tests.factories import PersonFactory, ProjectFactory, TreatyFactory, VisitFactory
+from tests.factories import (
+    PersonFactory,
+    ProjectFactory,
+    StateFactory,
+    TreatyFactory,
+    VisitFactory,
+)
 from tests.helpers import world
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +176,36 @@ def test_every_spec_filter_exists():
     }
     for filterset, names in spec.items():
         assert set(names.split()) <= set(filterset.base_filters)
+
+
+def test_a_state_published_after_the_form_was_built_can_be_chosen_at_once(client, w):
+    """The filter form's class is built once per process; its state choices
+    are still read per data version, so an edit shows in the next request."""
+    assert client.get("/treaties/?party=az").status_code == 200  # the form is built
+    assert client.get("/treaties/?party=ge").status_code == 400
+    georgia = StateFactory(iso2="GE", iso3="GEO", name="Georgia", slug="georgia")
+    TreatyFactory(slug="t-azge", title="Georgian transit agreement", parties=[w["az"], georgia])
+    page = client.get("/treaties/?party=ge")
+    assert page.status_code == 200
+    assert page_slugs(page) == ["t-azge"]
+    assert '<option value="ge" selected>Georgia</option>' in page.content.decode()
+    georgia.is_published = False
+    georgia.save()
+    assert client.get("/treaties/?party=ge").status_code == 400
+    assert '<option value="ge"' not in client.get("/treaties/").content.decode()
+
+
+def test_filtersets_in_use_at_once_keep_their_own_values_and_forms(w):
+    """FilterSets share their class's filters and form fields, copied shallowly:
+    what one request's FilterSet holds never shows in another's."""
+    base = Treaty.objects.published()
+    first = TreatyFilterSet(QueryDict("party=az&q=treaty"), queryset=base)
+    second = TreatyFilterSet(QueryDict("party=kz"), queryset=base)
+    assert first.filters["party"] is not second.filters["party"]
+    assert first.filters["party"].parent is first and second.filters["party"].parent is second
+    assert slugs(second.qs) == {"t-azkz-2022", "t-uzkz-2024", "t-undated"}
+    assert slugs(first.qs) == {"t-azuz-2024"}
+    first.form.fields["q"].widget.attrs["class"] = "changed"
+    assert "class" not in second.form.fields["q"].widget.attrs
+    assert "class" not in TreatyFilterSet().form.fields["q"].widget.attrs
+    assert second.form.cleaned_data["party"] == ["kz"]
