@@ -6,12 +6,12 @@ Django's ``needs_autoescape`` filters do.
 """
 
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import defaultfilters
-from django.templatetags.static import static
-from django.urls import reverse
+from django.templatetags.static import static as django_static
+from django.urls import get_script_prefix, reverse
 from django.utils.timezone import template_localtime
 from jinja2 import Environment, Undefined, pass_eval_context
 
@@ -20,8 +20,22 @@ from diplomacy.urlpaths import relations_url
 
 
 def url(viewname, *args, **kwargs):
-    """``{% url 'name' a b %}`` as ``url('name', a, b)``."""
-    return reverse(viewname, args=args, kwargs=kwargs)
+    """``{% url 'name' a b %}`` as ``url('name', a, b)``.
+
+    Kept per script prefix: every page links the same dozen views, and each
+    ``reverse()`` walks the URL patterns."""
+    return _reverse(get_script_prefix(), viewname, args, tuple(kwargs.items()))
+
+
+@lru_cache(maxsize=1024)
+def _reverse(script_prefix: str, viewname: str, args: tuple, kwargs: tuple) -> str:
+    return reverse(viewname, args=args, kwargs=dict(kwargs))
+
+
+@lru_cache(maxsize=256)
+def static(path: str) -> str:
+    """``{% static %}``: the stored file's (hashed) URL, looked up once per path."""
+    return django_static(path)
 
 
 def querystring(request, query_dict=None, **kwargs):

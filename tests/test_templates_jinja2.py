@@ -9,9 +9,10 @@ from django.template.backends.django import DjangoTemplates
 from django.template.backends.jinja2 import Jinja2
 from django.template.loader import get_template
 from django.test import RequestFactory
+from django.utils.safestring import mark_safe
 
 from diplomacy.jinja2_env import querystring
-from tests.factories import TreatyFactory
+from tests.factories import StateFactory, TreatyFactory
 from tests.helpers import populate, world
 
 PUBLIC = [
@@ -249,3 +250,34 @@ def test_fast_selects_read_plain_and_wrapped_choices_alike():
             "party", None
         )
     )
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {},
+        {"id": "id_party", "multiple": True},
+        {"z": 'a"b', "a": "Tom & Jerry's <b>", "disabled": False, "hidden": True, "x": None},
+        {"aria-describedby": mark_safe("id_q_helptext"), "data-n": 3},
+    ],
+)
+def test_fast_select_attributes_are_what_djangos_flatatt_writes(attrs):
+    from django.forms.utils import flatatt
+
+    from diplomacy.widgets import _flatatt
+
+    assert _flatatt(attrs) == flatatt(attrs)
+
+
+@pytest.mark.django_db
+def test_a_list_row_links_each_party_by_name_escaped(client):
+    state = StateFactory(iso2="TT", name="Trinidad & <Tobago>")
+    other = StateFactory(iso2="UZ", name="Uzbekistan")
+    TreatyFactory(slug="t-tt-uz", parties=[state, other])
+    TreatyFactory(slug="t-none", parties=[])
+    html = client.get("/treaties/").content.decode()
+    assert (
+        '<td><a href="/states/tt/">Trinidad &amp; &lt;Tobago&gt;</a>, '
+        '<a href="/states/uz/">Uzbekistan</a></td>'
+    ) in html
+    assert "<td>—</td>" in html.split('href="/treaties/t-none/"')[1]

@@ -2,7 +2,7 @@
 
 from itertools import islice
 
-from django.db import models
+from django.db import connections, models
 from django.db.models.query import ModelIterable
 
 # The annotation that tells whether a record has any rows in a sparse related list.
@@ -47,30 +47,49 @@ class PublishedLinks:
         targets = self.targets()
         rank = {pk: position for position, pk in enumerate(targets)}
         found: dict[int, list] = {record.pk: [] for record in records}
-        links = (
-            self.through._base_manager.using(database)
-            .filter(**{f"{self.record}__in": list(found)})
-            .order_by()  # the map gives the order; a model's ordering would join
-        )
         if self.rows:
-            self._attach_rows(records, links, targets, rank, found)
+            self._attach_rows(records, database, targets, rank, found)
             return
-        for record_id, target_id in links.values_list(self.record, self.target):
+        for record_id, target_id in self._select(database, (self.record, self.target), found):
             if target_id in rank:
                 found[record_id].append(target_id)
         for record in records:
             ids = sorted(found[record.pk], key=rank.__getitem__)
             setattr(record, self.to_attr, [targets[pk] for pk in ids])
 
-    def _attach_rows(self, records, links, targets, rank, found) -> None:
-        record_field = self.through._meta.get_field(self.record.removesuffix("_id"))
-        target_field = self.through._meta.get_field(self.target.removesuffix("_id"))
+    def _select(self, database: str, columns, record_ids) -> list[tuple]:
+        """``columns`` of the link rows of ``record_ids``, in no order (the map
+        gives it). Plain SQL: the query is the same every time but for the
+        ids, and building it through the ORM cost more than running it."""
+        if not record_ids:
+            return []
+        connection = connections[database]
+        quote = connection.ops.quote_name
+        select = ", ".join(quote(column) for column in columns)
+        table, record = quote(self.through._meta.db_table), quote(self.record)
+        if connection.vendor == "postgresql":
+            where, params = f"{record} = ANY(%s)", [list(record_ids)]
+        else:
+            where, params = f"{record} IN ({', '.join(['%s'] * len(record_ids))})", list(record_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {select} FROM {table} WHERE {where}", params)
+            return cursor.fetchall()
+
+    def _attach_rows(self, records, database, targets, rank, found) -> None:
+        model = self.through
+        record_field = model._meta.get_field(self.record.removesuffix("_id"))
+        target_field = model._meta.get_field(self.target.removesuffix("_id"))
+        names = [field.attname for field in model._meta.concrete_fields]
+        record_at, target_at = names.index(self.record), names.index(self.target)
         by_pk = {record.pk: record for record in records}
-        for row in links:
-            target_id = getattr(row, self.target)
+        for values in self._select(
+            database, [field.column for field in model._meta.concrete_fields], found
+        ):
+            target_id = values[target_at]
             if target_id in rank:
+                row = model.from_db(database, names, values)
                 target_field.set_cached_value(row, targets[target_id])
-                record_id = getattr(row, self.record)
+                record_id = values[record_at]
                 record_field.set_cached_value(row, by_pk[record_id])
                 found[record_id].append(row)
         target_id = self.target

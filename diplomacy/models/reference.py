@@ -3,6 +3,7 @@
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
+from markupsafe import Markup
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import OrganizationKind
@@ -76,6 +77,12 @@ class State(PartialDatesMixin, CuratedModel):
         map (``diplomacy.reference_maps``) lives as long as the data version,
         and its states are linked from every party of every list row."""
         return self.get_absolute_url()
+
+    @cached_property
+    def link(self) -> Markup:
+        """``<a href="(its page)">(its name)</a>``, kept with the instance as
+        ``url`` is: list rows link every party."""
+        return Markup('<a href="{}">{}</a>').format(self.url, self.name)
 
     def natural_key(self) -> tuple[str]:
         return (self.iso2,)
