@@ -4,6 +4,8 @@ from functools import cache
 
 from django.utils.http import http_date
 
+from diplomacy.models.base import get_compiled
+
 
 def can_view_drafts(user, model) -> bool:
     opts = model._meta
@@ -24,6 +26,12 @@ def visible_records(request, model):
 def visible_for_detail(user, model):
     """``visible_records(...).for_detail()``: a record page's queryset."""
     return _detail_queryset(model, can_view_drafts(user, model))
+
+
+def detail_record(user, model, slug: str):
+    """The record a record page shows (None if there is none for this user),
+    read through its SQL compiled once per process (``get_compiled``)."""
+    return get_compiled(visible_for_detail(user, model), "slug", slug)
 
 
 @cache

@@ -420,3 +420,79 @@ def test_deep_pages_read_ids_first_and_show_the_same_rows(client, settings):
         q["sql"].startswith('SELECT "diplomacy_treaty"."id" AS "pk" FROM')
         for q in queries.captured_queries
     )
+
+
+def test_record_lookups_compiled_once_read_what_the_orm_reads(editor):
+    """A record page's query is compiled once per process and then only run
+    with each slug: the record, its parties, sectors, citations and presence
+    flags are what ``queryset.get()`` gives, drafts stay out of the public's,
+    and a missing slug is None (a 404), not an error."""
+    from diplomacy.models.base import _compiled, get_compiled
+    from diplomacy.visibility import detail_record, visible_for_detail
+    from tests.helpers import alliance, world
+
+    w = world()
+    treaty = alliance(w)
+    treaty.sectors.add(w["energy"])
+    treaty.citations.create(source=w["source"], quote="allied relations")
+    bare = TreatyFactory(parties=[w["az"], w["kz"]])
+    draft = TreatyFactory(is_published=False, parties=[w["az"], w["uz"]])
+    public = visible_for_detail(None, Treaty)
+
+    for record in (treaty, bare):
+        fast, orm = get_compiled(public, "slug", record.slug), public.get(slug=record.slug)
+        assert fast == orm and fast.title == orm.title
+        assert [p.state.iso2 for p in fast.party_rows] == [p.state.iso2 for p in orm.party_rows]
+        assert fast.sector_list == orm.sector_list
+        assert [c.quote for c in fast.citation_list] == [c.quote for c in orm.citation_list]
+        assert fast.identifier_list == orm.identifier_list == []
+    assert [s.slug for s in get_compiled(public, "slug", treaty.slug).sector_list] == ["energy"]
+    assert get_compiled(public, "slug", draft.slug) is None
+    assert get_compiled(public, "slug", "no-such-treaty") is None
+    assert detail_record(editor, Treaty, draft.slug) == draft
+
+    hits = _compiled.cache_info().hits
+    with CaptureQueriesContext(connection) as queries:
+        assert get_compiled(public, "slug", bare.slug) == bare
+    assert _compiled.cache_info().hits == hits + 1
+    # The record, its party rows and its sector links: no query for an empty list.
+    assert len(queries.captured_queries) == 3
+
+
+def test_a_record_page_shows_an_edit_and_its_change_log_at_once(client, editor):
+    from tests.helpers import alliance, world
+
+    treaty = alliance(world())
+    assert "changed: title" not in client.get(treaty.get_absolute_url()).content.decode()
+    treaty.title = "Treaty on Allied Relations (corrected)"
+    treaty._history_user = editor
+    treaty.save()
+    html = client.get(treaty.get_absolute_url()).content.decode()
+    assert "Treaty on Allied Relations (corrected)" in html
+    assert "changed: title" in html
+    assert client.get("/treaties/no-such-treaty/").status_code == 404
+
+
+def test_a_query_compiled_in_one_thread_runs_on_each_threads_own_connection():
+    """Compiled once per process, run by every thread of a worker: each run
+    must use the running thread's database connection."""
+    import threading
+
+    from django.db import connections
+
+    from diplomacy.models.base import _Compiled, _compiled
+
+    compiler, sql, params, _ = _compiled(Treaty.objects.published(), "slug", "default", 2)
+    assert compiler.connection is connections["default"]
+    seen = {}
+
+    def run():
+        seen["own"] = connections["default"]
+        seen["used"] = _Compiled(compiler, sql, params)().connection
+        connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen["used"] is seen["own"]
+    assert seen["used"] is not connections["default"]

@@ -1,6 +1,7 @@
 """Record pages: every field at its precision, related records, sources, metadata."""
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -16,7 +17,7 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
-from diplomacy.visibility import mark_private_if_draft, visible_for_detail
+from diplomacy.visibility import detail_record, mark_private_if_draft
 
 
 def _published_citations(model):
@@ -29,7 +30,9 @@ def _published_citations(model):
 
 def _record_page(request, model, slug, jsonld):
     """A treaty, visit or project page: drafts for staff only, never cached when draft."""
-    record = get_object_or_404(visible_for_detail(request.user, model), slug=slug)
+    record = detail_record(request.user, model, slug)
+    if record is None:
+        raise Http404(f"No {model._meta.verbose_name} at this address.")
     name = model._meta.model_name
     response = render(
         request,
