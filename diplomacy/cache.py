@@ -49,18 +49,52 @@ _local: dict[str, object] = {}
 LOCAL_ENTRIES = 512
 
 
+# A value being computed by one process is waited for by the others, this
+# long at most (then they compute it too), checking every POLL seconds.
+COMPUTE_WAIT = 30.0
+POLL = 0.05
+_MISSING = object()
+
+
 def cached(key: str, compute, timeout: int = 3600):
-    """``compute()``'s value, kept in the shared cache until the data changes."""
+    """``compute()``'s value, kept in the shared cache until the data changes.
+
+    After an edit, the first request to need a value computes it; requests
+    that need it meanwhile, on any app server, wait for that value instead of
+    each computing it again (a relation's aggregates at a million treaties
+    take seconds: a crowd of them at once would take the database down)."""
     full_key = f"derived:{data_version()}:{key}"
     try:
         return _local[full_key]
     except KeyError:
         pass
-    value = cache.get_or_set(full_key, compute, timeout)
+    value = cache.get(full_key, _MISSING)
+    if value is _MISSING:
+        value = _compute_once(full_key, compute, timeout)
     if len(_local) >= LOCAL_ENTRIES:
         _local.clear()
     _local[full_key] = value
     return value
+
+
+def _compute_once(full_key: str, compute, timeout: int):
+    lock = f"computing:{full_key}"
+    deadline = time.monotonic() + COMPUTE_WAIT
+    while not cache.add(lock, 1, COMPUTE_WAIT):
+        if time.monotonic() > deadline:
+            break  # the computing one is stuck or gone: compute it here
+        time.sleep(POLL)
+        value = cache.get(full_key, _MISSING)
+        if value is not _MISSING:
+            return value
+    try:
+        value = cache.get(full_key, _MISSING)  # set just before the lock was taken
+        if value is _MISSING:
+            value = compute()
+            cache.set(full_key, value, timeout)
+        return value
+    finally:
+        cache.delete(lock)
 
 
 class DataVersionMiddleware:

@@ -1,0 +1,83 @@
+"""The derived-value cache: one computation per data version, however many ask at once."""
+
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+
+from diplomacy import cache as derived
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    derived._local.clear()
+    yield
+    cache.clear()
+    derived._local.clear()
+
+
+def test_requests_that_ask_at_once_wait_for_one_computation():
+    calls = []
+    started = threading.Event()
+
+    def compute():
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return {"partners": 211}
+
+    results = []
+
+    def ask():
+        results.append(derived.cached("slow", compute))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert len(calls) == 1
+    assert results == [{"partners": 211}] * 5
+
+
+def test_an_edit_means_a_new_computation():
+    values = iter([1, 2])
+    assert derived.cached("count", lambda: next(values)) == 1
+    assert derived.cached("count", lambda: next(values)) == 1
+    derived.bump_version()
+    assert derived.cached("count", lambda: next(values)) == 2
+
+
+def test_a_failed_computation_leaves_no_lock_behind():
+    def fail():
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        derived.cached("flaky", fail)
+    assert derived.cached("flaky", lambda: "recovered") == "recovered"
+
+
+def test_a_stale_lock_is_waited_for_only_so_long(monkeypatch):
+    monkeypatch.setattr(derived, "COMPUTE_WAIT", 0.2)
+    full_key = f"derived:{derived.data_version()}:orphaned"
+    cache.add(f"computing:{full_key}", 1, 60)  # a process died while computing
+    started = time.monotonic()
+    assert derived.cached("orphaned", lambda: "computed here") == "computed here"
+    assert time.monotonic() - started < 5
+
+
+def test_none_is_a_value_like_any_other():
+    calls = []
+
+    def compute():
+        calls.append(1)
+
+    assert derived.cached("nothing", compute) is None
+    derived._local.clear()  # another process: reads the shared cache
+    assert derived.cached("nothing", compute) is None
+    assert len(calls) == 1
