@@ -10,13 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import ExtractYear
 
 from diplomacy.cache import cached
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
+from diplomacy.models.treaties import binding_relation_treaty
 from diplomacy.partial_dates import PartialDate
+from diplomacy.reference_maps import published_states_by_pk
 from diplomacy.urlpaths import relations_url
 
 
@@ -96,13 +109,16 @@ def relation_level(a: State, b: State) -> tuple[RelationLevel, Treaty | None]:
 
     One query: binding treaties of a relation kind, best rung first, then earliest.
     """
-    best = (
+    # The best treaty's id first, from the partial index's columns alone
+    # (kind, date, id); then that one treaty's row.
+    best_id = (
         treaties_between(a, b)
-        .filter(binding_q(), kind__in=list(RELATION_LEVEL_BY_KIND))
+        .filter(binding_relation_treaty())
         .annotate(level=level_expression())
         .order_by("-level", "signed_on", "pk")
-        .first()
+        .values("pk")[:1]
     )
+    best = Treaty.objects.annotate(level=level_expression()).filter(pk=Subquery(best_id)).first()
     if best is None:
         return RelationLevel.NONE, None
     return RelationLevel(best.level), best
@@ -122,6 +138,22 @@ def _per_year(queryset, field: str) -> list[tuple[int | None, int]]:
     )
 
 
+def _treaty_years_between(a: State, b: State) -> list[tuple[int | None, int]]:
+    """Published treaties of both states per year signed, counted from the
+    party rows' copies of the treaty's date and publication: an index of a's
+    party rows joined to b's, without reading a treaty (at a million
+    treaties, the busiest pair share tens of thousands)."""
+    return list(
+        TreatyParty.objects.filter(state=a, treaty_is_published=True)
+        .filter(Exists(TreatyParty.objects.filter(treaty_id=OuterRef("treaty_id"), state=b)))
+        .order_by()
+        .annotate(y=ExtractYear("treaty_signed_on"))
+        .values_list("y")
+        .annotate(n=Count("*"))  # not of a column: the index holds every one read
+        .order_by("y")
+    )
+
+
 def relation_between(
     a: State, b: State, *, with_records: bool = True, limit: int = RECORDS_LIMIT
 ) -> Relation:
@@ -136,12 +168,12 @@ def relation_between(
     )
     if with_records:
         sets = {
-            "treaties": (treaties_between(a, b), "signed_on"),
-            "visits": (visits_between(a, b), "start_on"),
-            "projects": (projects_between(a, b), "start_on"),
+            "treaties": (treaties_between(a, b), _treaty_years_between(a, b)),
+            "visits": (visits_between(a, b), _per_year(visits_between(a, b), "start_on")),
+            "projects": (projects_between(a, b), _per_year(projects_between(a, b), "start_on")),
         }
-        for kind, (queryset, field_name) in sets.items():
-            for year, n in _per_year(queryset, field_name):
+        for kind, (queryset, years) in sets.items():
+            for year, n in years:
                 relation.by_year.setdefault(year, {}).setdefault(kind, 0)
                 relation.by_year[year][kind] += n
             setattr(relation, kind, list(queryset.for_list()[:limit]))
@@ -171,35 +203,43 @@ class Partner:
 def partners_of(state: State) -> list[Partner]:
     """Every state with a recorded relation to ``state``, closest first.
 
-    One query over the party table: for each partner, its best rung and the
-    earliest binding treaty that reached it.
+    One query over the party rows of the treaties that set a level (a partial
+    index holds them, with their kind and date): for each partner, its best
+    rung and the earliest binding treaty that reached it; then those treaties.
     """
     rows = (
         TreatyParty.objects.filter(
-            treaty__in=Treaty.objects.published()
-            .filter(binding_q(), kind__in=list(RELATION_LEVEL_BY_KIND), treatyparty__state=state)
-            .values("pk"),
-            state__is_published=True,
+            # Said of the joined treaty so that the join reads the partial index.
+            binding_relation_treaty("treaty__"),
+            Exists(TreatyParty.objects.filter(treaty_id=OuterRef("treaty_id"), state=state)),
         )
         .exclude(state=state)
-        .select_related("state", "treaty")
         .annotate(level=level_expression("treaty__"))
         .order_by("state_id", "-level", "treaty__signed_on", "treaty_id")
+        .values_list("state_id", "treaty_id", "level")
     )
     if connections[rows.db].vendor == "postgresql":
         # The database keeps only each partner's best row (DISTINCT ON), so at
         # most one row per state comes back however many treaties there are.
         rows = rows.distinct("state_id")
-    best: dict[int, Partner] = {}
+    states = published_states_by_pk()
+    best: dict[int, tuple[int, int]] = {}
+    for state_id, treaty_id, level in rows:
+        if state_id not in best and state_id in states:
+            best[state_id] = (treaty_id, level)
+    treaties = Treaty.objects.only(
+        "slug", "title", "short_title", "kind", "signed_on", "signed_on_precision"
+    ).in_bulk([treaty_id for treaty_id, _ in best.values()])
     code = state.iso2.lower()
-    for row in rows:
-        if row.state_id not in best:
-            best[row.state_id] = Partner(
-                state=row.state,
-                level=RelationLevel(row.level),
-                reached=row.treaty.signed,
-                treaty=row.treaty,
-                href=relations_url(code, row.state.iso2.lower()),
-                treaty_href=row.treaty.get_absolute_url(),
-            )
-    return sorted(best.values(), key=lambda p: (-p.level, p.state.name))
+    partners = [
+        Partner(
+            state=states[state_id],
+            level=RelationLevel(level),
+            reached=treaties[treaty_id].signed,
+            treaty=treaties[treaty_id],
+            href=relations_url(code, states[state_id].iso2.lower()),
+            treaty_href=treaties[treaty_id].get_absolute_url(),
+        )
+        for state_id, (treaty_id, level) in best.items()
+    ]
+    return sorted(partners, key=lambda p: (-p.level, p.state.name))

@@ -10,7 +10,9 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import (
+    ACTIVE_TREATY_STATUSES,
     BILATERAL_KINDS,
+    RELATION_LEVEL_BY_KIND,
     IdentifierScheme,
     TreatyKind,
     TreatyRelationKind,
@@ -104,6 +106,19 @@ class TreatyQuerySet(CuratedQuerySet):
         ]
 
 
+def binding_relation_treaty(prefix: str = "") -> models.Q:
+    """Published treaties of a kind that sets a relation's level, still
+    binding (``prefix``: the path to the treaty, e.g. ``"treaty__"``)."""
+    return models.Q(
+        **{
+            f"{prefix}is_published": True,
+            f"{prefix}ended_on__isnull": True,
+            f"{prefix}kind__in": list(RELATION_LEVEL_BY_KIND),
+            f"{prefix}status__in": list(ACTIVE_TREATY_STATUSES),
+        }
+    )
+
+
 class Treaty(PartialDatesMixin, CuratedModel):
     title = models.CharField(max_length=500)
     short_title = models.CharField(max_length=200, blank=True)
@@ -181,6 +196,15 @@ class Treaty(PartialDatesMixin, CuratedModel):
         ]
         indexes = [
             models.Index(fields=["is_published", "signed_on"], name="diplomacy_treaty_pub_signed"),
+            # The treaties that set a relation's level (diplomacy.relations), a
+            # few percent of all: with their kind and date in the index, a
+            # state's partners and a pair's level are read from it alone.
+            models.Index(
+                fields=["id"],
+                include=["kind", "signed_on"],
+                condition=binding_relation_treaty(),
+                name="diplomacy_treaty_binding_rel",
+            ),
         ]
 
     def __str__(self) -> str:
