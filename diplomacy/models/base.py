@@ -45,26 +45,28 @@ class PublishedLinks:
         self.targets = targets
         self.rows = rows
 
-    def attach(self, records: list, database: str) -> None:
+    def attach(self, records: list, database: str, pairs: list | None = None) -> None:
+        """Set each record's list. ``pairs``: the (record id, target id) link
+        rows when already read (``attach_links``), else they are read here."""
         targets = self.targets()
         rank = {pk: position for position, pk in enumerate(targets)}
         found: dict[int, list] = {record.pk: [] for record in records}
         if self.rows:
             self._attach_rows(records, database, targets, rank, found)
             return
-        for record_id, target_id in self._select(database, (self.record, self.target), found):
+        if pairs is None:
+            pairs = _run(database, *self._select_sql(database, (self.record, self.target), found))
+        for record_id, target_id in pairs:
             if target_id in rank:
                 found[record_id].append(target_id)
         for record in records:
             ids = sorted(found[record.pk], key=rank.__getitem__)
             setattr(record, self.to_attr, [targets[pk] for pk in ids])
 
-    def _select(self, database: str, columns, record_ids) -> list[tuple]:
-        """``columns`` of the link rows of ``record_ids``, in no order (the map
-        gives it). Plain SQL: the query is the same every time but for the
-        ids, and building it through the ORM cost more than running it."""
-        if not record_ids:
-            return []
+    def _select_sql(self, database: str, columns, record_ids) -> tuple[str, list]:
+        """SQL for ``columns`` of the link rows of ``record_ids``, in no order
+        (the map gives it). Plain SQL: the query is the same every time but
+        for the ids, and building it through the ORM cost more than running it."""
         connection = connections[database]
         quote = connection.ops.quote_name
         select = ", ".join(quote(column) for column in columns)
@@ -73,9 +75,7 @@ class PublishedLinks:
             where, params = f"{record} = ANY(%s)", [list(record_ids)]
         else:
             where, params = f"{record} IN ({', '.join(['%s'] * len(record_ids))})", list(record_ids)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {select} FROM {table} WHERE {where}", params)
-            return cursor.fetchall()
+        return f"SELECT {select} FROM {table} WHERE {where}", params
 
     def _attach_rows(self, records, database, targets, rank, found) -> None:
         model = self.through
@@ -84,9 +84,8 @@ class PublishedLinks:
         names = [field.attname for field in model._meta.concrete_fields]
         record_at, target_at = names.index(self.record), names.index(self.target)
         by_pk = {record.pk: record for record in records}
-        for values in self._select(
-            database, [field.column for field in model._meta.concrete_fields], found
-        ):
+        columns = [field.column for field in model._meta.concrete_fields]
+        for values in _run(database, *self._select_sql(database, columns, found)):
             target_id = values[target_at]
             if target_id in rank:
                 row = model.from_db(database, names, values)
@@ -99,6 +98,32 @@ class PublishedLinks:
             rows = found[record.pk]
             rows.sort(key=lambda row: rank[getattr(row, target_id)])
             setattr(record, self.to_attr, rows)
+
+
+def _run(database: str, sql: str, params: list) -> list[tuple]:
+    with connections[database].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def attach_links(links, records: list, database: str) -> None:
+    """``link.attach`` for each link, the (record, target) links read in one
+    query for all of them (a list page's parties and sectors: one round trip)."""
+    pairs = [link for link in links if not link.rows]
+    read: dict[int, list] = {}
+    if len(pairs) > 1 and records:
+        ids = [record.pk for record in records]
+        parts = [link._select_sql(database, (link.record, link.target), ids) for link in pairs]
+        sql = " UNION ALL ".join(
+            f"SELECT {n} AS link, {select.removeprefix('SELECT ')}"
+            for n, (select, _) in enumerate(parts)
+        )
+        read = {n: [] for n in range(len(pairs))}
+        for n, record_id, target_id in _run(database, sql, [p for _, ps in parts for p in ps]):
+            read[n].append((record_id, target_id))
+    for link in links:
+        position = next((n for n, pair in enumerate(pairs) if pair is link), None)
+        link.attach(records, database, read.get(position) if read else None)
 
 
 class CuratedIterable(ModelIterable):
@@ -127,8 +152,7 @@ class CuratedIterable(ModelIterable):
         # a CSV export of a million rows), else for all the rows at once.
         batch_size = self.chunk_size if self.chunked_fetch else None
         while batch := list(islice(records, batch_size)):
-            for links in queryset._published_links:
-                links.attach(batch, queryset.db)
+            attach_links(queryset._published_links, batch, queryset.db)
             yield from batch
 
 
