@@ -442,15 +442,38 @@ def test_record_lookups_compiled_once_read_what_the_orm_reads(editor):
     treaty.citations.create(source=w["source"], quote="allied relations")
     bare = TreatyFactory(parties=[w["az"], w["kz"]])
     draft = TreatyFactory(is_published=False, parties=[w["az"], w["uz"]])
+    later = TreatyFactory(parties=[w["az"], w["uz"]])
+    plain = TreatyFactory(parties=[w["uz"], w["kz"]])
+    treaty.identifiers.create(scheme="unts", value="I-54113")
+    treaty.identifiers.create(scheme="wikidata", value="Q42")
+    treaty.relations_from.create(to_treaty=bare, kind="amends")
+    treaty.relations_from.create(to_treaty=draft, kind="amends")  # a draft: left out
+    later.relations_from.create(to_treaty=treaty, kind="supersedes")
+    ProjectFactory(treaty=treaty, name="Pipeline")
+    ProjectFactory(treaty=treaty, name="Draft project", is_published=False)
     public = visible_for_detail(None, Treaty)
 
-    for record in (treaty, bare):
+    def lists(record):
+        return {
+            "parties": [p.state.iso2 for p in record.party_rows],
+            "sectors": record.sector_list,
+            "citations": [(c.quote, c.source.title) for c in record.citation_list],
+            "identifiers": [(i.scheme, i.value) for i in record.identifier_list],
+            "relations_from": [(r.kind, r.to_treaty.slug) for r in record.relations_from_list],
+            "relations_to": [(r.kind, r.from_treaty.slug) for r in record.relations_to_list],
+            "projects": [p.name for p in record.project_list],
+        }
+
+    for record in (treaty, bare, later, plain):
         fast, orm = get_compiled(public, "slug", record.slug), public.get(slug=record.slug)
         assert fast == orm and fast.title == orm.title
-        assert [p.state.iso2 for p in fast.party_rows] == [p.state.iso2 for p in orm.party_rows]
-        assert fast.sector_list == orm.sector_list
-        assert [c.quote for c in fast.citation_list] == [c.quote for c in orm.citation_list]
-        assert fast.identifier_list == orm.identifier_list == []
+        assert lists(fast) == lists(orm)
+    found = lists(get_compiled(public, "slug", treaty.slug))
+    assert found["identifiers"] == [("unts", "I-54113"), ("wikidata", "Q42")]
+    assert found["relations_from"] == [("amends", bare.slug)]
+    assert found["relations_to"] == [("supersedes", later.slug)]
+    assert found["projects"] == ["Pipeline"]
+    assert found["citations"] == [("allied relations", w["source"].title)]
     assert [s.slug for s in get_compiled(public, "slug", treaty.slug).sector_list] == ["energy"]
     assert get_compiled(public, "slug", draft.slug) is None
     assert get_compiled(public, "slug", "no-such-treaty") is None
@@ -458,10 +481,14 @@ def test_record_lookups_compiled_once_read_what_the_orm_reads(editor):
 
     hits = _compiled.cache_info().hits
     with CaptureQueriesContext(connection) as queries:
-        assert get_compiled(public, "slug", bare.slug) == bare
+        assert get_compiled(public, "slug", plain.slug) == plain
     assert _compiled.cache_info().hits == hits + 1
     # The record, its party rows and its sector links: no query for an empty list.
     assert len(queries.captured_queries) == 3
+    with CaptureQueriesContext(connection) as queries:
+        record = get_compiled(public, "slug", treaty.slug)
+        assert lists(record)["citations"]  # read with their sources: no query per citation
+    assert len(queries.captured_queries) == 8
 
 
 def test_a_record_page_shows_an_edit_and_its_change_log_at_once(client, editor):

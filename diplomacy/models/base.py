@@ -5,6 +5,7 @@ from functools import cache
 from itertools import islice
 
 from django.db import connections, models
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.query import ModelIterable
 
 # The annotation that tells whether a record has any rows in a sparse related list.
@@ -173,7 +174,10 @@ _NUMBER_KEY = -7_340_912_665_018_223
 def _compiled(queryset, field: str, database: str, limit: int | None):
     """The compiler of ``queryset.filter(field=key)[:limit]`` after compiling,
     its SQL and parameters, and where the key is among them."""
-    is_number = isinstance(queryset.model._meta.get_field(field), models.IntegerField)
+    model_field = queryset.model._meta.get_field(field)
+    if model_field.is_relation:
+        model_field = model_field.target_field
+    is_number = isinstance(model_field, models.IntegerField)
     key = _NUMBER_KEY if is_number else _TEXT_KEY
     template = queryset.using(database).filter(**{field: key})[:limit]
     compiler = template.query.get_compiler(using=database)
@@ -217,9 +221,43 @@ def fetch_compiled(queryset, field: str, value, limit: int | None = None) -> lis
 
 
 def get_compiled(queryset, field: str, value):
-    """``queryset.get(**{field: value})`` through ``fetch_compiled``, or None."""
-    records = fetch_compiled(queryset, field, value, limit=2)
-    return records[0] if len(records) == 1 else None
+    """``queryset.get(**{field: value})`` through ``fetch_compiled``, or None.
+    The record's to-many lists held by a foreign key on the listed model (its
+    citations, identifiers, related treaties...) are read through their own
+    compiled query; the rest are prefetched as the queryset says."""
+    base, lists = _split_prefetches(queryset)
+    records = fetch_compiled(base, field, value, limit=2)
+    if len(records) != 1:
+        return None
+    record = records[0]
+    for prefetch, foreign_key in lists:
+        if prefetch.to_attr in vars(record):
+            continue  # known empty (``prefetch_sparse``)
+        rows = fetch_compiled(prefetch.queryset, foreign_key.attname, record.pk)
+        for row in rows:
+            foreign_key.set_cached_value(row, record)
+        setattr(record, prefetch.to_attr, rows)
+    return record
+
+
+@cache
+def _split_prefetches(queryset):
+    """The queryset without its one-level reverse foreign key ``Prefetch``es
+    (with a queryset and a ``to_attr``), and those, with their foreign keys."""
+    lists, kept = [], []
+    for lookup in queryset._prefetch_related_lookups:
+        if (
+            isinstance(lookup, models.Prefetch)
+            and lookup.to_attr
+            and lookup.queryset is not None
+            and LOOKUP_SEP not in lookup.prefetch_through
+        ):
+            relation = queryset.model._meta.get_field(lookup.prefetch_through)
+            if relation.one_to_many and not relation.many_to_many:
+                lists.append((lookup, relation.field))
+                continue
+        kept.append(lookup)
+    return queryset.prefetch_related(None).prefetch_related(*kept), lists
 
 
 class CuratedQuerySet(models.QuerySet):
