@@ -4,18 +4,9 @@ import threading
 import time
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache  # emptied before each test (conftest)
 
 from diplomacy import cache as derived
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    derived._local.clear()
-    yield
-    cache.clear()
-    derived._local.clear()
 
 
 def test_requests_that_ask_at_once_wait_for_one_computation():
