@@ -111,7 +111,7 @@ def attach_links(links, records: list, database: str) -> None:
     """``link.attach`` for each link, the (record, target) links read in one
     query for all of them (a list page's parties and sectors: one round trip)."""
     pairs = [link for link in links if not link.rows]
-    read: dict[int, list] = {}
+    read: dict[PublishedLinks, list] = {}
     if len(pairs) > 1 and records:
         ids = [record.pk for record in records]
         parts = [link._select_sql(database, (link.record, link.target), ids) for link in pairs]
@@ -119,12 +119,11 @@ def attach_links(links, records: list, database: str) -> None:
             f"SELECT {n} AS link, {select.removeprefix('SELECT ')}"
             for n, (select, _) in enumerate(parts)
         )
-        read = {n: [] for n in range(len(pairs))}
+        read = {link: [] for link in pairs}
         for n, record_id, target_id in _run(database, sql, [p for _, ps in parts for p in ps]):
-            read[n].append((record_id, target_id))
+            read[pairs[n]].append((record_id, target_id))
     for link in links:
-        position = next((n for n, pair in enumerate(pairs) if pair is link), None)
-        link.attach(records, database, read.get(position) if read else None)
+        link.attach(records, database, read.get(link))
 
 
 class CuratedIterable(ModelIterable):
