@@ -6,8 +6,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
-from diplomacy.cache import cached
 from diplomacy.choices import RelationLevel
+from diplomacy.fragments import cached_fragment
 from diplomacy.models import Project, ProjectState, State, Treaty, TreatyParty, Visit
 from diplomacy.relations import cached_relation, partners_of
 
@@ -61,35 +61,45 @@ def latest_projects_of(state: State, limit: int) -> list[Project]:
     )
 
 
+def state_body_context(state: State) -> dict:
+    """A state page's derived part: partners grouped by level, closest first,
+    and the latest records of each type."""
+    partners = partners_of(state)
+    levels = (
+        RelationLevel.ALLIANCE,
+        RelationLevel.STRATEGIC_PARTNERSHIP,
+        RelationLevel.DIPLOMATIC_RELATIONS,
+    )
+    groups = [(level, [p for p in partners if p.level == level]) for level in levels]
+    return {
+        "state": state,
+        "partner_groups": [(level, members) for level, members in groups if members],
+        "treaties": latest_treaties_of(state, STATE_PAGE_LIMIT),
+        "visits_hosted": list(
+            Visit.objects.published().filter(host=state).for_items()[:STATE_PAGE_LIMIT]
+        ),
+        "visits_made": list(
+            Visit.objects.published().filter(guest=state).for_items()[:STATE_PAGE_LIMIT]
+        ),
+        "projects": latest_projects_of(state, STATE_PAGE_LIMIT),
+    }
+
+
 @require_safe
 def state_detail(request, iso2):
     state = _state_or_404(iso2)
-    # "v2": partners carry their links; a cache filled by older code must not answer.
-    partners = cached(f"partners:v2:{state.pk}", lambda: partners_of(state))
-    groups = [
-        (level, [p for p in partners if p.level == level])
-        for level in (
-            RelationLevel.ALLIANCE,
-            RelationLevel.STRATEGIC_PARTNERSHIP,
-            RelationLevel.DIPLOMATIC_RELATIONS,
-        )
-    ]
-    treaties = latest_treaties_of(state, STATE_PAGE_LIMIT)
-    hosted = list(Visit.objects.published().filter(host=state).for_items()[:STATE_PAGE_LIMIT])
-    made = list(Visit.objects.published().filter(guest=state).for_items()[:STATE_PAGE_LIMIT])
-    projects = latest_projects_of(state, STATE_PAGE_LIMIT)
+    # Partners and latest records depend on the published data alone: at a
+    # million treaties a mid-size state lists 211 partners and full lists.
+    body_html = cached_fragment(
+        f"state:v1:{state.pk}", "diplomacy/_state_body.html", lambda: state_body_context(state)
+    )
     return render(
         request,
         "diplomacy/state_detail.html",
         {
             "record": state,
             "state": state,
-            "partner_groups": [(level, members) for level, members in groups if members],
-            "treaties": treaties,
-            "visits_hosted": hosted,
-            "visits_made": made,
-            "projects": projects,
-            "limit": STATE_PAGE_LIMIT,
+            "body_html": body_html,
             "jsonld": metadata.state_jsonld(request, state),
             "citation": metadata.citation_text(request, state, state.name),
         },
@@ -145,6 +155,12 @@ def relations_detail(request, a, b):
     if first.pk == second.pk:
         raise Http404("A state has no relations with itself.")
     relation = cached_relation(first, second)
+    # The body names the states in the order asked ("Visits of <a>"): one fragment per order.
+    body_html = cached_fragment(
+        f"relation:v1:{first.pk}:{second.pk}",
+        "diplomacy/_relation_body.html",
+        lambda: {"relation": relation, "a": first, "b": second, "chart": timeline(relation)},
+    )
     canonical_codes = sorted([first.iso2.lower(), second.iso2.lower()])
     return render(
         request,
@@ -153,7 +169,7 @@ def relations_detail(request, a, b):
             "relation": relation,
             "a": first,
             "b": second,
-            "chart": timeline(relation),
+            "body_html": body_html,
             "canonical_codes": canonical_codes,
         },
     )
