@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from diplomacy.api.fields import StateCodeField, SummaryRelatedField
+from diplomacy.api.representation import PlannedRepresentation, absolute_url
 from diplomacy.choices import DatePrecision
 from diplomacy.models import (
     Organization,
@@ -27,14 +28,13 @@ from diplomacy.urlpaths import route_url
 
 
 def api_url(request, name: str, **kwargs) -> str:
-    path = route_url(f"api:{name}", **kwargs)
-    return request.build_absolute_uri(path) if request else path
+    return absolute_url(request, route_url(f"api:{name}", **kwargs))
 
 
 # -- compact summaries of related records ------------------------------------------
 
 
-class StateSummarySerializer(serializers.ModelSerializer):
+class StateSummarySerializer(PlannedRepresentation, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -45,7 +45,7 @@ class StateSummarySerializer(serializers.ModelSerializer):
         return api_url(self.context.get("request"), "state-detail", iso2=state.iso2.lower())
 
 
-class SlugSummarySerializer(serializers.ModelSerializer):
+class SlugSummarySerializer(PlannedRepresentation, serializers.ModelSerializer):
     """slug, name and API URL of a person, organization, sector, source."""
 
     url = serializers.SerializerMethodField()
@@ -120,7 +120,7 @@ class CitationSerializer(serializers.Serializer):
 # -- shared behaviour of the curated records ------------------------------------------
 
 
-class RecordSerializer(serializers.ModelSerializer):
+class RecordSerializer(PlannedRepresentation, serializers.ModelSerializer):
     """Adds ``url`` (API) and ``html_url`` (public page); runs the model's clean()."""
 
     url = serializers.SerializerMethodField()
@@ -135,9 +135,7 @@ class RecordSerializer(serializers.ModelSerializer):
         return api_url(self.context.get("request"), self.route, **{self.lookup: value})
 
     def get_html_url(self, record) -> str:
-        request = self.context.get("request")
-        path = record.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
+        return absolute_url(self.context.get("request"), record.get_absolute_url())
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -254,8 +252,10 @@ class SourceSerializer(RecordSerializer):
 # -- treaties --------------------------------------------------------------------
 
 
-class PartySerializer(serializers.Serializer):
+class PartySerializer(PlannedRepresentation, serializers.Serializer):
     """A party: the state (iso2) with its ratification date where known."""
+
+    representation_model = TreatyParty
 
     state = StateCodeField(write_only=True, help_text="ISO alpha-2 code, e.g. “uz”.")
     iso2 = serializers.CharField(source="state.iso2", read_only=True)
