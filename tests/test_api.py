@@ -260,3 +260,26 @@ def test_relations_endpoint_reads_the_cached_relation_and_follows_an_edit(
     )
     titles = [t["title"] for t in client.get("/api/v1/relations/az/uz/").json()["treaties"]]
     assert "Later agreement on trade" in titles
+
+
+def test_a_record_is_read_the_same_with_or_without_filter_parameters(client, w, editor):
+    treaty = alliance(w)
+    treaty.sectors.add(w["energy"])
+    TreatyCitation.objects.create(record=treaty, source=w["source"], quote="signed the treaty")
+    url = f"/api/v1/treaties/{treaty.slug}/"
+    plain = client.get(url)  # the record page's compiled query
+    assert plain.status_code == 200
+    # With filter parameters DRF's filtering applies to the record, as it always has.
+    assert client.get(f"{url}?kind=alliance").json() == plain.json()
+    assert client.get(f"{url}?kind=memorandum").status_code == 404
+    missing = client.get("/api/v1/treaties/no-such-treaty/")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "No Treaty matches the given query."}
+
+    treaty.is_published = False
+    treaty.save()
+    assert client.get(url).status_code == 404
+    client.force_login(editor)
+    draft = client.get(url).json()
+    assert draft["is_published"] is False
+    assert draft["citations"][0]["quote"] == "signed the treaty"

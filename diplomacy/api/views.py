@@ -17,6 +17,7 @@ from diplomacy.filtersets import (
     VisitFilterSet,
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
+from diplomacy.models.base import get_compiled
 from diplomacy.relations import cached_relation
 from diplomacy.visibility import can_view_drafts, visible_for_detail
 
@@ -40,6 +41,25 @@ class RecordViewSet(viewsets.ModelViewSet):
             manager.all() if can_view_drafts(self.request.user, self.model) else manager.published()
         )
         return queryset.for_list()
+
+    def get_object(self):
+        # A plain read of a record (no filter parameters, which DRF would also
+        # apply to it) runs the record page's SQL, compiled once per process:
+        # compiling the detail query took longer than running it.
+        if self.action != "retrieve" or self.filters_asked():
+            return super().get_object()
+        key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        record = get_compiled(self.get_queryset(), self.lookup_field, key)
+        if record is None:
+            raise Http404(f"No {self.model._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, record)
+        return record
+
+    def filters_asked(self) -> bool:
+        filterset = getattr(self, "filterset_class", None)
+        if filterset is None:
+            return False
+        return any(name in self.request.query_params for name in filterset.base_filters)
 
     def get_serializer_class(self):
         if self.action == "retrieve" and self.detail_serializer_class is not None:
