@@ -56,3 +56,13 @@ def test_unknown_records_are_404(client, url):
     w = world()
     alliance(w)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/treaties/?party=az&party=zz", "/visits/?host=zz", "/api/v1/projects/?state=zz"]
+)
+def test_an_unknown_state_code_is_a_400_that_names_it(client, url):
+    world()
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "zz is not one of the available choices" in response.content.decode()
