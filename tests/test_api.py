@@ -283,3 +283,21 @@ def test_a_record_is_read_the_same_with_or_without_filter_parameters(client, w, 
     draft = client.get(url).json()
     assert draft["is_published"] is False
     assert draft["citations"][0]["quote"] == "signed the treaty"
+
+
+def test_record_reads_compile_once_and_never_pile_up_compiled_queries(client, w):
+    from diplomacy.models.base import _compiled
+
+    treaty = alliance(w)
+    person = PersonFactory(slug="ilham-aliyev", name="Ilham Aliyev", state=w["az"])
+    for url in (f"/api/v1/treaties/{treaty.slug}/", f"/api/v1/people/{person.slug}/"):
+        assert client.get(url).status_code == 200
+    before = _compiled.cache_info()
+    for _ in range(3):
+        assert client.get(f"/api/v1/treaties/{treaty.slug}/").json()["slug"] == treaty.slug
+        # People are read with their state joined, a queryset built per request:
+        # that one goes through DRF's own lookup, never into the compiled cache.
+        assert client.get(f"/api/v1/people/{person.slug}/").json()["state"]["iso2"] == "AZ"
+    after = _compiled.cache_info()
+    assert after.currsize == before.currsize
+    assert after.hits >= before.hits + 3  # the treaty's compiled query was used

@@ -11,8 +11,6 @@ fields, dotted sources, relations) still goes through ``get_attribute``, so
 defaults, ``SkipField`` and ``None`` behave exactly as in DRF.
 """
 
-from functools import cached_property
-
 from django.http import HttpRequest
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
@@ -24,9 +22,17 @@ class PlannedRepresentation:
     model instances may name it in ``representation_model``."""
 
     representation_model = None
+    _representation_plan: list[tuple[str, object, str | None]] | None = None
 
-    @cached_property
-    def _representation_plan(self) -> list[tuple[str, object, str | None]]:
+    def representation_plan(self) -> list[tuple[str, object, str | None]]:
+        # An instance attribute, not a cached_property: on Python 3.11 that
+        # takes one lock shared by every serializer of every thread.
+        plan = self._representation_plan
+        if plan is None:
+            plan = self._representation_plan = self._make_plan()
+        return plan
+
+    def _make_plan(self) -> list[tuple[str, object, str | None]]:
         model = self.representation_model or getattr(getattr(self, "Meta", None), "model", None)
         columns = set()
         if model is not None:
@@ -40,7 +46,7 @@ class PlannedRepresentation:
 
     def to_representation(self, instance):
         ret = {}
-        for name, field, column in self._representation_plan:
+        for name, field, column in self.representation_plan():
             if column is not None:
                 # A column's value is never callable and always present on
                 # the instance (a deferred one is loaded, as DRF would).

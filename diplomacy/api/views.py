@@ -46,10 +46,15 @@ class RecordViewSet(viewsets.ModelViewSet):
         # A plain read of a record (no filter parameters, which DRF would also
         # apply to it) runs the record page's SQL, compiled once per process:
         # compiling the detail query took longer than running it.
-        if self.action != "retrieve" or self.filters_asked():
+        queryset = self.get_queryset()
+        kept = visible_for_detail(self.request.user, self.model)
+        # Only the queryset kept for the process: the compiled SQL is cached
+        # by the queryset's identity, and a viewset that builds its own per
+        # request (people: ``select_related``) would add an entry each time.
+        if self.action != "retrieve" or queryset is not kept or self.filters_asked():
             return super().get_object()
         key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        record = get_compiled(self.get_queryset(), self.lookup_field, key)
+        record = get_compiled(queryset, self.lookup_field, key)
         if record is None:
             raise Http404(f"No {self.model._meta.object_name} matches the given query.")
         self.check_object_permissions(self.request, record)
