@@ -9,6 +9,7 @@ import time
 from contextvars import ContextVar
 
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 VERSION_KEY = "register:data-version"
 
@@ -42,11 +43,27 @@ def bump_version(**kwargs) -> str:
     return version
 
 
-# Derived values already read by this process, by versioned key. The version
-# in the key keeps them exact: after an edit they are simply not asked for.
-# Callers must treat the values as read-only (they are shared by threads).
-_local: dict[str, object] = {}
-LOCAL_ENTRIES = 512
+class LocalValues(dict):
+    """Derived values already read by this process, by versioned key. The
+    version in the key keeps them exact: after an edit they are simply not
+    asked for. Emptied when full. Callers must treat the values as read-only
+    (they are shared by threads)."""
+
+    def __init__(self, capacity: int):
+        super().__init__()
+        self.capacity = capacity
+
+    def keep(self, key: str, value) -> None:
+        if len(self) >= self.capacity:
+            self.clear()
+        self[key] = value
+
+
+_local = LocalValues(512)
+# Rendered HTML (``diplomacy.fragments``) has its own, smaller store: a
+# relations page's body can weigh 100 KB, and a crawler walking the pairs of
+# states must not push the small, hot values out, nor fill a worker's memory.
+_local_html = LocalValues(48)
 
 
 # A value being computed by one process is waited for by the others, this
@@ -56,7 +73,7 @@ POLL = 0.05
 _MISSING = object()
 
 
-def cached(key: str, compute, timeout: int = 3600):
+def cached(key: str, compute, timeout: int = 3600, local: LocalValues = _local):
     """``compute()``'s value, kept in the shared cache until the data changes.
 
     After an edit, the first request to need a value computes it; requests
@@ -65,15 +82,13 @@ def cached(key: str, compute, timeout: int = 3600):
     take seconds: a crowd of them at once would take the database down)."""
     full_key = f"derived:{data_version()}:{key}"
     try:
-        return _local[full_key]
+        return local[full_key]
     except KeyError:
         pass
     value = cache.get(full_key, _MISSING)
     if value is _MISSING:
         value = _compute_once(full_key, compute, timeout)
-    if len(_local) >= LOCAL_ENTRIES:
-        _local.clear()
-    _local[full_key] = value
+    local.keep(full_key, value)
     return value
 
 
@@ -97,6 +112,23 @@ def _compute_once(full_key: str, compute, timeout: int):
         cache.delete(lock)
 
 
+def data_changed(sender=None, using=None, **kwargs) -> None:
+    """Receiver of every save and delete: a new version at once, so the
+    writing request sees its change, and again when the transaction commits.
+    Until then other requests still read the old rows; anything they cache
+    under the first new version would outlive the edit without the second."""
+    bump_version()
+    connection = connections[using or DEFAULT_DB_ALIAS]
+    if connection.in_atomic_block and not any(
+        callback is _bump_after_commit for _, callback, _ in connection.run_on_commit
+    ):
+        transaction.on_commit(_bump_after_commit, using=connection.alias)
+
+
+def _bump_after_commit() -> None:
+    bump_version()
+
+
 class DataVersionMiddleware:
     """Reads the data version at most once per request (and only if asked)."""
 
@@ -118,11 +150,11 @@ def connect_signals() -> None:
     for model in apps.get_app_config("diplomacy").get_models():
         if model.__name__.startswith("Historical"):
             continue
-        post_save.connect(bump_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
-        post_delete.connect(bump_version, sender=model, dispatch_uid=f"bump-del-{model.__name__}")
+        post_save.connect(data_changed, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
+        post_delete.connect(data_changed, sender=model, dispatch_uid=f"bump-del-{model.__name__}")
         for field in model._meta.many_to_many:
             m2m_changed.connect(
-                bump_version,
+                data_changed,
                 sender=field.remote_field.through,
                 dispatch_uid=f"bump-m2m-{model.__name__}-{field.name}",
             )

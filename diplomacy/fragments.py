@@ -9,13 +9,19 @@ data version on another server) costs the same whatever their length.
 """
 
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from markupsafe import Markup
 
-from diplomacy.cache import cached
+from diplomacy.cache import _local_html, cached
 
 
 def cached_fragment(key: str, template_name: str, context) -> Markup:
     """``template_name`` rendered with ``context()`` (no request: the HTML must
-    be the same for every visitor), kept per data version under ``key``."""
-    html = cached(f"html:{key}", lambda: str(render_to_string(template_name, context())))
+    be the same for every visitor), kept per data version under ``key``.
+    Its links carry the script prefix, so the key does too."""
+    html = cached(
+        f"html:{get_script_prefix()}:{key}",
+        lambda: str(render_to_string(template_name, context())),
+        local=_local_html,
+    )
     return Markup(html)

@@ -26,11 +26,14 @@ def empty_cache():
 
     from diplomacy import cache as register_cache
 
-    cache.clear()
-    register_cache._local.clear()
+    def empty():
+        cache.clear()
+        register_cache._local.clear()
+        register_cache._local_html.clear()
+
+    empty()
     yield
-    cache.clear()
-    register_cache._local.clear()
+    empty()
 
 
 def _staff_in(group_name: str, username: str):

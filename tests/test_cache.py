@@ -72,3 +72,41 @@ def test_none_is_a_value_like_any_other():
     derived._local.clear()  # another process: reads the shared cache
     assert derived.cached("nothing", compute) is None
     assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_what_is_cached_before_an_edit_commits_is_not_read_after_it(
+    django_capture_on_commit_callbacks,
+):
+    from tests.factories import TreatyFactory
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        TreatyFactory(title="First")
+        TreatyFactory(title="Second")
+        # Another request, reading before the commit, caches what it saw then.
+        assert derived.cached("latest", lambda: "before the commit") == "before the commit"
+    assert [c for c in callbacks if c is derived._bump_after_commit] == [
+        derived._bump_after_commit
+    ]  # once per transaction, however many records it wrote
+    assert derived.cached("latest", lambda: "after the commit") == "after the commit"
+
+
+def test_each_release_keeps_its_own_cache_keys(tmp_path, monkeypatch):
+    """Pages, rendered parts and pickled values made by older code are never
+    read by newer code: the cache keys carry a fingerprint of the release."""
+    from config import settings as project_settings
+
+    (tmp_path / "diplomacy").mkdir()
+    (tmp_path / "templates").mkdir()
+    view = tmp_path / "diplomacy" / "views.py"
+    page = tmp_path / "templates" / "page.html"
+    view.write_text("def view(): ...\n")
+    page.write_text("<p>{{ partners }}</p>\n")
+    monkeypatch.setattr(project_settings, "BASE_DIR", tmp_path)
+    release = project_settings._release_fingerprint()
+    (tmp_path / "notes.md").write_text("not code")
+    assert project_settings._release_fingerprint() == release
+    page.write_text("<ul>{{ partners }}</ul>\n")
+    changed_template = project_settings._release_fingerprint()
+    view.write_text("def view(): return 1\n")
+    assert len({release, changed_template, project_settings._release_fingerprint()}) == 3

@@ -7,6 +7,8 @@ import datetime
 import pytest
 
 from diplomacy.choices import TreatyKind
+from diplomacy.models import State
+from diplomacy.views.states import state_body
 from tests.factories import TreatyFactory, VisitFactory
 from tests.helpers import alliance, populate, world
 
@@ -74,3 +76,24 @@ def test_each_order_of_a_pair_keeps_its_own_wording(client):
     ba = client.get("/relations/uz/az/").content.decode()
     assert "between Azerbaijan and Uzbekistan per year" in ab
     assert "between Uzbekistan and Azerbaijan per year" in ba
+
+
+def test_rendered_parts_keep_to_their_own_store_and_script_prefix(client):
+    from django.urls import set_script_prefix
+
+    from diplomacy import cache as derived
+
+    w = world()
+    alliance(w)
+    html = client.get("/states/uz/").content.decode()
+    assert 'href="/relations/uz/az/"' in html
+    assert len(derived._local_html) == 1  # the state's rendered part
+    assert not any(key.count(":html:") for key in derived._local)
+
+    # The same state under another script prefix links under that prefix.
+    set_script_prefix("/register/")
+    try:
+        body = state_body(State.objects.get(iso2="UZ"))
+    finally:
+        set_script_prefix("/")
+    assert 'href="/register/relations/uz/az/"' in body

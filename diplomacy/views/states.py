@@ -4,6 +4,7 @@ from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from markupsafe import Markup
 
 from diplomacy import metadata
 from diplomacy.choices import RelationLevel
@@ -85,14 +86,19 @@ def state_body_context(state: State) -> dict:
     }
 
 
+def state_body(state: State) -> Markup:
+    """Partners and latest records, rendered once per data version: they depend
+    on the published data alone (at a million treaties a mid-size state lists
+    211 partners and full lists)."""
+    return cached_fragment(
+        f"state:{state.pk}", "diplomacy/_state_body.html", lambda: state_body_context(state)
+    )
+
+
 @require_safe
 def state_detail(request, iso2):
     state = _state_or_404(iso2)
-    # Partners and latest records depend on the published data alone: at a
-    # million treaties a mid-size state lists 211 partners and full lists.
-    body_html = cached_fragment(
-        f"state:v1:{state.pk}", "diplomacy/_state_body.html", lambda: state_body_context(state)
-    )
+    body_html = state_body(state)
     return render(
         request,
         "diplomacy/state_detail.html",
@@ -157,7 +163,7 @@ def relations_detail(request, a, b):
     relation = cached_relation(first, second)
     # The body names the states in the order asked ("Visits of <a>"): one fragment per order.
     body_html = cached_fragment(
-        f"relation:v1:{first.pk}:{second.pk}",
+        f"relation:{first.pk}:{second.pk}",
         "diplomacy/_relation_body.html",
         lambda: {"relation": relation, "a": first, "b": second, "chart": timeline(relation)},
     )
