@@ -5,6 +5,7 @@ REDIS_URL, CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT. Each also accepts a
 ``NAME_FILE`` variant pointing at a file (for container secrets).
 """
 
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -188,13 +189,37 @@ STORAGES = {
 # off); any edit makes every cached page stale at once (diplomacy.cache).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
+
+def _release_fingerprint() -> str:
+    """A short hash of the code and templates that render and derive what is
+    cached (pages, rendered parts, pickled values): each release keeps its own
+    cache keys, so a deploy, rolling or not, never serves what older code made."""
+    digest = hashlib.blake2b(digest_size=6)
+    for folder in ("diplomacy", "templates"):
+        for path in sorted((BASE_DIR / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt", ".xml"} and path.is_file():
+                digest.update(str(path.relative_to(BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX") or _release_fingerprint()
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+        }
+    }
 
 _ANON_RATE = env_str("API_ANON_RATE", "600/minute")
 REST_FRAMEWORK = {
