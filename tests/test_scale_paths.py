@@ -346,6 +346,37 @@ def test_links_survive_chaining_and_are_read_in_one_query(django_assert_num_quer
         assert row.sector_list == ([energy] if n % 3 == 0 else [])
 
 
+def test_party_rows_and_sectors_are_read_in_one_query(django_assert_num_queries):
+    """A treaty's party rows (with their ratification) and its sectors come in
+    one round trip, as the API's lists, record pages and exports read them."""
+
+    az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
+    hidden = StateFactory(iso2="ZZ", name="Zedland", is_published=False)
+    energy = SectorFactory(name="Energy", slug="energy")
+    for n in range(12):
+        treaty = TreatyFactory(title=f"Pact {n}", parties=[uz, az, hidden] if n % 2 else [az])
+        TreatyParty.objects.filter(treaty=treaty, state=az).update(
+            ratified_on=datetime.date(2001, 2, 3 + n), note=f"note {n}"
+        )
+        if n % 3 == 0:
+            treaty.sectors.add(energy)
+    queryset = Treaty.objects.for_list().filter(title__startswith="Pact").order_by("pk")
+    list(Treaty.objects.for_list()[:1])  # the cached maps of states and sectors, once
+    with django_assert_num_queries(2):  # the rows; their party rows and sectors together
+        rows = list(queryset)
+    assert len(rows) == 12
+    for n, row in enumerate(rows):
+        parties = row.party_rows
+        assert [p.state.name for p in parties] == (
+            ["Azerbaijan", "Uzbekistan"] if n % 2 else ["Azerbaijan"]
+        )  # the unpublished state's row left out, the map's order kept
+        first = parties[0]
+        assert (first.ratified_on, first.note) == (datetime.date(2001, 2, 3 + n), f"note {n}")
+        assert first.treaty is row and first.treaty_id == row.pk
+        assert first.pk == TreatyParty.objects.get(treaty=row, state=az).pk
+        assert row.sector_list == ([energy] if n % 3 == 0 else [])
+
+
 def test_treaty_page_and_api_read_identifiers_and_sectors_as_attached(client):
     """Identifiers are a sparse list (no query when a treaty has none) and the
     sectors come from the published map, on the page and in the API alike."""
@@ -483,12 +514,12 @@ def test_record_lookups_compiled_once_read_what_the_orm_reads(editor):
     with CaptureQueriesContext(connection) as queries:
         assert get_compiled(public, "slug", plain.slug) == plain
     assert _compiled.cache_info().hits == hits + 1
-    # The record, its party rows and its sector links: no query for an empty list.
-    assert len(queries.captured_queries) == 3
+    # The record, then its party rows and sector links together: no query for an empty list.
+    assert len(queries.captured_queries) == 2
     with CaptureQueriesContext(connection) as queries:
         record = get_compiled(public, "slug", treaty.slug)
         assert lists(record)["citations"]  # read with their sources: no query per citation
-    assert len(queries.captured_queries) == 8
+    assert len(queries.captured_queries) == 7
 
 
 def test_a_record_page_shows_an_edit_and_its_change_log_at_once(client, editor):

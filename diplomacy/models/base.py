@@ -47,13 +47,15 @@ class PublishedLinks:
         self.rows = rows
 
     def attach(self, records: list, database: str, pairs: list | None = None) -> None:
-        """Set each record's list. ``pairs``: the (record id, target id) link
-        rows when already read (``attach_links``), else they are read here."""
+        """Set each record's list. ``pairs``: the link rows' ``columns()``
+        when already read (``attach_links``), else they are read here."""
         targets = self.targets()
         rank = {pk: position for position, pk in enumerate(targets)}
         found: dict[int, list] = {record.pk: [] for record in records}
         if self.rows:
-            self._attach_rows(records, database, targets, rank, found)
+            if pairs is None:
+                pairs = _run(database, *self._select_sql(database, self.columns(), found))
+            self._attach_rows(records, database, targets, rank, found, pairs)
             return
         if pairs is None:
             pairs = _run(database, *self._select_sql(database, (self.record, self.target), found))
@@ -64,13 +66,22 @@ class PublishedLinks:
             ids = sorted(found[record.pk], key=rank.__getitem__)
             setattr(record, self.to_attr, [targets[pk] for pk in ids])
 
-    def _select_sql(self, database: str, columns, record_ids) -> tuple[str, list]:
+    def columns(self) -> list[str]:
+        """The columns read: the record's and the target's first (so that the
+        links of a page read together line up), then, for link rows, the rest."""
+        if not self.rows:
+            return [self.record, self.target]
+        rest = [f.column for f in self.through._meta.concrete_fields]
+        return [self.record, self.target, *(c for c in rest if c not in (self.record, self.target))]
+
+    def _select_sql(self, database: str, columns, record_ids, pad: int = 0) -> tuple[str, list]:
         """SQL for ``columns`` of the link rows of ``record_ids``, in no order
-        (the map gives it). Plain SQL: the query is the same every time but
-        for the ids, and building it through the ORM cost more than running it."""
+        (the map gives it), and ``pad`` empty columns after them. Plain SQL:
+        the query is the same every time but for the ids, and building it
+        through the ORM cost more than running it."""
         connection = connections[database]
         quote = connection.ops.quote_name
-        select = ", ".join(quote(column) for column in columns)
+        select = ", ".join([*(quote(column) for column in columns), *["NULL"] * pad])
         table, record = quote(self.through._meta.db_table), quote(self.record)
         if connection.vendor == "postgresql":
             where, params = f"{record} = ANY(%s)", [list(record_ids)]
@@ -78,20 +89,22 @@ class PublishedLinks:
             where, params = f"{record} IN ({', '.join(['%s'] * len(record_ids))})", list(record_ids)
         return f"SELECT {select} FROM {table} WHERE {where}", params
 
-    def _attach_rows(self, records, database, targets, rank, found) -> None:
+    def _attach_rows(self, records, database, targets, rank, found, read) -> None:
+        """``read``: rows of ``columns()``, record and target first."""
         model = self.through
         record_field = model._meta.get_field(self.record.removesuffix("_id"))
         target_field = model._meta.get_field(self.target.removesuffix("_id"))
-        names = [field.attname for field in model._meta.concrete_fields]
-        record_at, target_at = names.index(self.record), names.index(self.target)
+        fields = model._meta.concrete_fields
+        names = [field.attname for field in fields]
+        # Where each field's value is in a row as read (models take them in field order).
+        columns = self.columns()
+        order = [columns.index(field.column) for field in fields]
         by_pk = {record.pk: record for record in records}
-        columns = [field.column for field in model._meta.concrete_fields]
-        for values in _run(database, *self._select_sql(database, columns, found)):
-            target_id = values[target_at]
+        for values in read:
+            record_id, target_id = values[0], values[1]
             if target_id in rank:
-                row = model.from_db(database, names, values)
+                row = model.from_db(database, names, [values[at] for at in order])
                 target_field.set_cached_value(row, targets[target_id])
-                record_id = values[record_at]
                 record_field.set_cached_value(row, by_pk[record_id])
                 found[record_id].append(row)
         target_id = self.target
@@ -108,20 +121,34 @@ def _run(database: str, sql: str, params: list) -> list[tuple]:
 
 
 def attach_links(links, records: list, database: str) -> None:
-    """``link.attach`` for each link, the (record, target) links read in one
-    query for all of them (a list page's parties and sectors: one round trip)."""
-    pairs = [link for link in links if not link.rows]
+    """``link.attach`` for each link, the rows of all of them read in one
+    query (a list page's parties and sectors, a treaty's party rows and
+    sectors: one round trip). Every part reads the record's and the target's
+    ids first, so the columns of a ``UNION ALL`` line up; the one link that
+    reads whole link rows, if any, fills the columns after them, the others
+    read empty ones there."""
+    together = [link for link in links if not link.rows]
+    whole = [link for link in links if link.rows]
+    if len(whole) == 1:  # two would put different columns side by side
+        # First: PostgreSQL types the empty columns of the parts after it
+        # from its columns (an empty column of the first part would be text).
+        together.insert(0, whole[0])
     read: dict[PublishedLinks, list] = {}
-    if len(pairs) > 1 and records:
+    if len(together) > 1 and records:
         ids = [record.pk for record in records]
-        parts = [link._select_sql(database, (link.record, link.target), ids) for link in pairs]
+        width = max(len(link.columns()) for link in together)
+        parts = [
+            link._select_sql(database, link.columns(), ids, pad=width - len(link.columns()))
+            for link in together
+        ]
         sql = " UNION ALL ".join(
             f"SELECT {n} AS link, {select.removeprefix('SELECT ')}"
             for n, (select, _) in enumerate(parts)
         )
-        read = {link: [] for link in pairs}
-        for n, record_id, target_id in _run(database, sql, [p for _, ps in parts for p in ps]):
-            read[pairs[n]].append((record_id, target_id))
+        read = {link: [] for link in together}
+        for n, *values in _run(database, sql, [p for _, ps in parts for p in ps]):
+            link = together[n]
+            read[link].append(values if link.rows else values[:2])
     for link in links:
         link.attach(records, database, read.get(link))
 

@@ -34,7 +34,7 @@ from diplomacy.urlpaths import record_url
 class TreatyQuerySet(CuratedQuerySet):
     def for_list(self):
         """What a list row shows: party rows (with their published states) and
-        sectors, in two more queries."""
+        sectors, in one more query for both."""
         return self.with_links(PARTY_ROWS, SECTORS)
 
     def for_items(self):
