@@ -31,7 +31,7 @@ def data_version() -> str:
     return version
 
 
-def bump_version(**kwargs) -> str:
+def bump_version() -> str:
     # A time-based value, not an increment, so an evicted key never brings an
     # older version (and its stale entries) back.
     version = f"{time.time_ns():x}"
@@ -120,13 +120,9 @@ def data_changed(sender=None, using=None, **kwargs) -> None:
     bump_version()
     connection = connections[using or DEFAULT_DB_ALIAS]
     if connection.in_atomic_block and not any(
-        callback is _bump_after_commit for _, callback, _ in connection.run_on_commit
+        callback is bump_version for _, callback, _ in connection.run_on_commit
     ):
-        transaction.on_commit(_bump_after_commit, using=connection.alias)
-
-
-def _bump_after_commit() -> None:
-    bump_version()
+        transaction.on_commit(bump_version, using=connection.alias)
 
 
 class DataVersionMiddleware:

@@ -85,8 +85,8 @@ def test_what_is_cached_before_an_edit_commits_is_not_read_after_it(
         TreatyFactory(title="Second")
         # Another request, reading before the commit, caches what it saw then.
         assert derived.cached("latest", lambda: "before the commit") == "before the commit"
-    assert [c for c in callbacks if c is derived._bump_after_commit] == [
-        derived._bump_after_commit
+    assert [c for c in callbacks if c is derived.bump_version] == [
+        derived.bump_version
     ]  # once per transaction, however many records it wrote
     assert derived.cached("latest", lambda: "after the commit") == "after the commit"
 
