@@ -46,12 +46,13 @@ class RecordViewSet(viewsets.ModelViewSet):
         # A plain read of a record (no filter parameters, which DRF would also
         # apply to it) runs the record page's SQL, compiled once per process:
         # compiling the detail query took longer than running it.
+        if self.action != "retrieve" or self.filters_asked():
+            return super().get_object()
         queryset = self.get_queryset()
-        kept = visible_for_detail(self.request.user, self.model)
         # Only the queryset kept for the process: the compiled SQL is cached
         # by the queryset's identity, and a viewset that builds its own per
         # request (people: ``select_related``) would add an entry each time.
-        if self.action != "retrieve" or queryset is not kept or self.filters_asked():
+        if queryset is not visible_for_detail(self.request.user, self.model):
             return super().get_object()
         key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         record = get_compiled(queryset, self.lookup_field, key)

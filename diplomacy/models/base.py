@@ -1,7 +1,7 @@
 """What every curated record shares: a stable slug, timestamps, publication."""
 
 import copy
-from functools import cache
+from functools import cache, cached_property
 from itertools import islice
 
 from django.db import connections, models
@@ -47,14 +47,14 @@ class PublishedLinks:
         self.rows = rows
 
     def attach(self, records: list, database: str, pairs: list | None = None) -> None:
-        """Set each record's list. ``pairs``: the link rows' ``columns()``
+        """Set each record's list. ``pairs``: the link rows' ``columns``
         when already read (``attach_links``), else they are read here."""
         targets = self.targets()
         rank = {pk: position for position, pk in enumerate(targets)}
         found: dict[int, list] = {record.pk: [] for record in records}
         if self.rows:
             if pairs is None:
-                pairs = _run(database, *self._select_sql(database, self.columns(), found))
+                pairs = _run(database, *self._select_sql(database, self.columns, found))
             self._attach_rows(records, database, targets, rank, found, pairs)
             return
         if pairs is None:
@@ -66,6 +66,7 @@ class PublishedLinks:
             ids = sorted(found[record.pk], key=rank.__getitem__)
             setattr(record, self.to_attr, [targets[pk] for pk in ids])
 
+    @cached_property
     def columns(self) -> list[str]:
         """The columns read: the record's and the target's first (so that the
         links of a page read together line up), then, for link rows, the rest."""
@@ -90,14 +91,14 @@ class PublishedLinks:
         return f"SELECT {select} FROM {table} WHERE {where}", params
 
     def _attach_rows(self, records, database, targets, rank, found, read) -> None:
-        """``read``: rows of ``columns()``, record and target first."""
+        """``read``: rows of ``columns``, record and target first."""
         model = self.through
         record_field = model._meta.get_field(self.record.removesuffix("_id"))
         target_field = model._meta.get_field(self.target.removesuffix("_id"))
         fields = model._meta.concrete_fields
         names = [field.attname for field in fields]
         # Where each field's value is in a row as read (models take them in field order).
-        columns = self.columns()
+        columns = self.columns
         order = [columns.index(field.column) for field in fields]
         by_pk = {record.pk: record for record in records}
         for values in read:
@@ -136,9 +137,9 @@ def attach_links(links, records: list, database: str) -> None:
     read: dict[PublishedLinks, list] = {}
     if len(together) > 1 and records:
         ids = [record.pk for record in records]
-        width = max(len(link.columns()) for link in together)
+        width = max(len(link.columns) for link in together)
         parts = [
-            link._select_sql(database, link.columns(), ids, pad=width - len(link.columns()))
+            link._select_sql(database, link.columns, ids, pad=width - len(link.columns))
             for link in together
         ]
         sql = " UNION ALL ".join(
