@@ -25,11 +25,13 @@ def empty_cache():
     from django.core.cache import cache
 
     from diplomacy import cache as register_cache
+    from diplomacy import rows
 
     def empty():
         cache.clear()
         register_cache._local.clear()
         register_cache._local_html.clear()
+        rows._local_rows.clear()
 
     empty()
     yield

@@ -49,7 +49,7 @@ class TreatyQuerySet(CuratedQuerySet):
 
     def for_table(self):
         """A list page's rows: ``for_items`` and the sectors' names."""
-        return self.for_items().with_links(SECTORS)
+        return self.for_items().with_links(*TABLE_LINKS)
 
     def for_detail(self):
         """Everything a treaty page links to, drafts of related records left out."""
@@ -432,3 +432,5 @@ PARTY_STATES = PublishedLinks(
 SECTORS = PublishedLinks(
     "sector_list", Treaty.sectors.through, "treaty_id", "sector_id", published_sectors_by_pk
 )
+# What a list row shows besides the treaty's own columns.
+TABLE_LINKS = (PARTY_STATES, SECTORS)

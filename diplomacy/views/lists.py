@@ -3,6 +3,7 @@
 import hashlib
 from urllib.parse import urlencode
 
+from django.db import router
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
@@ -14,8 +15,11 @@ from diplomacy import exports
 from diplomacy.api.pagination import KeysetPagination
 from diplomacy.cache import cached
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
+from diplomacy.fragments import cached_fragment
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
+from diplomacy.models.treaties import TABLE_LINKS
 from diplomacy.paginator import MAX_PAGE, CappedCountPaginator
+from diplomacy.rows import rendered_rows
 
 
 class FilteredListView(View):
@@ -28,6 +32,10 @@ class FilteredListView(View):
     csv_columns: list = []
     facet_fields: tuple[str, ...] = ()
     export = False
+    # Set both to render rows once per data version (``diplomacy.rows``):
+    # ``for_page`` then reads no links, and the rows not yet rendered get them.
+    row_template = ""
+    row_links: tuple = ()
 
     def get_queryset(self):
         return self.model.objects.published().for_list()
@@ -49,6 +57,14 @@ class FilteredListView(View):
         context = {"filterset": filterset, "model_name": self.model._meta.verbose_name_plural}
         if filterset.is_bound and not filterset.is_valid():
             return render(request, self.template_name, context, status=400)
+        if not filterset.is_bound:
+            # The empty form (every state, sector, kind as a choice) is the same
+            # for every visitor of this list until the data changes.
+            context["filters_html"] = cached_fragment(
+                f"filters:{request.path}",
+                "partials/_filters.html",
+                lambda: {"filterset": filterset, "request": request},
+            )
         queryset = filterset.qs
         if self.export or request.GET.get("format") == "csv":
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
@@ -83,6 +99,7 @@ class FilteredListView(View):
             context["page_error"] = f"There is no page {page.number}: the results end before it."
             return render(request, self.template_name, context, status=404)
         context.update(page=page, object_list=page.object_list)
+        self.add_rows(context)
         if page.number == MAX_PAGE and page.has_next() and page.object_list:
             # Deeper than numbered pages go: continue by keyset from the last row.
             context["cursor_next"] = KeysetPagination().link_after(
@@ -104,7 +121,15 @@ class FilteredListView(View):
             cursor_previous=pagination.previous_url,
             keyset=True,
         )
+        self.add_rows(context)
         return render(request, self.template_name, context)
+
+    def add_rows(self, context) -> None:
+        if self.row_template:
+            records = list(context["object_list"])
+            context["rows"] = rendered_rows(
+                records, self.row_template, self.row_links, router.db_for_read(self.model)
+            )
 
     # Parameters that page through or order a set without changing what is in it.
     NOT_FILTERS = frozenset({"page", "cursor", "ordering", "format", "page_size"})
@@ -161,8 +186,11 @@ class TreatyListView(FilteredListView):
     csv_columns = exports.TREATY_COLUMNS
     facet_fields = ("kind", "status")
 
+    row_template = "diplomacy/_treaty_row.html"
+    row_links = TABLE_LINKS
+
     def for_page(self, queryset):
-        return queryset.for_table()
+        return queryset.for_table().with_links(None)
 
 
 class VisitListView(FilteredListView):
