@@ -25,13 +25,14 @@ def empty_cache():
     from django.core.cache import cache
 
     from diplomacy import cache as register_cache
-    from diplomacy import rows
+    from diplomacy import rows, visibility
 
     def empty():
         cache.clear()
         register_cache._local.clear()
         register_cache._local_html.clear()
         rows._local_rows.clear()
+        visibility._local_records.clear()
 
     empty()
     yield

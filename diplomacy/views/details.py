@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
-from diplomacy.changelog import public_changes
 from diplomacy.models import (
     Organization,
     OrganizationCitation,
@@ -17,7 +16,7 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
-from diplomacy.visibility import detail_record, mark_private_if_draft
+from diplomacy.visibility import mark_private_if_draft, record_page_data
 
 
 def _published_citations(model):
@@ -30,7 +29,7 @@ def _published_citations(model):
 
 def _record_page(request, model, slug, jsonld):
     """A treaty, visit or project page: drafts for staff only, never cached when draft."""
-    record = detail_record(request.user, model, slug)
+    record, versions = record_page_data(request.user, model, slug)
     if record is None:
         raise Http404(f"No {model._meta.verbose_name} at this address.")
     name = model._meta.model_name
@@ -44,7 +43,7 @@ def _record_page(request, model, slug, jsonld):
             "citation": metadata.citation_text(
                 request, record, getattr(record, "title", None) or record.name
             ),
-            "versions": public_changes(record),
+            "versions": versions,
         },
     )
     return mark_private_if_draft(response, record)

@@ -1,0 +1,82 @@
+"""Record pages read their record and change log once per data version per
+process: a page-cache miss on a record page then runs no query, an edit or
+a publication shows at once, and a draft is never served to the public."""
+
+import pytest
+from django.test import Client
+
+from diplomacy import visibility
+from tests.factories import ProjectFactory, TreatyFactory, VisitFactory
+from tests.helpers import alliance, world
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_second_visit_to_a_record_page_runs_no_query_and_shows_the_same_page(
+    client, django_assert_num_queries
+):
+    w = world()
+    treaty = alliance(w, summary="An alliance.")
+    treaty.sectors.add(w["energy"])
+    treaty.citations.create(source=w["source"], quote="allied relations")
+    visit = VisitFactory(host=w["uz"], guest=w["az"])
+    project = ProjectFactory(treaty=treaty, name="Pipeline")
+    for url in (treaty.get_absolute_url(), visit.get_absolute_url(), project.get_absolute_url()):
+        first = client.get(url)
+        with django_assert_num_queries(0):
+            second = client.get(url)
+        assert second.content == first.content
+        assert second["Last-Modified"] == first["Last-Modified"]
+    html = client.get(treaty.get_absolute_url()).content.decode()
+    assert "allied relations" in html and "Pipeline" in html and "Energy" in html
+
+
+def test_an_edit_a_new_citation_and_an_unpublication_show_at_once(client):
+    w = world()
+    treaty = alliance(w)
+    url = treaty.get_absolute_url()
+    assert "Treaty on Allied Relations" in client.get(url).content.decode()
+
+    treaty.title = "Treaty on Allied Relations and Friendship"
+    treaty.save()
+    html = client.get(url).content.decode()
+    assert "Treaty on Allied Relations and Friendship" in html
+    assert "changed: title" in html  # the change log has the edit
+
+    treaty.citations.create(source=w["source"], quote="a later account")
+    assert "a later account" in client.get(url).content.decode()
+
+    treaty.is_published = False
+    treaty.save()
+    assert client.get(url).status_code == 404
+
+
+def test_a_missing_record_that_is_then_created_shows_at_once(client):
+    w = world()
+    assert client.get("/treaties/treaty-on-allied-relations/").status_code == 404
+    alliance(w)
+    assert client.get("/treaties/treaty-on-allied-relations/").status_code == 200
+
+
+def test_an_editors_preview_of_a_draft_is_never_served_to_the_public(editor_client):
+    w = world()
+    draft = TreatyFactory(title="Secret accord", is_published=False, parties=[w["az"], w["uz"]])
+    url = draft.get_absolute_url()
+    preview = editor_client.get(url)
+    assert preview.status_code == 200 and "Secret accord" in preview.content.decode()
+    assert preview["Cache-Control"] == "private, no-store"
+
+    assert Client().get(url).status_code == 404
+    assert editor_client.get(url).status_code == 200  # from this process's store
+    assert Client().get(url).status_code == 404
+
+
+def test_the_store_stays_bounded_and_pages_stay_right_when_it_empties(client, monkeypatch):
+    w = world()
+    treaties = [TreatyFactory(title=f"Pact {n}", parties=[w["az"], w["uz"]]) for n in range(9)]
+    monkeypatch.setattr(visibility._local_records, "capacity", 4)
+    for _ in range(2):
+        for treaty in treaties:
+            html = client.get(treaty.get_absolute_url()).content.decode()
+            assert f"<h1>{treaty.title}</h1>" in html
+    assert len(visibility._local_records) <= 4
