@@ -115,3 +115,15 @@ def test_a_full_row_store_still_renders_every_row_in_order(client, monkeypatch):
     assert client.get("/treaties/").content.decode() == expected
     assert client.get("/treaties/").content.decode() == expected
     assert len(row_store._local_rows) <= 7
+
+
+def test_a_csv_download_renders_no_filter_form(client):
+    from diplomacy import cache as derived
+
+    w = world()
+    alliance(w)
+    response = client.get("/treaties/export.csv")
+    assert b"Treaty on Allied Relations" in b"".join(response.streaming_content)
+    assert not derived._local_html  # the form is kept only once a page shows it
+    client.get("/treaties/")
+    assert len(derived._local_html) == 1

@@ -57,6 +57,11 @@ class FilteredListView(View):
         context = {"filterset": filterset, "model_name": self.model._meta.verbose_name_plural}
         if filterset.is_bound and not filterset.is_valid():
             return render(request, self.template_name, context, status=400)
+        queryset = filterset.qs
+        if self.export or request.GET.get("format") == "csv":
+            name = self.model._meta.verbose_name_plural.replace(" ", "-")
+            return exports.csv_response(queryset, self.csv_columns, f"{name}.csv")
+
         if not filterset.is_bound:
             # The empty form (every state, sector, kind as a choice) is the same
             # for every visitor of this list until the data changes.
@@ -65,10 +70,6 @@ class FilteredListView(View):
                 "partials/_filters.html",
                 lambda: {"filterset": filterset, "request": request},
             )
-        queryset = filterset.qs
-        if self.export or request.GET.get("format") == "csv":
-            name = self.model._meta.verbose_name_plural.replace(" ", "-")
-            return exports.csv_response(queryset, self.csv_columns, f"{name}.csv")
 
         queryset = self.for_page(queryset)
         set_key = self.filtered_set_key(request)
