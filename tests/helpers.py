@@ -57,3 +57,13 @@ def alliance(w, **kwargs):
         parties=[w["az"], w["uz"]],
         **kwargs,
     )
+
+
+def second_visit(client, url: str, assert_max_queries, queries: int) -> str:
+    """The HTML of a second visit to ``url``, which must run at most
+    ``queries`` queries and show exactly what the first visit showed."""
+    first = client.get(url).content.decode()
+    with assert_max_queries(queries):
+        second = client.get(url).content.decode()
+    assert second == first
+    return second
