@@ -1,4 +1,11 @@
-"""CSV exports of the filtered lists, streamed row by row (never built in memory)."""
+"""CSV exports of the filtered lists, streamed row by row (never built in memory).
+
+Cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP's
+advice against CSV injection): a title such as ``=HYPERLINK(...)`` comes out as
+``'=HYPERLINK(...)`` and is shown as text. Every column is text made by the
+register; the one numeric column, a project's value, is never negative (a
+database constraint), so no number is changed.
+"""
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
@@ -68,6 +75,15 @@ PROJECT_COLUMNS: list[Column] = [
 ]
 
 
+# What Excel, LibreOffice and Google Sheets read as the start of a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell):
+    """The cell as a spreadsheet will show it, never as a formula it would run."""
+    return "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -78,7 +94,7 @@ def _rows(queryset, columns: list[Column]) -> Iterator[str]:
     yield writer.writerow([name for name, _ in columns])
     # chunk_size keeps memory flat and lets prefetches run per chunk.
     for record in queryset.iterator(chunk_size=1000):
-        yield writer.writerow([value(record) for _, value in columns])
+        yield writer.writerow([neutralised(value(record)) for _, value in columns])
 
 
 def csv_response(queryset, columns: list[Column], filename: str) -> StreamingHttpResponse:
