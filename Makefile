@@ -16,14 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## setup: venv, install, migrate, load all ISO countries and the seed corpus (idempotent; honours DATABASE_URL)
+## setup: venv, install, migrate, the seed corpus and all ISO countries (idempotent; honours DATABASE_URL)
 # Local setup runs with DEBUG on unless the environment says otherwise;
 # production sets DEBUG=0 and SECRET_KEY itself.
+# Every deploy runs it, so its data steps only add what the register never held:
+# load_seed creates the corpus's missing records and changes no existing one; it
+# runs before load_countries so that a new register gets the corpus's curated states.
 setup: export DEBUG ?= 1
 setup: $(STAMP)
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_seed
 	$(PY) manage.py load_countries
-	$(PY) manage.py loaddata seed
 	$(PY) manage.py populate_history --auto --batchsize 500
 
 ## run: setup, then serve the site on http://$(HOST):$(PORT) with the development server
