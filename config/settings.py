@@ -235,9 +235,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    # Anonymous clients share a budget per address; the cache is Redis when
-    # REDIS_URL is set, so the budget holds across app servers.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Anonymous clients share a budget per address, counted atomically in the
+    # cache (Redis when REDIS_URL is set, so it holds across app servers).
+    "DEFAULT_THROTTLE_CLASSES": ["diplomacy.api.throttling.AtomicAnonRateThrottle"],
+    # The client's address is the socket's, or the one the last of
+    # AXES_PROXY_COUNT proxies saw: a client-made X-Forwarded-For is no new budget.
+    "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
     # "none" turns throttling off (benchmarks; a proxy that limits rates itself).
     "DEFAULT_THROTTLE_RATES": {"anon": _ANON_RATE if _ANON_RATE.lower() != "none" else None},
     "PAGE_SIZE": 25,
