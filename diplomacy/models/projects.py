@@ -1,9 +1,12 @@
 """Cooperation projects: investments, infrastructure, cultural initiatives (SPEC 3.6)."""
 
+import re
+
 import pycountry
 from django.apps import apps
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -18,11 +21,16 @@ from diplomacy.partial_dates import (
     precision_field,
 )
 from diplomacy.urlpaths import record_url
+from diplomacy.validators import reject_control_characters
 
 
 def validate_currency(code: str) -> None:
-    if code and pycountry.currencies.get(alpha_3=code) is None:
-        raise ValidationError(f"{code!r} is not an ISO 4217 currency code.")
+    # Upper case, as the database's check constraint wants it: pycountry's
+    # look-up alone would accept "usd".
+    if code and (not re.fullmatch(r"[A-Z]{3}", code) or not pycountry.currencies.get(alpha_3=code)):
+        raise ValidationError(
+            f"{code!r} is not an ISO 4217 currency code: three capital letters, e.g. USD."
+        )
 
 
 class ProjectQuerySet(CuratedQuerySet):
@@ -70,7 +78,7 @@ class ProjectQuerySet(CuratedQuerySet):
 
 
 class Project(PartialDatesMixin, CuratedModel):
-    name = models.CharField(max_length=300)
+    name = models.CharField(max_length=300, validators=[reject_control_characters])
     kind = models.CharField(
         max_length=16, choices=ProjectKind.choices, default=ProjectKind.OTHER, db_index=True
     )
@@ -80,7 +88,7 @@ class Project(PartialDatesMixin, CuratedModel):
     states = models.ManyToManyField(State, related_name="projects", blank=True)
     organizations = models.ManyToManyField(Organization, related_name="projects", blank=True)
     sectors = models.ManyToManyField(Sector, related_name="projects", blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True, validators=[reject_control_characters])
     location_state = models.ForeignKey(
         State,
         null=True,
@@ -90,23 +98,32 @@ class Project(PartialDatesMixin, CuratedModel):
         verbose_name="location (state)",
     )
     value_amount = models.DecimalField(
-        "value", max_digits=20, decimal_places=2, null=True, blank=True, db_index=True
+        "value",
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        db_index=True,
+        validators=[MinValueValidator(0)],
     )
     value_currency = models.CharField(
         "currency",
         max_length=3,
         blank=True,
-        validators=[validate_currency],
+        validators=[validate_currency, reject_control_characters],
         help_text="ISO 4217 code, e.g. USD.",
     )
     value_note = models.CharField(
-        max_length=300, blank=True, help_text="e.g. 'reported as “over $2 billion”'."
+        max_length=300,
+        blank=True,
+        help_text="e.g. 'reported as “over $2 billion”'.",
+        validators=[reject_control_characters],
     )
     start_on = models.DateField("start", null=True, blank=True, db_index=True)
     start_on_precision = precision_field("start date precision")
     completion_on = models.DateField("completion", null=True, blank=True)
     completion_on_precision = precision_field("completion date precision")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[reject_control_characters])
     treaty = models.ForeignKey(
         "diplomacy.Treaty",
         null=True,
@@ -123,7 +140,7 @@ class Project(PartialDatesMixin, CuratedModel):
         related_name="projects",
         verbose_name="announced at visit",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[reject_control_characters])
     search_vector = SearchVectorField(
         null=True,
         editable=False,

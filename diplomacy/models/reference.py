@@ -1,5 +1,6 @@
 """States, people, organizations and sectors: the actors and the taxonomy."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -11,6 +12,16 @@ from diplomacy.models.base import CuratedModel, CuratedQuerySet
 from diplomacy.models.sources import Citation
 from diplomacy.partial_dates import PartialDatesMixin, precision_constraint, precision_field
 from diplomacy.urlpaths import record_url
+from diplomacy.validators import reject_control_characters
+
+# The database's check constraints on the codes (below), as field rules, so
+# that a form or the API names the field instead of failing on the write.
+ISO2_FORMAT = RegexValidator(
+    r"^[A-Z]{2}\Z", "Two capital letters: the ISO 3166-1 alpha-2 code, e.g. UZ."
+)
+ISO3_FORMAT = RegexValidator(
+    r"^[A-Z]{3}\Z", "Three capital letters: the ISO 3166-1 alpha-3 code, e.g. UZB."
+)
 
 
 class StateQuerySet(CuratedQuerySet):
@@ -22,17 +33,34 @@ class StateQuerySet(CuratedQuerySet):
 
 
 class State(PartialDatesMixin, CuratedModel):
-    name = models.CharField(max_length=100, help_text="Short name, e.g. 'Azerbaijan'.")
+    name = models.CharField(
+        max_length=100,
+        help_text="Short name, e.g. 'Azerbaijan'.",
+        validators=[reject_control_characters],
+    )
     official_name = models.CharField(
-        max_length=200, blank=True, help_text="e.g. 'Republic of Azerbaijan'."
+        max_length=200,
+        blank=True,
+        help_text="e.g. 'Republic of Azerbaijan'.",
+        validators=[reject_control_characters],
     )
     iso2 = models.CharField(
-        "ISO alpha-2", max_length=2, unique=True, help_text="ISO 3166-1 alpha-2, upper case."
+        "ISO alpha-2",
+        max_length=2,
+        unique=True,
+        help_text="ISO 3166-1 alpha-2, upper case.",
+        validators=[ISO2_FORMAT, reject_control_characters],
     )
     iso3 = models.CharField(
-        "ISO alpha-3", max_length=3, unique=True, help_text="ISO 3166-1 alpha-3, upper case."
+        "ISO alpha-3",
+        max_length=3,
+        unique=True,
+        help_text="ISO 3166-1 alpha-3, upper case.",
+        validators=[ISO3_FORMAT, reject_control_characters],
     )
-    iso_numeric = models.CharField("ISO numeric", max_length=3, blank=True)
+    iso_numeric = models.CharField(
+        "ISO numeric", max_length=3, blank=True, validators=[reject_control_characters]
+    )
     cow_code = models.PositiveSmallIntegerField(
         "COW code",
         null=True,
@@ -40,11 +68,13 @@ class State(PartialDatesMixin, CuratedModel):
         unique=True,
         help_text="Correlates of War state number (e.g. 704 for Uzbekistan).",
     )
-    capital = models.CharField(max_length=100, blank=True)
-    region = models.CharField(max_length=100, blank=True, db_index=True)
+    capital = models.CharField(max_length=100, blank=True, validators=[reject_control_characters])
+    region = models.CharField(
+        max_length=100, blank=True, db_index=True, validators=[reject_control_characters]
+    )
     independence_on = models.DateField("independence", null=True, blank=True)
     independence_on_precision = precision_field("independence date precision")
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=[reject_control_characters])
 
     objects = StateQuerySet.as_manager()
     history = HistoricalRecords()
@@ -103,14 +133,18 @@ class StateCitation(Citation):
 
 
 class Person(CuratedModel):
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[reject_control_characters])
     state = models.ForeignKey(
         State, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
     )
     office = models.CharField(
-        "office held", max_length=200, blank=True, help_text="e.g. 'President of Uzbekistan'."
+        "office held",
+        max_length=200,
+        blank=True,
+        help_text="e.g. 'President of Uzbekistan'.",
+        validators=[reject_control_characters],
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=[reject_control_characters])
 
     history = HistoricalRecords()
 
@@ -132,8 +166,8 @@ class PersonCitation(Citation):
 
 
 class Organization(CuratedModel):
-    name = models.CharField(max_length=200)
-    acronym = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=200, validators=[reject_control_characters])
+    acronym = models.CharField(max_length=40, blank=True, validators=[reject_control_characters])
     kind = models.CharField(
         max_length=20, choices=OrganizationKind.choices, default=OrganizationKind.OTHER
     )
@@ -145,8 +179,8 @@ class Organization(CuratedModel):
         related_name="organizations",
         help_text="Leave empty for international organizations.",
     )
-    url = models.URLField("URL", blank=True)
-    summary = models.TextField(blank=True)
+    url = models.URLField("URL", blank=True, validators=[reject_control_characters])
+    summary = models.TextField(blank=True, validators=[reject_control_characters])
 
     history = HistoricalRecords()
 
@@ -173,8 +207,8 @@ class OrganizationCitation(Citation):
 
 
 class Sector(CuratedModel):
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=100, unique=True, validators=[reject_control_characters])
+    description = models.TextField(blank=True, validators=[reject_control_characters])
 
     history = HistoricalRecords()
 

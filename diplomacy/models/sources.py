@@ -6,20 +6,32 @@ from simple_history.models import HistoricalRecords
 from diplomacy.models.base import CuratedModel
 from diplomacy.partial_dates import PartialDatesMixin, precision_constraint, precision_field
 from diplomacy.urlpaths import record_url
+from diplomacy.validators import reject_control_characters
 
 
 class Source(PartialDatesMixin, CuratedModel):
-    title = models.CharField(max_length=500)
-    publisher = models.CharField(max_length=200, blank=True)
-    author = models.CharField(max_length=200, blank=True)
-    url = models.URLField("URL", max_length=500, blank=True)
+    title = models.CharField(max_length=500, validators=[reject_control_characters])
+    publisher = models.CharField(max_length=200, blank=True, validators=[reject_control_characters])
+    author = models.CharField(max_length=200, blank=True, validators=[reject_control_characters])
+    url = models.URLField("URL", max_length=500, blank=True, validators=[reject_control_characters])
     published_on = models.DateField(null=True, blank=True)
     published_on_precision = precision_field("publication date precision")
     language = models.CharField(
-        max_length=8, default="en", help_text="BCP 47 language tag of the text, e.g. 'en', 'uz'."
+        max_length=8,
+        default="en",
+        help_text="BCP 47 language tag of the text, e.g. 'en', 'uz'.",
+        validators=[reject_control_characters],
     )
-    text = models.TextField(blank=True, help_text="The full text or an excerpt of the source.")
-    notes = models.TextField(blank=True, help_text="Editorial notes: reliability, context.")
+    text = models.TextField(
+        blank=True,
+        help_text="The full text or an excerpt of the source.",
+        validators=[reject_control_characters],
+    )
+    notes = models.TextField(
+        blank=True,
+        help_text="Editorial notes: reliability, context.",
+        validators=[reject_control_characters],
+    )
 
     history = HistoricalRecords()
     partial_dates = ("published_on",)
@@ -44,11 +56,17 @@ class Citation(models.Model):
     """A quoted passage of a source that supports a record."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="%(class)ss")
-    quote = models.TextField(help_text="The passage of the source that supports the record.")
-    locator = models.CharField(
-        max_length=100, blank=True, help_text="Where in the source: page, paragraph, item."
+    quote = models.TextField(
+        help_text="The passage of the source that supports the record.",
+        validators=[reject_control_characters],
     )
-    note = models.CharField(max_length=500, blank=True)
+    locator = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Where in the source: page, paragraph, item.",
+        validators=[reject_control_characters],
+    )
+    note = models.CharField(max_length=500, blank=True, validators=[reject_control_characters])
 
     class Meta:
         abstract = True

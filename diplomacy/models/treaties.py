@@ -29,6 +29,7 @@ from diplomacy.partial_dates import (
 )
 from diplomacy.reference_maps import published_sectors_by_pk, published_states_by_pk
 from diplomacy.urlpaths import record_url
+from diplomacy.validators import reject_control_characters
 
 
 class TreatyQuerySet(CuratedQuerySet):
@@ -120,8 +121,10 @@ def binding_relation_treaty(prefix: str = "") -> models.Q:
 
 
 class Treaty(PartialDatesMixin, CuratedModel):
-    title = models.CharField(max_length=500)
-    short_title = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=500, validators=[reject_control_characters])
+    short_title = models.CharField(
+        max_length=200, blank=True, validators=[reject_control_characters]
+    )
     kind = models.CharField(
         max_length=24, choices=TreatyKind.choices, default=TreatyKind.AGREEMENT, db_index=True
     )
@@ -130,7 +133,9 @@ class Treaty(PartialDatesMixin, CuratedModel):
     )
     signed_on = models.DateField("signed", null=True, blank=True, db_index=True)
     signed_on_precision = precision_field("signature date precision")
-    place_signed = models.CharField("place of signature", max_length=200, blank=True)
+    place_signed = models.CharField(
+        "place of signature", max_length=200, blank=True, validators=[reject_control_characters]
+    )
     entry_into_force_on = models.DateField("entry into force", null=True, blank=True)
     entry_into_force_on_precision = precision_field("entry into force precision")
     ended_on = models.DateField("ended", null=True, blank=True)
@@ -141,8 +146,10 @@ class Treaty(PartialDatesMixin, CuratedModel):
     signatories = models.ManyToManyField(Person, related_name="treaties_signed", blank=True)
     organizations = models.ManyToManyField(Organization, related_name="treaties", blank=True)
     sectors = models.ManyToManyField(Sector, related_name="treaties", blank=True)
-    summary = models.TextField(blank=True)
-    full_text_url = models.URLField("full text URL", max_length=500, blank=True)
+    summary = models.TextField(blank=True, validators=[reject_control_characters])
+    full_text_url = models.URLField(
+        "full text URL", max_length=500, blank=True, validators=[reject_control_characters]
+    )
     visit = models.ForeignKey(
         "diplomacy.Visit",
         null=True,
@@ -152,7 +159,9 @@ class Treaty(PartialDatesMixin, CuratedModel):
         help_text="The visit during which it was signed.",
     )
     notes = models.TextField(
-        blank=True, help_text="Editorial notes, e.g. where sources disagree on title or date."
+        blank=True,
+        help_text="Editorial notes, e.g. where sources disagree on title or date.",
+        validators=[reject_control_characters],
     )
     search_vector = SearchVectorField(
         null=True,
@@ -277,7 +286,7 @@ class TreatyParty(PartialDatesMixin, models.Model):
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="treaty_parties")
     ratified_on = models.DateField("ratified", null=True, blank=True)
     ratified_on_precision = precision_field("ratification date precision")
-    note = models.CharField(max_length=300, blank=True)
+    note = models.CharField(max_length=300, blank=True, validators=[reject_control_characters])
     # Copies of the treaty's signature date and publication, written by database
     # triggers (migration 0007) whatever the write path, so that "a state's
     # latest treaties" is one range of a partial index (PostgreSQL), at any size.
@@ -367,9 +376,12 @@ class TreatyIdentifier(models.Model):
     treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="identifiers")
     scheme = models.CharField(max_length=10, choices=IdentifierScheme.choices)
     scheme_name = models.CharField(
-        max_length=60, blank=True, help_text="Name of the register when the scheme is “other”."
+        max_length=60,
+        blank=True,
+        help_text="Name of the register when the scheme is “other”.",
+        validators=[reject_control_characters],
     )
-    value = models.CharField(max_length=100)
+    value = models.CharField(max_length=100, validators=[reject_control_characters])
 
     history = HistoricalRecords()
 

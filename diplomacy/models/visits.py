@@ -17,6 +17,7 @@ from diplomacy.partial_dates import (
     precision_field,
 )
 from diplomacy.urlpaths import record_url
+from diplomacy.validators import reject_control_characters
 
 
 class VisitQuerySet(CuratedQuerySet):
@@ -56,7 +57,7 @@ class VisitQuerySet(CuratedQuerySet):
 
 
 class Visit(PartialDatesMixin, CuratedModel):
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[reject_control_characters])
     kind = models.CharField(
         max_length=12, choices=VisitKind.choices, default=VisitKind.OFFICIAL, db_index=True
     )
@@ -70,9 +71,9 @@ class Visit(PartialDatesMixin, CuratedModel):
     start_on_precision = precision_field("start date precision")
     end_on = models.DateField("end", null=True, blank=True)
     end_on_precision = precision_field("end date precision")
-    city = models.CharField(max_length=100, blank=True)
-    summary = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    city = models.CharField(max_length=100, blank=True, validators=[reject_control_characters])
+    summary = models.TextField(blank=True, validators=[reject_control_characters])
+    notes = models.TextField(blank=True, validators=[reject_control_characters])
     search_vector = SearchVectorField(
         null=True,
         editable=False,
