@@ -1,10 +1,12 @@
 """Relation fields: written as a public key (iso2, slug), read as a compact summary."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from diplomacy.models import State
+from diplomacy.validators import reject_control_characters
 
 
 class SummaryRelatedField(serializers.SlugRelatedField):
@@ -25,6 +27,15 @@ class SummaryRelatedField(serializers.SlugRelatedField):
 
     def to_representation(self, obj):
         return self.summary.to_representation(obj)
+
+    def to_internal_value(self, data):
+        # No record's key holds a control character, and PostgreSQL refuses
+        # to compare text with a NUL byte (a DataError, not "not found").
+        try:
+            reject_control_characters(data)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return super().to_internal_value(data)
 
     @classmethod
     def many_init(cls, *args, attached_list: str | None = None, **kwargs):
@@ -69,6 +80,14 @@ class StateCodeField(SummaryRelatedField):
         super().__init__(StateSummarySerializer, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or len(data) != 2 or not data.isascii():
+        if not isinstance(data, str) or len(data) != 2 or not (data.isascii() and data.isalpha()):
             self.fail("invalid")
         return super().to_internal_value(data.upper())
+
+
+class UpperCaseCharField(serializers.CharField):
+    """Text taken in either case and kept in upper case, before any rule
+    (a uniqueness check) looks at it."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).upper()

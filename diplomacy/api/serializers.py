@@ -5,12 +5,14 @@ and host/guest, ``Treaty.validate_party_count`` for parties, database
 constraints behind both.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
-from diplomacy.api.fields import StateCodeField, SummaryRelatedField
+from diplomacy.api.fields import StateCodeField, SummaryRelatedField, UpperCaseCharField
 from diplomacy.api.representation import PlannedRepresentation, absolute_url
 from diplomacy.choices import DatePrecision
 from diplomacy.models import (
@@ -153,11 +155,35 @@ class RecordSerializer(PlannedRepresentation, serializers.ModelSerializer):
         )
         try:
             candidate.clean()
+            # The database's check constraints, checked first as the admin's
+            # forms do (full_clean), so that a value it would refuse is a 400,
+            # not an IntegrityError on the write.
+            candidate.validate_constraints()
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            ) from exc
+            raise serializers.ValidationError(field_errors(exc)) from exc
         return attrs
+
+
+def field_errors(exc: DjangoValidationError) -> dict | list:
+    """A Django ValidationError as DRF reports one: per field, and the
+    errors of no field under ``non_field_errors``."""
+    if not hasattr(exc, "error_dict"):
+        return exc.messages
+    errors = exc.message_dict
+    if NON_FIELD_ERRORS in errors:
+        errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+    return errors
+
+
+def model_field(model, name: str, **kwargs) -> serializers.Field:
+    """The serializer field that ModelSerializer would build for ``model``'s
+    field ``name`` (its length, its rules), for a field the API names
+    differently: without it, a value longer than the column reaches the
+    database."""
+    field_class, field_kwargs = serializers.ModelSerializer().build_standard_field(
+        name, model._meta.get_field(name)
+    )
+    return field_class(**{**field_kwargs, "source": name, **kwargs})
 
 
 PRECISION = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
@@ -169,6 +195,14 @@ PRECISION = serializers.ChoiceField(choices=DatePrecision.choices, required=Fals
 class StateSerializer(RecordSerializer):
     route = "state-detail"
     lookup = "iso2"
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in ("iso2", "iso3"):
+            # Codes are taken in either case and stored in upper case, which
+            # the uniqueness check must see: "az" is Azerbaijan's "AZ".
+            field_class = UpperCaseCharField
+        return field_class, field_kwargs
 
     class Meta:
         model = State
@@ -219,7 +253,7 @@ class OrganizationSerializer(PersonSerializer):
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {}
 
-    url_website = serializers.URLField(source="url", required=False, allow_blank=True)
+    url_website = model_field(Organization, "url")
 
 
 class SectorSerializer(RecordSerializer):
@@ -246,7 +280,7 @@ class SourceSerializer(RecordSerializer):
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
-    source_url = serializers.URLField(source="url", required=False, allow_blank=True)
+    source_url = model_field(Source, "url")
 
 
 # -- treaties --------------------------------------------------------------------
