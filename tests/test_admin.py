@@ -1,6 +1,7 @@
 """The admin for editors and publishers: pages render within a fixed query budget, rights hold."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -167,3 +168,74 @@ def test_an_alliance_with_one_party_is_refused_and_nothing_is_written(editor_cli
     assert response.status_code == 200
     assert "at least two parties" in response.content.decode()
     assert not Treaty.objects.exists()
+
+
+class _FormControls(HTMLParser):
+    """The name/value pairs a browser submits from one form of a page."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.pairs: list[tuple[str, str]] = []
+        self.select: dict | None = None
+        self.textarea: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or "disabled" in attrs:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "reset", "file"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.pairs.append((name, attrs.get("value") or ("on" if kind == "checkbox" else "")))
+        elif tag == "select" and name:
+            self.select = {"name": name, "multiple": "multiple" in attrs, "first": None, "any": 0}
+        elif tag == "option" and self.select is not None:
+            value = attrs.get("value", "")
+            if self.select["first"] is None:
+                self.select["first"] = value
+            if "selected" in attrs:
+                self.pairs.append((self.select["name"], value))
+                self.select["any"] += 1
+        elif tag == "textarea" and name:
+            self.textarea, self.text = name, []
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select is not None:
+            chosen = self.select
+            if not chosen["any"] and not chosen["multiple"] and chosen["first"] is not None:
+                self.pairs.append((chosen["name"], chosen["first"]))
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            # Browsers drop the newline that starts a textarea's content.
+            self.pairs.append((self.textarea, "".join(self.text).removeprefix("\n")))
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.text.append(data)
+
+
+def form_fields(response, form_id: str) -> dict:
+    """What pressing a submit button of the page's form ``form_id`` would send, as the
+    test client takes it (a list for a name sent more than once)."""
+    parser = _FormControls(form_id)
+    parser.feed(response.content.decode())
+    data: dict = {}
+    for name, value in parser.pairs:
+        if name in data:
+            previous = data[name]
+            data[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            data[name] = value
+    return data

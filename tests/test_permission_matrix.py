@@ -1,18 +1,32 @@
 """Every URL of the project, every method, as an anonymous visitor and as an editor.
 
-Anonymous clients never write; editors never delete or publish; nobody gets a
-server error; a refused request changes nothing.
+Anonymous clients never write; editors never delete or publish (not even by
+reverting to a published version); nobody gets a server error; a refused
+request changes nothing.
 """
 
 import re
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from diplomacy.models import Treaty
-from tests.factories import OrganizationFactory, PersonFactory, ProjectFactory, VisitFactory
+from tests.factories import (
+    OrganizationFactory,
+    PersonFactory,
+    ProjectFactory,
+    SectorFactory,
+    SourceFactory,
+    StateFactory,
+    TreatyFactory,
+    UserFactory,
+    VisitFactory,
+)
 from tests.helpers import alliance, world
+from tests.test_admin import form_fields
 
 pytestmark = pytest.mark.django_db
 METHODS = ["get", "post", "put", "patch", "delete"]
@@ -124,3 +138,90 @@ def test_editors_cannot_delete_or_publish(editor_client, editor, records):
         plural = {"treaty": "treaties", "visit": "visits", "project": "projects"}[model]
         api = editor_client.delete(f"/api/v1/{plural}/{records[model].slug}/")
         assert api.status_code == 403
+
+
+# History and revert (django-simple-history's pages), for every model with history.
+HISTORY_MODELS = {
+    "treaty": (TreatyFactory, "title"),
+    "visit": (VisitFactory, "title"),
+    "project": (ProjectFactory, "name"),
+    "state": (StateFactory, "name"),
+    "person": (PersonFactory, "name"),
+    "organization": (OrganizationFactory, "name"),
+    "sector": (SectorFactory, "name"),
+    "source": (SourceFactory, "title"),
+}
+
+
+def two_versions(model: str, first_published: bool):
+    """A record saved twice: named "Old" with ``first_published``, then renamed "New"
+    with the other publication state. Returns it and its first version."""
+    factory, name = HISTORY_MODELS[model]
+    record = factory(**{name: "Old", "is_published": first_published})
+    setattr(record, name, "New")
+    record.is_published = not first_published
+    record.save()
+    return record, record.history.earliest()
+
+
+def revert(client, model, record, version):
+    """Open the revert page of ``version`` and press Revert, as a browser would."""
+    url = f"/admin/diplomacy/{model}/{record.pk}/history/{version.history_id}/"
+    page = client.get(url)
+    assert page.status_code == 200, page.status_code
+    return client.post(url, form_fields(page, f"historical{model}_form"))
+
+
+@pytest.mark.parametrize("model", list(HISTORY_MODELS))
+def test_anonymous_visitors_see_no_history_and_revert_nothing(client, editor, model):
+    record, first = two_versions(model, first_published=True)
+    history = f"/admin/diplomacy/{model}/{record.pk}/history/"
+    revert_url = f"{history}{first.history_id}/"
+    editor_view = Client()
+    editor_view.force_login(editor)
+    form = form_fields(editor_view.get(revert_url), f"historical{model}_form")
+    for url in (history, revert_url):
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], url
+    response = client.post(revert_url, form)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    record.refresh_from_db()
+    assert getattr(record, HISTORY_MODELS[model][1]) == "New" and not record.is_published
+
+
+@pytest.mark.parametrize("model", list(HISTORY_MODELS))
+@pytest.mark.parametrize("first_published", [True, False])
+def test_an_editors_revert_restores_the_text_but_never_the_publication(
+    editor_client, model, first_published
+):
+    record, first = two_versions(model, first_published)
+    history = editor_client.get(f"/admin/diplomacy/{model}/{record.pk}/history/")
+    assert history.status_code == 200
+    assert revert(editor_client, model, record, first).status_code == 302
+    record.refresh_from_db()
+    assert getattr(record, HISTORY_MODELS[model][1]) == "Old"
+    assert record.is_published is not first_published  # as it was before the revert
+
+
+@pytest.mark.parametrize("model", list(HISTORY_MODELS))
+@pytest.mark.parametrize("first_published", [True, False])
+def test_a_publishers_revert_restores_the_publication_too(publisher_client, model, first_published):
+    record, first = two_versions(model, first_published)
+    assert publisher_client.get(f"/admin/diplomacy/{model}/{record.pk}/history/").status_code == 200
+    assert revert(publisher_client, model, record, first).status_code == 302
+    record.refresh_from_db()
+    assert getattr(record, HISTORY_MODELS[model][1]) == "Old"
+    assert record.is_published is first_published
+
+
+def test_an_account_that_may_only_view_cannot_revert(client):
+    record, first = two_versions("treaty", first_published=True)
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_treaty"))
+    client.force_login(viewer)
+    url = f"/admin/diplomacy/treaty/{record.pk}/history/{first.history_id}/"
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="Revert"' not in page.content.decode()
+    assert client.post(url, form_fields(page, "historicaltreaty_form")).status_code == 403
+    record.refresh_from_db()
+    assert record.title == "New"

@@ -41,13 +41,26 @@ class CuratedAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         publishing = "_publish" in request.POST
-        if (publishing or "is_published" in form.changed_data) and not can_publish(
-            request, self.model
-        ):
+        may_publish = can_publish(request, self.model)
+        if (publishing or "is_published" in form.changed_data) and not may_publish:
             raise PermissionDenied("Only publishers may publish or unpublish.")
         if publishing:
             obj.is_published = True
+        elif change and not may_publish:
+            # Whatever the form was built from (a revert starts from a past
+            # version, publication included), an editor's save keeps the
+            # publication the record has.
+            obj.is_published = bool(
+                self.model.objects.filter(pk=obj.pk).values_list("is_published", flat=True).first()
+            )
         super().save_model(request, obj, form, change)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history shows a past version to whoever may view the
+        # record, and saves it on POST: reverting is changing.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = can_publish(request, self.model)
