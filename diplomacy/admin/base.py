@@ -1,12 +1,16 @@
-"""What every curated model's admin shares: publication rights, history, citations."""
+"""What every curated model's admin shares: publication rights, history, citations,
+and the refusal of a save made from a stale form."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, router, transaction
 from django.db.models.functions import ExtractYear
 from simple_history.admin import SimpleHistoryAdmin
 
 from diplomacy.models import Citation
+from diplomacy.versions import changed_fields, current_version, last_change, loaded_version
 
 
 def can_publish_model(user, model) -> bool:
@@ -18,9 +22,64 @@ def can_publish(request, model) -> bool:
     return can_publish_model(request.user, model)
 
 
+class VersionedForm(forms.ModelForm):
+    """A change form that carries the version of the record it was loaded from
+    and refuses to save over a newer one: two editors with the same record open,
+    the second save would otherwise silently undo the first.
+
+    The check reads the row with ``select_for_update`` inside the admin's save
+    transaction, so of two simultaneous saves from one version only one passes.
+    When refused, the form comes back with the editor's input and now carries
+    the current version: saving it again, after reviewing, is a deliberate
+    choice to overwrite, and goes through unless the record changed again.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["version"].initial = loaded_version(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        record = self.instance
+        if record.pk is None:
+            return cleaned
+        model = type(record)
+        current = current_version(model, record.pk, lock=True)
+        if current is None:  # a revert bringing a deleted record back
+            return cleaned
+        loaded = cleaned.get("version")
+        if not loaded:
+            raise ValidationError(
+                "This form does not say which version of the record it was opened from, "
+                "so saving it could undo someone else's change: reload the page and make "
+                "your changes again.",
+                code="version_missing",
+            )
+        if loaded != current:
+            message = (
+                f"This {model._meta.verbose_name} was changed {last_change(model, record.pk)} "
+                "after you opened it. Your changes are kept below; review them and save again."
+            )
+            if fields := changed_fields(model, record.pk, loaded):
+                message += f" Changed since you opened it: {', '.join(fields)}."
+            self.carry_version(current)
+            raise ValidationError(message, code="version_conflict")
+        return cleaned
+
+    def carry_version(self, version: str) -> None:
+        """The form shown again says it was reviewed against ``version``."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = version
+        self.data = data
+
+
 class CuratedAdmin(SimpleHistoryAdmin):
     """Editors edit drafts; only holders of ``publish_<model>`` change publication."""
 
+    form = VersionedForm
     # Links typed without a scheme are https (Django 6's default, set here for 5.2).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
@@ -38,6 +97,14 @@ class CuratedAdmin(SimpleHistoryAdmin):
         if not can_publish(request, self.model):
             readonly.append("is_published")
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        # The version field is hidden; it is rendered only if a fieldset names it.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or "version" in flatten_fieldsets(fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "version"]}), *rest]
 
     def save_model(self, request, obj, form, change):
         publishing = "_publish" in request.POST
@@ -60,7 +127,10 @@ class CuratedAdmin(SimpleHistoryAdmin):
         # record, and saves it on POST: reverting is changing.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        # One transaction, as for the change form: the version check's row lock
+        # holds until the revert is saved.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_publish"] = can_publish(request, self.model)

@@ -1,15 +1,21 @@
 """The API's viewsets: the same FilterSets and querysets as the public pages."""
 
+import hashlib
+
 from django.db import transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from django.utils.http import parse_etags
+from drf_spectacular.plumbing import is_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diplomacy.api import serializers as api
 from diplomacy.api.pagination import KeysetPagination
 from diplomacy.api.permissions import RegisterPermissions, check_publish_permission
+from diplomacy.api.schema import ErrorDetailSerializer, RegisterAutoSchema
 from diplomacy.filtersets import (
     ProjectFilterSet,
     StateFilterSet,
@@ -19,13 +25,71 @@ from diplomacy.filtersets import (
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
 from diplomacy.models.base import get_compiled
 from diplomacy.relations import cached_relation
+from diplomacy.versions import if_match_passes, last_change, version_of
 from diplomacy.visibility import can_view_drafts, visible_for_detail
+
+# Writes to one record: its version is checked against If-Match first.
+CONDITIONAL_ACTIONS = ("update", "partial_update", "destroy")
+IF_MATCH_HELP = (
+    "The ETag of the record as you last read it (or `*`): the write is refused "
+    "with 412 if the record has changed since. Without If-Match the write proceeds."
+)
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record has changed since you read it."
+    default_code = "precondition_failed"
+
+
+class RecordSchema(RegisterAutoSchema):
+    """A record's ETag on its responses; If-Match and 412 on writes to it."""
+
+    def conditional(self) -> bool:
+        return self.method in ("PUT", "PATCH", "DELETE") and "{" in self.path
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.conditional():
+            if_match = OpenApiParameter(
+                "If-Match", str, OpenApiParameter.HEADER, description=IF_MATCH_HELP
+            )
+            parameters.append(if_match)
+        if self.method != "DELETE" and ("{" in self.path or self.method == "POST"):
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    str,
+                    OpenApiParameter.HEADER,
+                    response=[200, 201],
+                    description="The record's version, to send back in If-Match.",
+                )
+            )
+        return parameters
+
+    def get_response_serializers(self):
+        serializer = super().get_response_serializers()
+        if not self.conditional() or not is_serializer(serializer):
+            return serializer
+        refused = OpenApiResponse(
+            ErrorDetailSerializer,
+            description="If-Match names another version: the record changed since it was read.",
+        )
+        if self.method == "DELETE":
+            return {204: OpenApiResponse(description="Deleted."), 412: refused}
+        return {200: serializer, 412: refused}
 
 
 class RecordViewSet(viewsets.ModelViewSet):
-    """Anonymous clients see published records; accounts with ``view`` also see drafts."""
+    """Anonymous clients see published records; accounts with ``view`` also see drafts.
+
+    Each response about one record carries its version as ``ETag``; a write
+    with an ``If-Match`` naming another version is refused (412). The check
+    and the write share one transaction, the row locked from the read on.
+    """
 
     model = None
+    schema = RecordSchema()
     lookup_field = "slug"
     permission_classes = [RegisterPermissions]
     pagination_class = KeysetPagination
@@ -40,9 +104,55 @@ class RecordViewSet(viewsets.ModelViewSet):
         queryset = (
             manager.all() if can_view_drafts(self.request.user, self.model) else manager.published()
         )
+        if self.action in CONDITIONAL_ACTIONS:
+            # Locked until the write commits: no other write lands between
+            # the If-Match check and this one.
+            queryset = queryset.select_for_update(of=("self",))
         return queryset.for_list()
 
     def get_object(self):
+        record = self.read_object()
+        if self.action in CONDITIONAL_ACTIONS:
+            self.check_if_match(record)
+        self.record = record
+        return record
+
+    def check_if_match(self, record) -> None:
+        header = self.request.headers.get("If-Match")
+        if header is None or if_match_passes(header, version_of(record)):
+            return
+        if not parse_etags(header):
+            raise PreconditionFailed(
+                'If-Match must be "*" or entity tags in double quotes, as the ETag header '
+                "gives them; this one names no version of the record."
+            )
+        model = type(record)
+        raise PreconditionFailed(
+            f"This {model._meta.verbose_name} was changed {last_change(model, record.pk)}, "
+            "after the version your If-Match names. GET it again, apply your change to "
+            "what it says now, and send its new ETag in If-Match."
+        )
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "record", None)
+        if (
+            record is not None
+            and isinstance(response, Response)
+            and response.status_code in (200, 201)
+        ):
+            response.add_post_render_callback(lambda rendered: tag_version(rendered, record))
+        return response
+
+    def read_object(self):
         # A plain read of a record (no filter parameters, which DRF would also
         # apply to it) runs the record page's SQL, compiled once per process:
         # compiling the detail query took longer than running it.
@@ -76,6 +186,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         check_publish_permission(self.request.user, self.model, None, serializer.validated_data)
         with transaction.atomic():
             serializer.save()
+        self.record = serializer.instance
 
     def perform_update(self, serializer):
         check_publish_permission(
@@ -83,6 +194,16 @@ class RecordViewSet(viewsets.ModelViewSet):
         )
         with transaction.atomic():
             serializer.save()
+        self.record = serializer.instance
+
+
+def tag_version(response, record) -> None:
+    """``ETag: "<version>.<digest>"``: the record's version, which If-Match is
+    checked against, and a digest of the body, so that a conditional GET is
+    not answered 304 when what the body shows of related records (a party's
+    name) changed though the record did not."""
+    digest = hashlib.md5(response.content, usedforsecurity=False).hexdigest()[:16]
+    response["ETag"] = f'"{version_of(record)}.{digest}"'
 
 
 class StateViewSet(RecordViewSet):
@@ -94,7 +215,7 @@ class StateViewSet(RecordViewSet):
     keyset_orderings = StateFilterSet.keyset_orderings
     keyset_default = StateFilterSet.keyset_default
 
-    def get_object(self):
+    def read_object(self):
         queryset = self.filter_queryset(self.get_queryset())
         try:
             state = queryset.get(iso2=self.kwargs["iso2"].upper())

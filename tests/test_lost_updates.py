@@ -1,0 +1,324 @@
+"""Two people editing one record: the second, stale save is refused, never silently merged.
+
+In the admin the refused editor gets the form back with their input and a
+message naming who changed the record and when; through the API a write
+whose ``If-Match`` is not the record's current ``ETag`` gets 412.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils.timezone import localtime
+from rest_framework.authtoken.models import Token
+
+from diplomacy.models import Treaty
+from diplomacy.roles import EDITORS
+from tests.factories import (
+    OrganizationFactory,
+    PersonFactory,
+    ProjectFactory,
+    SectorFactory,
+    SourceFactory,
+    StateFactory,
+    TreatyFactory,
+    UserFactory,
+    VisitFactory,
+)
+from tests.helpers import alliance, world
+from tests.test_admin import form_fields
+
+pytestmark = pytest.mark.django_db
+JSON = "application/json"
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def second_editor(editor):
+    user = UserFactory(username="second-editor", first_name="Bea", last_name="Second")
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get(name=EDITORS))
+    return user
+
+
+@pytest.fixture
+def treaty():
+    return alliance(world(), summary="The first summary.")
+
+
+def change_url(treaty) -> str:
+    return f"/admin/diplomacy/treaty/{treaty.pk}/change/"
+
+
+def test_a_stale_admin_save_is_refused_naming_who_changed_the_record_and_when(
+    editor, second_editor, treaty
+):
+    first, second = signed_in(editor), signed_in(second_editor)
+    url = change_url(treaty)
+    form_a = form_fields(first.get(url), "treaty_form")
+    form_b = form_fields(second.get(url), "treaty_form")
+
+    form_a["summary"] = "The summary A wrote."
+    assert first.post(url, form_a).status_code == 302
+
+    form_b["title"] = "Treaty on Allied Relations as B renamed it"
+    response = second.post(url, form_b)
+    assert response.status_code == 200
+    page = response.content.decode()
+    change = treaty.history.first()
+    assert change.history_user == editor
+    when = localtime(change.history_date).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"This treaty was changed by {editor.username} at {when}" in page
+    assert "Your changes are kept below; review them and save again." in page
+    assert "Changed since you opened it: summary." in page
+    # B's input is still on the form, and nothing of it reached the record.
+    assert 'value="Treaty on Allied Relations as B renamed it"' in page
+    treaty.refresh_from_db()
+    assert treaty.summary == "The summary A wrote."
+    assert treaty.title == "Treaty on Allied Relations"
+    assert treaty.history.count() == 2  # created, A's change
+
+
+def test_after_the_conflict_a_second_deliberate_save_goes_through(editor, second_editor, treaty):
+    first, second = signed_in(editor), signed_in(second_editor)
+    url = change_url(treaty)
+    form_a = form_fields(first.get(url), "treaty_form")
+    form_b = form_fields(second.get(url), "treaty_form")
+    form_a["summary"] = "The summary A wrote."
+    first.post(url, form_a)
+    form_b["title"] = "Renamed by B"
+    refused = second.post(url, form_b)
+    assert refused.status_code == 200
+
+    # B reviews the form shown with the conflict, takes A's summary, saves again.
+    reviewed = form_fields(refused, "treaty_form")
+    assert reviewed["title"] == "Renamed by B"
+    reviewed["summary"] = "The summary A wrote."
+    assert second.post(url, reviewed).status_code == 302
+    treaty.refresh_from_db()
+    assert (treaty.title, treaty.summary) == ("Renamed by B", "The summary A wrote.")
+    assert treaty.history.first().history_user == second_editor
+
+
+def test_the_conflict_message_names_the_person_a_full_name_is_known_for(
+    editor, second_editor, treaty
+):
+    first, second = signed_in(second_editor), signed_in(editor)
+    url = change_url(treaty)
+    form_a = form_fields(first.get(url), "treaty_form")
+    form_b = form_fields(second.get(url), "treaty_form")
+    form_a["summary"] = "Changed by Bea."
+    first.post(url, form_a)
+    page = second.post(url, form_b).content.decode()
+    assert "This treaty was changed by Bea Second at " in page
+
+
+def test_a_change_to_a_citation_alone_makes_an_open_form_stale(editor, second_editor, treaty):
+    source = SourceFactory()
+    first, second = signed_in(editor), signed_in(second_editor)
+    url = change_url(treaty)
+    form_a = form_fields(first.get(url), "treaty_form")
+    form_b = form_fields(second.get(url), "treaty_form")
+    form_a.update(
+        {"citations-TOTAL_FORMS": "1", "citations-0-source": source.pk, "citations-0-quote": "Q"}
+    )
+    assert first.post(url, form_a).status_code == 302
+    form_b["summary"] = "B's summary"
+    response = second.post(url, form_b)
+    assert response.status_code == 200
+    assert "This treaty was changed by editor at " in response.content.decode()
+    treaty.refresh_from_db()
+    assert treaty.summary == "The first summary."
+    assert treaty.citations.get().quote == "Q"
+
+
+def test_a_change_form_without_its_version_is_refused(editor_client, treaty):
+    url = change_url(treaty)
+    form = form_fields(editor_client.get(url), "treaty_form")
+    del form["version"]
+    form["summary"] = "Posted by a script that skipped the form."
+    response = editor_client.post(url, form)
+    assert response.status_code == 200
+    assert "reload the page" in response.content.decode()
+    treaty.refresh_from_db()
+    assert treaty.summary == "The first summary."
+
+
+def test_an_unchanged_form_saves_and_adding_records_needs_no_version(editor_client, treaty):
+    url = change_url(treaty)
+    form = form_fields(editor_client.get(url), "treaty_form")
+    form["summary"] = "Saved once."
+    assert editor_client.post(url, form).status_code == 302
+    # The form from the page shown after saving carries the new version.
+    form = form_fields(editor_client.get(url), "treaty_form")
+    form["summary"] = "Saved twice."
+    assert editor_client.post(url, form).status_code == 302
+    treaty.refresh_from_db()
+    assert treaty.summary == "Saved twice."
+
+
+# The API: ETag on every record, If-Match checked in the write's transaction.
+
+
+def api_client(user) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+
+
+RECORDS = {
+    "states": lambda: StateFactory(iso2="QX", iso3="QXX"),
+    "people": PersonFactory,
+    "organizations": OrganizationFactory,
+    "sectors": SectorFactory,
+    "sources": SourceFactory,
+    "treaties": TreatyFactory,
+    "visits": VisitFactory,
+    "projects": ProjectFactory,
+}
+
+
+# The field a test changes in each: its name or title.
+TITLE = {"sources": "title", "treaties": "title", "visits": "title"}
+TITLE.update({name: "name" for name in RECORDS if name not in TITLE})
+
+
+def record_url(endpoint, record) -> str:
+    key = record.iso2.lower() if endpoint == "states" else record.slug
+    return f"/api/v1/{endpoint}/{key}/"
+
+
+@pytest.mark.parametrize("endpoint", list(RECORDS))
+def test_every_record_carries_an_etag_that_a_patch_must_match(publisher, endpoint):
+    record = RECORDS[endpoint]()
+    api = api_client(publisher)
+    url = record_url(endpoint, record)
+    read = api.get(url)
+    assert read.status_code == 200
+    etag = read["ETag"]
+    assert etag.startswith('"') and etag.endswith('"')
+    assert api.get(url)["ETag"] == etag  # the same record, the same tag
+    assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    field = TITLE[endpoint]
+    written = api.patch(url, {field: "Written first"}, content_type=JSON, HTTP_IF_MATCH=etag)
+    assert written.status_code == 200, written.content
+    assert written["ETag"] and written["ETag"] != etag
+
+    stale = api.patch(url, {field: "Written late"}, content_type=JSON, HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+    assert "changed" in stale.json()["detail"]
+    record.refresh_from_db()
+    assert getattr(record, field) == "Written first"
+
+
+def test_a_put_built_from_a_stale_get_does_not_overwrite_a_newer_change(publisher, treaty):
+    api = api_client(publisher)
+    url = record_url("treaties", treaty)
+    stale = api.get(url)
+    newer = api.patch(
+        url, {"summary": "The newer summary."}, content_type=JSON, HTTP_IF_MATCH=stale["ETag"]
+    )
+    assert newer.status_code == 200
+
+    body = {
+        **{
+            k: stale.json()[k]
+            for k in ("slug", "title", "kind", "signed_on", "signed_on_precision")
+        },
+        "parties": [{"state": "az"}, {"state": "uz"}],
+        "title": "Retitled from a stale copy",
+    }
+    refused = api.put(url, body, content_type=JSON, HTTP_IF_MATCH=stale["ETag"])
+    assert refused.status_code == 412
+    detail = refused.json()["detail"]
+    assert "publisher" in detail and "GET" in detail
+    treaty.refresh_from_db()
+    assert (treaty.title, treaty.summary) == ("Treaty on Allied Relations", "The newer summary.")
+
+    fresh = api.put(url, body, content_type=JSON, HTTP_IF_MATCH=newer["ETag"])
+    assert fresh.status_code == 200, fresh.content
+    treaty.refresh_from_db()
+    assert treaty.title == "Retitled from a stale copy"
+
+
+@pytest.mark.parametrize(
+    "if_match",
+    ["nonsense", '"nonsense"', '"treaty-1-1"', "W/", '"', ",", '"treaty-1-1", nonsense'],
+)
+def test_a_put_or_patch_with_a_wrong_or_malformed_if_match_gets_412(publisher, treaty, if_match):
+    api = api_client(publisher)
+    url = record_url("treaties", treaty)
+    body = {"title": "Never written"}
+    assert api.patch(url, body, content_type=JSON, HTTP_IF_MATCH=if_match).status_code == 412
+    assert api.put(url, body, content_type=JSON, HTTP_IF_MATCH=if_match).status_code == 412
+    treaty.refresh_from_db()
+    assert treaty.title == "Treaty on Allied Relations"
+
+
+def test_if_match_star_a_listed_current_tag_or_none_at_all_lets_the_write_through(
+    publisher, treaty
+):
+    api = api_client(publisher)
+    url = record_url("treaties", treaty)
+    assert api.patch(url, {"summary": "1"}, content_type=JSON, HTTP_IF_MATCH="*").status_code == 200
+    etag = api.get(url)["ETag"]
+    listed = f'"old-tag", {etag}'
+    assert (
+        api.patch(url, {"summary": "2"}, content_type=JSON, HTTP_IF_MATCH=listed).status_code == 200
+    )
+    assert api.patch(url, {"summary": "3"}, content_type=JSON).status_code == 200
+    treaty.refresh_from_db()
+    assert treaty.summary == "3"
+
+
+def test_a_tag_weakened_by_a_compressing_proxy_still_matches(publisher, treaty):
+    api = api_client(publisher)
+    url = record_url("treaties", treaty)
+    weak = "W/" + api.get(url)["ETag"]
+    assert (
+        api.patch(url, {"summary": "x"}, content_type=JSON, HTTP_IF_MATCH=weak).status_code == 200
+    )
+
+
+def test_the_etag_follows_what_the_response_shows_not_only_the_record(client, treaty):
+    """A party's new name changes the treaty's representation: a cached copy must not be
+    confirmed as fresh (304), though the treaty itself did not change."""
+    url = record_url("treaties", treaty)
+    etag = client.get(url)["ETag"]
+    az = treaty.parties.get(iso2="AZ")
+    az.name = "Republic of Azerbaijan"
+    az.save()
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 200
+    assert "Republic of Azerbaijan" in again.content.decode()
+
+
+def test_a_stale_delete_gets_412_and_deletes_nothing(publisher, treaty):
+    api = api_client(publisher)
+    url = record_url("treaties", treaty)
+    stale = api.get(url)["ETag"]
+    api.patch(url, {"summary": "Newer"}, content_type=JSON)
+    assert api.delete(url, HTTP_IF_MATCH=stale).status_code == 412
+    assert Treaty.objects.filter(pk=treaty.pk).exists()
+    assert api.delete(url, HTTP_IF_MATCH=api.get(url)["ETag"]).status_code == 204
+    assert not Treaty.objects.filter(pk=treaty.pk).exists()
+
+
+def test_a_refused_write_is_refused_for_permission_before_its_precondition(client, editor, treaty):
+    url = record_url("treaties", treaty)
+    assert client.patch(url, {}, content_type=JSON, HTTP_IF_MATCH='"x"').status_code in (401, 403)
+    assert api_client(editor).delete(url, HTTP_IF_MATCH='"x"').status_code == 403
+
+
+def test_the_schema_documents_if_match_and_412(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    record = schema["paths"]["/api/v1/treaties/{slug}/"]
+    for method in ("put", "patch", "delete"):
+        names = {p["name"] for p in record[method]["parameters"]}
+        assert "If-Match" in names, method
+        assert "412" in record[method]["responses"], method
+    assert "ETag" in record["get"]["responses"]["200"]["headers"]
