@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from markupsafe import Markup
 
-from diplomacy.cache import _local_html, cached
+from diplomacy.caching import cached
+from diplomacy.caching.stores import HTML
 
 
 def cached_fragment(key: str, template_name: str, context) -> Markup:
@@ -22,6 +23,6 @@ def cached_fragment(key: str, template_name: str, context) -> Markup:
     html = cached(
         f"html:{get_script_prefix()}:{key}",
         lambda: str(render_to_string(template_name, context())),
-        local=_local_html,
+        store=HTML,
     )
     return Markup(html)

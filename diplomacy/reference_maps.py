@@ -2,12 +2,12 @@
 
 A page of list rows names a hundred parties and sectors drawn from a few
 hundred reference records. Those records are read once per data version
-(``diplomacy.cache``: shared cache, then kept in the process) instead of being
+(``diplomacy.caching.cached``: kept in the process, then in the shared cache) instead of being
 joined and built again for every row. The instances are shared by every
 request of the process: read them, never change them.
 """
 
-from diplomacy.cache import cached
+from diplomacy.caching import cached
 
 
 def published_states_by_pk() -> dict:

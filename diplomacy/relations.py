@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractYear
 
-from diplomacy.cache import cached
+from diplomacy.caching import cached
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
 from diplomacy.models.treaties import binding_relation_treaty

@@ -2,9 +2,11 @@
 
 from functools import cache
 
+from django.core.cache import caches
 from django.utils.http import http_date
 
-from diplomacy.cache import LocalValues, data_version
+from diplomacy.caching import data_version
+from diplomacy.caching.stores import RECORDS
 from diplomacy.changelog import public_changes
 from diplomacy.models.base import get_compiled
 
@@ -36,25 +38,22 @@ def detail_record(user, model, slug: str):
     return get_compiled(visible_for_detail(user, model), "slug", slug)
 
 
-# Record pages' records with their change logs, per process, by data version.
-# Not shared through Redis: a record with its related lists is a few dozen
-# model instances, quicker to read again than to pickle and unpickle.
-_local_records = LocalValues(256)
-
-
 def record_page_data(user, model, slug: str) -> tuple:
     """``(detail_record(...), its public change log)``, or ``(None, [])``, read
     once per data version by this process. The two depend on the data alone
     (the record's related lists hold no drafts for anyone), apart from
     whether the user may see a draft record, which is part of the key.
-    Callers must treat them as read-only: threads and requests share them."""
+
+    Per process, not shared through Redis: a record with its related lists
+    is a few dozen model instances, quicker to read again than to fetch."""
     drafts = can_view_drafts(user, model)
-    key = f"{data_version()}:{model._meta.label_lower}:{int(drafts)}:{slug}"
-    found = _local_records.get(key)
+    key = f"record:{data_version()}:{model._meta.label_lower}:{int(drafts)}:{slug}"
+    store = caches[RECORDS]
+    found = store.get(key)
     if found is None:
         record = detail_record(user, model, slug)
         found = (record, public_changes(record) if record is not None else [])
-        _local_records.keep(key, found)
+        store.set(key, found)
     return found
 
 

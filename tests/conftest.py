@@ -21,22 +21,12 @@ def collected_static(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache: no page or throttle count leaks between tests."""
-    from django.core.cache import cache
+    """Each test starts with every cache empty: no page, value or throttle count leaks."""
+    from diplomacy.caching import clear_all
 
-    from diplomacy import cache as register_cache
-    from diplomacy import rows, visibility
-
-    def empty():
-        cache.clear()
-        register_cache._local.clear()
-        register_cache._local_html.clear()
-        rows._local_rows.clear()
-        visibility._local_records.clear()
-
-    empty()
+    clear_all()
     yield
-    empty()
+    clear_all()
 
 
 def _staff_in(group_name: str, username: str):

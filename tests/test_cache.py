@@ -1,47 +1,99 @@
-"""The derived-value cache: one computation per data version, however many ask at once."""
+"""The caches of the register (``diplomacy.caching``): derived values are
+computed once per data version however many ask at once, every change makes
+a new version, and pages tell the caches in front of the site what to keep."""
 
 import threading
-import time
 
 import pytest
-from django.core.cache import cache  # emptied before each test (conftest)
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.test import Client, override_settings
 
-from diplomacy import cache as derived
+from diplomacy import caching
+from diplomacy.caching import stores
+from diplomacy.models import Treaty
+from tests.factories import TreatyFactory
+from tests.helpers import alliance, world
+
+pytestmark = pytest.mark.django_db
+
+
+def in_thread(target):
+    """Run ``target`` as another request would: its own thread and connection."""
+
+    def run():
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
 
 
 def test_requests_that_ask_at_once_wait_for_one_computation():
     calls = []
     started = threading.Event()
+    release = threading.Event()
 
     def compute():
         calls.append(1)
         started.set()
-        time.sleep(0.3)
+        release.wait(10)
         return {"partners": 211}
 
     results = []
 
     def ask():
-        results.append(derived.cached("slow", compute))
+        results.append(caching.cached("slow", compute))
 
-    first = threading.Thread(target=ask)
-    first.start()
-    started.wait(5)
-    others = [threading.Thread(target=ask) for _ in range(4)]
-    for thread in others:
-        thread.start()
+    first = in_thread(ask)
+    started.wait(10)
+    others = [in_thread(ask) for _ in range(4)]
+    release.set()
     for thread in [first, *others]:
-        thread.join(10)
+        thread.join(20)
     assert len(calls) == 1
     assert results == [{"partners": 211}] * 5
 
 
 def test_an_edit_means_a_new_computation():
     values = iter([1, 2])
-    assert derived.cached("count", lambda: next(values)) == 1
-    assert derived.cached("count", lambda: next(values)) == 1
-    derived.bump_version()
-    assert derived.cached("count", lambda: next(values)) == 2
+    assert caching.cached("count", lambda: next(values)) == 1
+    assert caching.cached("count", lambda: next(values)) == 1
+    TreatyFactory()
+    assert caching.cached("count", lambda: next(values)) == 2
+
+
+def test_a_bulk_write_shows_once_it_says_the_data_changed():
+    treaty = TreatyFactory(title="Before")
+
+    def titles():
+        return list(Treaty.objects.values_list("title", flat=True))
+
+    assert caching.cached("titles", titles) == ["Before"]
+    with transaction.atomic():
+        Treaty.objects.filter(pk=treaty.pk).update(title="After")  # no signal
+        caching.data_changed()
+    assert caching.cached("titles", titles) == ["After"]
+
+
+def test_what_a_rolled_back_edit_cached_is_never_read_again():
+    """The writer reads its own change inside its transaction; if that rolls
+    back, the next edit must not find what was cached meanwhile."""
+
+    def titles():
+        return sorted(Treaty.objects.values_list("title", flat=True))
+
+    assert caching.cached("titles", titles) == []
+    with pytest.raises(RuntimeError), transaction.atomic():
+        TreatyFactory(title="Rolled back")
+        assert caching.cached("titles", titles) == ["Rolled back"]
+        raise RuntimeError("the request failed")
+    assert caching.cached("titles", titles) == []
+    TreatyFactory(title="Committed")
+    assert caching.cached("titles", titles) == ["Committed"]
 
 
 def test_a_failed_computation_leaves_no_lock_behind():
@@ -49,17 +101,27 @@ def test_a_failed_computation_leaves_no_lock_behind():
         raise RuntimeError("database went away")
 
     with pytest.raises(RuntimeError):
-        derived.cached("flaky", fail)
-    assert derived.cached("flaky", lambda: "recovered") == "recovered"
+        caching.cached("flaky", fail)
+    assert caching.cached("flaky", lambda: "recovered") == "recovered"
 
 
-def test_a_stale_lock_is_waited_for_only_so_long(monkeypatch):
-    monkeypatch.setattr(derived, "COMPUTE_WAIT", 0.2)
-    full_key = f"derived:{derived.data_version()}:orphaned"
-    cache.add(f"computing:{full_key}", 1, 60)  # a process died while computing
-    started = time.monotonic()
-    assert derived.cached("orphaned", lambda: "computed here") == "computed here"
-    assert time.monotonic() - started < 5
+def test_a_computation_that_never_ends_is_waited_for_only_so_long(monkeypatch):
+    monkeypatch.setattr(stores, "COMPUTE_WAIT", 0.2)
+    stuck = threading.Event()
+    release = threading.Event()
+
+    def never_ends():
+        stuck.set()
+        release.wait(20)  # a process that hangs while computing
+        return "too late"
+
+    hung = in_thread(lambda: caching.cached("orphaned", never_ends))
+    try:
+        stuck.wait(10)
+        assert caching.cached("orphaned", lambda: "computed here") == "computed here"
+    finally:
+        release.set()
+        hung.join(20)
 
 
 def test_none_is_a_value_like_any_other():
@@ -68,27 +130,61 @@ def test_none_is_a_value_like_any_other():
     def compute():
         calls.append(1)
 
-    assert derived.cached("nothing", compute) is None
-    derived._local.clear()  # another process: reads the shared cache
-    assert derived.cached("nothing", compute) is None
+    assert caching.cached("nothing", compute) is None
+    caches[stores.VALUES].clear()  # as in another process: the shared cache has it
+    assert caching.cached("nothing", compute) is None
     assert len(calls) == 1
 
 
-@pytest.mark.django_db
-def test_what_is_cached_before_an_edit_commits_is_not_read_after_it(
-    django_capture_on_commit_callbacks,
-):
-    from tests.factories import TreatyFactory
+@override_settings(PAGE_CACHE_SECONDS=600)
+def test_anonymous_pages_are_cached_here_and_may_be_cached_in_front():
+    w = world()
+    treaty = alliance(w)
+    first = Client().get("/treaties/")
+    second = Client().get("/treaties/")
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")
+    assert second.content == first.content
+    for response in (first, second):
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert directives == {"public", "max-age=0", "s-maxage=600"}
+        assert "Cookie" in response["Vary"]
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        TreatyFactory(title="First")
-        TreatyFactory(title="Second")
-        # Another request, reading before the commit, caches what it saw then.
-        assert derived.cached("latest", lambda: "before the commit") == "before the commit"
-    assert [c for c in callbacks if c is derived.bump_version] == [
-        derived.bump_version
-    ]  # once per transaction, however many records it wrote
-    assert derived.cached("latest", lambda: "after the commit") == "after the commit"
+    treaty.title = "Treaty on Allied Relations and Friendship"
+    treaty.save()
+    after = Client().get("/treaties/")
+    assert after["X-Cache"] == "miss"
+    assert "Treaty on Allied Relations and Friendship" in after.content.decode()
+
+
+@override_settings(PAGE_CACHE_SECONDS=600)
+def test_signed_in_pages_are_never_kept_by_a_shared_cache(editor_client):
+    w = world()
+    alliance(w)
+    draft = TreatyFactory(title="Secret accord", is_published=False, parties=[w["az"], w["uz"]])
+    for url in ("/treaties/", draft.get_absolute_url()):
+        response = editor_client.get(url)
+        assert response.status_code == 200
+        assert "X-Cache" not in response
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert {"private", "no-store"} <= directives and "public" not in directives
+    assert "Secret accord" not in Client().get("/treaties/").content.decode()
+
+
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_without_the_page_cache_pages_say_nothing_to_caches_in_front(client):
+    alliance(world())
+    response = client.get("/treaties/")
+    assert "X-Cache" not in response
+    assert "public" not in response.get("Cache-Control", "")
+
+
+@override_settings(PAGE_CACHE_SECONDS=600)
+def test_clear_all_empties_every_cache():
+    alliance(world())
+    Client().get("/treaties/")
+    assert Client().get("/treaties/")["X-Cache"] == "hit"
+    caching.clear_all()
+    assert Client().get("/treaties/")["X-Cache"] == "miss"
 
 
 def test_each_release_keeps_its_own_cache_keys(tmp_path, monkeypatch):

@@ -3,9 +3,12 @@ a page-cache miss on a list reads the page of rows and renders only what it
 has not rendered since the last edit, and an edit still shows at once."""
 
 import pytest
+from django.core.cache import caches
+from django.test import override_settings
 from django.urls import set_script_prefix
 
-from diplomacy import rows as row_store
+from diplomacy.caching.settings import caches as cache_settings
+from diplomacy.caching.stores import ROWS
 from diplomacy.models import Treaty
 from diplomacy.models.treaties import TABLE_LINKS
 from diplomacy.rows import rendered_rows
@@ -22,9 +25,9 @@ def _rows(html: str) -> str:
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/treaties/", 1),  # the page of rows
-        ("/treaties/?party=uz", 1),
-        ("/treaties/?page=2", 1),
+        ("/treaties/", 2),  # the data version, the page of rows
+        ("/treaties/?party=uz", 2),
+        ("/treaties/?page=2", 2),
     ],
 )
 def test_a_second_visit_to_a_list_reads_only_its_rows_and_shows_the_same_page(
@@ -45,7 +48,7 @@ def test_rows_rendered_warm_match_rows_rendered_cold(client):
     warm_first_page = client.get("/treaties/").content.decode()
     # Page 2 shares no row with page 1; its rows are rendered now, page 1's are read.
     client.get("/treaties/?page=2")
-    row_store._local_rows.clear()
+    caches[ROWS].clear()  # as in another process
     assert client.get("/treaties/").content.decode() == warm_first_page
 
 
@@ -103,24 +106,32 @@ def test_rows_link_under_the_script_prefix_they_were_rendered_for():
     assert 'href="/register/treaties/treaty-on-allied-relations/"' in prefixed
 
 
-def test_a_full_row_store_still_renders_every_row_in_order(client, monkeypatch):
+def test_a_full_row_store_still_renders_every_row_in_order(client):
     w = world()
     populate(w, 30)
     expected = client.get("/treaties/").content.decode()
-    row_store._local_rows.clear()
-    monkeypatch.setattr(row_store._local_rows, "capacity", 7)  # emptied mid-page, more than once
-    assert client.get("/treaties/").content.decode() == expected
-    assert client.get("/treaties/").content.decode() == expected
-    assert len(row_store._local_rows) <= 7
+    small = cache_settings(None, "test")
+    small["process-rows"]["OPTIONS"]["MAX_ENTRIES"] = 7  # culled mid-page, more than once
+    with override_settings(CACHES=small):
+        assert client.get("/treaties/").content.decode() == expected
+        assert client.get("/treaties/").content.decode() == expected
 
 
-def test_a_csv_download_renders_no_filter_form(client):
-    from diplomacy import cache as derived
+def test_a_csv_download_renders_no_filter_form(client, monkeypatch):
+    from diplomacy import fragments
 
+    rendered = []
+
+    def render_to_string(template_name, context):
+        rendered.append(template_name)
+        return real_render(template_name, context)
+
+    real_render = fragments.render_to_string
+    monkeypatch.setattr(fragments, "render_to_string", render_to_string)
     w = world()
     alliance(w)
     response = client.get("/treaties/export.csv")
     assert b"Treaty on Allied Relations" in b"".join(response.streaming_content)
-    assert not derived._local_html  # the form is kept only once a page shows it
+    assert rendered == []
     client.get("/treaties/")
-    assert len(derived._local_html) == 1
+    assert rendered == ["partials/_filters.html"]

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from diplomacy.cache import bump_version
+from diplomacy.caching import data_changed
 from diplomacy.choices import (
     DatePrecision,
     ProjectKind,
@@ -124,6 +124,8 @@ class Command(BaseCommand):
                 "visits": self.visits(options["visits"]),
                 "projects": self.projects(options["projects"]),
             }
+            # COPY and executemany send no signal: the new version commits with the rows.
+            data_changed()
         self.reset_sequences()
         if connection.vendor == "postgresql":
             # As after any bulk load: statistics for the planner, and the
@@ -132,7 +134,6 @@ class Command(BaseCommand):
             # VACUUM cannot run inside a transaction (a caller's, or a test's).
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
-        bump_version()
         elapsed = time.monotonic() - started
         self.stdout.write(
             ", ".join(f"{n:,} {name}" for name, n in made.items()) + f" in {elapsed:.1f} s"

@@ -1,0 +1,17 @@
+"""Every cache of the register, and the data version that keeps them exact.
+
+- ``version``: the data version, kept in the database with the data;
+  ``data_changed()`` is the one call every write path makes (model saves
+  make it through signals), ``data_version()`` what readers key by.
+- ``stores``: the Django caches things are kept in, and ``cached()`` for
+  derived values (computed once per data version, however many ask).
+- ``pages``: the anonymous page cache (a middleware).
+- ``settings``: ``settings.CACHES``.
+
+``clear_all()`` empties them all (tests start from it).
+"""
+
+from diplomacy.caching.stores import cached, clear_all
+from diplomacy.caching.version import data_changed, data_version
+
+__all__ = ["cached", "clear_all", "data_changed", "data_version"]

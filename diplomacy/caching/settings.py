@@ -1,0 +1,49 @@
+"""``settings.CACHES`` of the register (config/settings.py calls ``caches``).
+
+Kept free of Django imports: the settings module imports it.
+"""
+
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+
+# The per-process stores (``diplomacy.caching.stores``) and how many entries
+# each keeps at most (LocMem then drops a third, least recently used first).
+# Entries of an older data version are never read again; the timeout lets
+# them go even when a store never fills.
+PROCESS_STORES = {
+    "process-values": 512,
+    "process-html": 48,  # at most about 5 MB of rendered parts
+    "process-rows": 4096,  # about 4 MB of rendered list rows
+    "process-records": 256,
+}
+PROCESS_TIMEOUT = 3600
+
+# The shared cache without Redis is per process too: pages, derived values,
+# locks and throttle counts, this many at most.
+LOCAL_DEFAULT_ENTRIES = 1000
+
+
+def caches(redis_url: str | None, key_prefix: str) -> dict:
+    """``default``: Redis when ``redis_url`` is set (shared by the app
+    servers), else this process's memory; then the process stores. Each
+    LocMem store has a LOCATION of its own: LocMem stores with the same
+    LOCATION share their entries."""
+    if redis_url:
+        default = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    else:
+        default = {
+            "BACKEND": LOCMEM,
+            "LOCATION": "shared",
+            "OPTIONS": {"MAX_ENTRIES": LOCAL_DEFAULT_ENTRIES},
+        }
+    return {"default": {**default, "KEY_PREFIX": key_prefix}, **PROCESS_CACHES}
+
+
+PROCESS_CACHES = {
+    alias: {
+        "BACKEND": LOCMEM,
+        "LOCATION": alias,
+        "TIMEOUT": PROCESS_TIMEOUT,
+        "OPTIONS": {"MAX_ENTRIES": entries},
+    }
+    for alias, entries in PROCESS_STORES.items()
+}
