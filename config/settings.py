@@ -6,6 +6,7 @@ REDIS_URL, CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT. Each also accepts a
 """
 
 import hashlib
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "diplomacy.middleware.QueryStringGuardMiddleware",
+    # 503 with a message when a query reaches DATABASE_STATEMENT_TIMEOUT.
+    "diplomacy.middleware.QueryCanceledMiddleware",
     "diplomacy.cache.DataVersionMiddleware",
     "csp.middleware.CSPMiddleware",
     # ETag on every page, feed and API response; 304 when the client has it.
@@ -124,6 +127,21 @@ DATABASE_POOL = env_bool("DATABASE_POOL", default=False)
 # Prepared statements on PostgreSQL (DATABASE_PREPARED_STATEMENTS=0 behind a
 # pooler in transaction mode, such as PgBouncer's, which cannot keep them).
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# Milliseconds any one statement of a web request may run on PostgreSQL (0: no
+# limit), so that no request can hold a database backend for long; a query cut
+# off answers 503 (diplomacy.middleware.QueryCanceledMiddleware). The CSV export
+# lifts it for its stream (diplomacy.exports).
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 5000)
+
+
+def _running_management_command() -> bool:
+    """``manage.py`` or ``django-admin`` running a command other than the development
+    server: migrations, backups, restores and imports take as long as they need."""
+    program = Path(sys.argv[0]) if sys.argv else Path()
+    is_django_admin = program.name in {"manage.py", "django-admin"} or (
+        program.name == "__main__.py" and program.parent.name == "django"
+    )
+    return is_django_admin and sys.argv[1:2] != ["runserver"]
 
 
 def _database(url: str) -> dict:
@@ -139,6 +157,18 @@ def _database(url: str) -> dict:
         options = config.setdefault("OPTIONS", {})
         options["server_side_binding"] = True
         options["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+    if (
+        config["ENGINE"] == "django.db.backends.postgresql"
+        and DATABASE_STATEMENT_TIMEOUT > 0
+        and not _running_management_command()
+    ):
+        # Sent when the connection opens (libpq's startup options): no query
+        # per request.
+        options = config.setdefault("OPTIONS", {})
+        timeout = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}"
+        options["options"] = (
+            f"{options['options']} {timeout}" if options.get("options") else timeout
+        )
     if DATABASE_POOL and config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 2),

@@ -9,7 +9,9 @@ database constraint), so no number is changed.
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
+from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 
 
@@ -92,9 +94,28 @@ class _Echo:
 def _rows(queryset, columns: list[Column]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow([name for name, _ in columns])
-    # chunk_size keeps memory flat and lets prefetches run per chunk.
-    for record in queryset.iterator(chunk_size=1000):
-        yield writer.writerow([neutralised(value(record)) for _, value in columns])
+    with without_statement_timeout(queryset.db):
+        # chunk_size keeps memory flat and lets prefetches run per chunk.
+        for record in queryset.iterator(chunk_size=1000):
+            yield writer.writerow([neutralised(value(record)) for _, value in columns])
+
+
+@contextmanager
+def without_statement_timeout(using: str):
+    """Lift PostgreSQL's statement timeout (``DATABASE_STATEMENT_TIMEOUT``) for the
+    export: a whole filtered set, a million rows, takes minutes to stream.
+
+    The export reads in one transaction, where ``SET LOCAL`` lifts the timeout
+    until it ends, and where the server-side cursor streams its rows instead of
+    first copying the whole set, as a cursor held past its transaction must
+    (behind PgBouncer in transaction mode, it also keeps one server connection).
+    """
+    with transaction.atomic(using=using, savepoint=False):
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 0")
+        yield
 
 
 def csv_response(queryset, columns: list[Column], filename: str) -> StreamingHttpResponse:

@@ -1,15 +1,20 @@
 """Request guards and the anonymous page cache."""
 
 import hashlib
+import logging
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.db.utils import OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from psycopg.errors import QueryCanceled
 
 from diplomacy.cache import data_version
 
 MAX_QUERY_STRING = 4096
+
+logger = logging.getLogger(__name__)
 
 
 class QueryStringGuardMiddleware:
@@ -38,6 +43,59 @@ class QueryStringGuardMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class QueryCanceledMiddleware:
+    """503 with a message when PostgreSQL cut a query off at the statement timeout.
+
+    Web requests run under ``DATABASE_STATEMENT_TIMEOUT`` so that no request
+    holds a database backend for long; the one that reaches it is told so,
+    instead of getting the generic server error. The connection stays usable:
+    the statement was cancelled, not the session.
+    """
+
+    message = (
+        "The query took too long: this request needed more database time than the "
+        "register gives one request. Narrow the filters and try again, or download "
+        "the CSV, which has no time limit."
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not (
+            isinstance(exception, OperationalError)
+            and isinstance(exception.__cause__, QueryCanceled)
+        ):
+            return None
+        logger.warning("Statement timeout reached: %s", request.get_full_path())
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": self.message}, status=503)
+        else:
+            response = HttpResponse(
+                QUERY_CANCELED_PAGE.format(message=self.message),
+                status=503,
+                content_type="text/html; charset=utf-8",
+            )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+# Self-contained, as the server error page is: nothing here may query again.
+QUERY_CANCELED_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The query took too long · Diplomacy Register</title>
+<link rel="stylesheet" href="/static/css/site.css"></head>
+<body><main class="wrap" id="main"><h1>The query took too long</h1>
+<p>{message}</p>
+<p><a href="/">Back to the home page</a></p></main></body>
+</html>
+"""
 
 
 class AnonymousPageCacheMiddleware:
