@@ -12,9 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from diplomacy.cache import data_changed
 from diplomacy.importing.lookups import Lookups
 from diplomacy.importing.reading import FileFormatError, read_rows
-from diplomacy.importing.specs import SPECS, ParsedRow, RowErrors, Spec
+from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
 from diplomacy.models import Treaty, TreatyIdentifier
 
 BATCH_SIZE = 1000
@@ -32,6 +33,20 @@ class RowError:
         return f"line {self.line}, {self.field}: {self.message}"
 
 
+@dataclass(frozen=True)
+class PreviewRow:
+    """What the import does to one record; for an update, the columns it changes."""
+
+    line: int
+    slug: str
+    action: str  # create, update or unchanged
+    changes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        changes = f": {', '.join(self.changes)}" if self.changes else ""
+        return f"line {self.line}, {self.slug}: {self.action}{changes}"
+
+
 @dataclass
 class ImportReport:
     kind: str
@@ -42,7 +57,8 @@ class ImportReport:
     unchanged: int = 0
     duplicates: int = 0
     errors: list[RowError] = field(default_factory=list)
-    preview: list[tuple[int, str, str]] = field(default_factory=list)
+    # The first PREVIEW_LENGTH records the import creates or updates.
+    preview: list[PreviewRow] = field(default_factory=list)
     written: bool = False
 
     @property
@@ -94,6 +110,12 @@ class Importer:
                 self._pass(path, file_format, lookups, written, write=True)
                 if written.errors:
                     raise _Abort
+                # Bulk writes send no save signal: a new data version, with the
+                # rows it describes, shows the import on every page and API
+                # response at once (SPEC 8). A re-import that changes nothing
+                # keeps every cache.
+                if written.created or written.updated:
+                    data_changed()
         except _Abort:
             return written
         except DatabaseError as exc:
@@ -170,16 +192,25 @@ class Importer:
         creates, updates = [], []
         for row in batch:
             record = existing.get(row.slug)
-            candidate = record if record is not None else self.model(slug=row.slug)
-            original = {name: getattr(candidate, name) for name in row.fields}
-            for name, value in row.fields.items():
+            if record is None and row.missing:
+                report.errors.extend(
+                    RowError(row.line, column, f"A new record needs the {column} column.")
+                    for column in row.missing
+                )
+                continue
+            if record is None:
+                candidate = self.model(slug=row.slug)
+                values = {**row.defaults, **row.fields}
+            else:
+                candidate, values = record, row.fields
+            original = {name: getattr(candidate, name) for name in values}
+            for name, value in values.items():
                 setattr(candidate, name, value)
             candidate.normalise_partial_dates()
             try:
                 candidate.clean_fields(exclude=["slug", "is_published", "created_at", "updated_at"])
                 candidate.clean()
-                if self.model is Treaty and "parties" in row.relations:
-                    Treaty.validate_party_count(candidate.kind, len(row.relations["parties"]))
+                self._check_party_count(row, candidate, values, current_relations)
             except ValidationError as exc:
                 errors = (
                     exc.message_dict.items()
@@ -193,6 +224,7 @@ class Importer:
                     for name, value in original.items():
                         setattr(record, name, value)
                 continue
+            changes: list[str] = []
             if record is None:
                 candidate.is_published = self.publish
                 creates.append((row, candidate))
@@ -204,21 +236,33 @@ class Importer:
                 if self.publish and not record.is_published:
                     record.is_published = True
                     changed.append("is_published")
-                related_changed = self._related_changed(
+                changes = _columns(changed) + self._related_changes(
                     row, record, current_relations, current_identifiers, current_citations
                 )
-                if changed or related_changed:
+                if changes:
                     updates.append((row, record, changed))
                     action = "update"
                 else:
                     action = "unchanged"
-            if len(report.preview) < PREVIEW_LENGTH:
-                report.preview.append((row.line, row.slug, action))
+            # The preview lists what would change; the summary counts the rest.
+            if action != "unchanged" and len(report.preview) < PREVIEW_LENGTH:
+                report.preview.append(PreviewRow(row.line, row.slug, action, tuple(changes)))
         report.created += len(creates)
         report.updated += len(updates)
         report.unchanged += len(batch) - len(creates) - len(updates)
         if write and not report.errors:
             self._write(creates, updates, current_relations, current_identifiers, current_citations)
+
+    def _check_party_count(self, row, candidate, values, current_relations) -> None:
+        """A bilateral kind needs two parties, whether the file changes the kind,
+        the parties, or both; a record the file leaves alone is not judged."""
+        if self.model is not Treaty or ("parties" not in row.relations and "kind" not in values):
+            return
+        if "parties" in row.relations:
+            count = len(row.relations["parties"])
+        else:
+            count = len(current_relations["parties"].get(candidate.pk, ()))
+        Treaty.validate_party_count(candidate.kind, count)
 
     def _match_identifiers(self, batch: list[ParsedRow]) -> None:
         """A treaty known by an identifier keeps its slug, whatever the file calls it."""
@@ -268,13 +312,30 @@ class Importer:
             current[owner].add((source, quote))
         return current
 
-    def _related_changed(self, row, record, relations, identifiers, citations) -> bool:
-        for name, targets in row.relations.items():
-            if set(targets) != relations[name][record.pk]:
-                return True
-        if self.model is Treaty and set(row.identifiers) - identifiers.get(record.pk, set()):
-            return True
-        return bool(row.citation and row.citation not in citations[record.pk])
+    def _related_changes(self, row, record, relations, identifiers, citations) -> list[str]:
+        """The to-many columns of ``row`` that differ from what ``record`` has."""
+        changes = [
+            name
+            for name, targets in row.relations.items()
+            if set(targets) != relations[name][record.pk]
+        ]
+        if self.model is Treaty:
+            have: dict[str, set[str]] = {}
+            for scheme, value in identifiers.get(record.pk, set()):
+                have.setdefault(scheme, set()).add(value)
+            changes += [
+                IDENTIFIER_SCHEME_COLUMNS[scheme]
+                for scheme, value in row.identifiers
+                if value not in have.get(scheme, set())
+            ]
+            changes += [
+                IDENTIFIER_SCHEME_COLUMNS[scheme]
+                for scheme in row.cleared_identifiers
+                if have.get(scheme)
+            ]
+        if row.citation and row.citation not in citations[record.pk]:
+            changes.append("source")
+        return changes
 
     # -- writing ---------------------------------------------------------------------
 
@@ -339,6 +400,9 @@ class Importer:
         new = []
         for row, record in rows:
             have = identifiers.get(record.pk, set())
+            cleared = {scheme for scheme, _ in have} & set(row.cleared_identifiers)
+            if cleared:
+                TreatyIdentifier.objects.filter(treaty_id=record.pk, scheme__in=cleared).delete()
             for scheme, value in row.identifiers:
                 if (scheme, value) in have:
                     continue
@@ -356,6 +420,16 @@ class Importer:
         ]
         if new:
             bulk_create_with_history(new, model, batch_size=500, default_user=self.user)
+
+
+IDENTIFIER_SCHEME_COLUMNS = {scheme: column for column, scheme in IDENTIFIER_COLUMNS.items()}
+
+
+def _columns(field_names) -> list[str]:
+    """The file's column for each model field (``signed_on_precision`` and
+    ``signed_on`` are both the ``signed_on`` column, ``host_id`` is ``host``)."""
+    columns = (name.removesuffix("_precision").removesuffix("_id") for name in field_names)
+    return list(dict.fromkeys(columns))
 
 
 class _Abort(Exception):

@@ -5,6 +5,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+# Our CSV exports put an apostrophe before a cell that starts with one of
+# these, so a spreadsheet shows it as text instead of running it as a formula
+# (OWASP "CSV injection"); reading such a file back drops that apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 class FileFormatError(ValueError):
     """The file as a whole cannot be read; no row is considered."""
@@ -43,10 +48,17 @@ def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                     continue
             yield (
                 line,
-                {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)},
+                {name: _cell(row[i]) if i < len(row) else "" for i, name in enumerate(header)},
             )
         if header is None:
             raise FileFormatError("The file is empty: it has no header row.")
+
+
+def _cell(text: str) -> str:
+    text = text.strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_STARTS:
+        return text[1:]
+    return text
 
 
 def read_json(path: Path) -> Iterator[tuple[int, dict]]:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from diplomacy.choices import (
@@ -25,6 +26,7 @@ from diplomacy.models import (
     Visit,
     VisitCitation,
 )
+from diplomacy.validators import reject_control_characters
 
 IDENTIFIER_COLUMNS = {
     "unts": IdentifierScheme.UNTS,
@@ -35,18 +37,27 @@ IDENTIFIER_COLUMNS = {
 
 @dataclass
 class ParsedRow:
+    """One row as the models see it. ``fields`` and ``relations`` hold only the
+    columns the file has (SPEC 8: an absent column leaves the field as it is);
+    ``defaults`` is what a new record gets for the columns it lacks, and
+    ``missing`` names the lacking columns a new record cannot do without."""
+
     line: int
     slug: str
     fields: dict
     relations: dict[str, tuple[int, ...]] = field(default_factory=dict)
     identifiers: tuple[tuple[str, str], ...] = ()
+    cleared_identifiers: tuple[str, ...] = ()
     citation: tuple[int, str] | None = None
+    defaults: dict = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
 
     def signature(self) -> tuple:
         return (
             tuple(sorted((k, str(v)) for k, v in self.fields.items())),
             tuple(sorted(self.relations.items())),
             self.identifiers,
+            self.cleared_identifiers,
             self.citation,
         )
 
@@ -74,6 +85,10 @@ class Spec:
     date_field = "signed_on"
     relations: dict[str, Relation] = {}
     columns: dict[str, str] = {}
+    # Column readers that set no field of the record itself.
+    NOT_FIELDS = frozenset(
+        {"ignore", "states", "sectors", "people", "source", "quote", "identifier"}
+    )
 
     def parse(self, line: int, raw: dict, lookups: Lookups) -> ParsedRow:
         errors: list[tuple[str, str]] = []
@@ -82,7 +97,8 @@ class Spec:
         unknown = set(raw) - set(self.columns)
         if unknown:
             errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
-        cells = {name: as_text(raw.get(name)) for name in self.columns}
+        present = [name for name in self.columns if name in raw]
+        cells = {name: as_text(raw[name]) for name in present}
         fields: dict = {}
         relations: dict[str, tuple[int, ...]] = {}
         extras: dict = {}
@@ -93,7 +109,13 @@ class Spec:
             except CellError as exc:
                 errors.append((column, str(exc)))
 
-        for column in self.columns:
+        for column in present:
+            try:
+                # Also the cells that are no model field (quote, identifiers).
+                reject_control_characters(cells[column])
+            except ValidationError as exc:
+                errors.append((column, " ".join(exc.messages)))
+                continue
             attempt(
                 column,
                 lambda column=column: self.read(column, cells, fields, relations, extras, lookups),
@@ -111,14 +133,33 @@ class Spec:
         slug = cells.get("slug", "").lower() or self.make_slug(fields)
         if len(slug) > 200 or not slug:
             raise RowErrors([("slug", "The slug is empty or longer than 200 characters.")])
+        defaults, missing = self.defaults_for_absent(present, lookups)
+        identifiers = extras.get("identifiers", {})
         return ParsedRow(
             line=line,
             slug=slug,
             fields=fields,
             relations=relations,
-            identifiers=tuple(sorted(extras.get("identifiers", {}).items())),
+            identifiers=tuple(sorted((k, v) for k, v in identifiers.items() if v)),
+            cleared_identifiers=tuple(sorted(k for k, v in identifiers.items() if not v)),
             citation=extras.get("citation"),
+            defaults=defaults,
+            missing=missing,
         )
+
+    def defaults_for_absent(self, present, lookups) -> tuple[dict, tuple[str, ...]]:
+        """A new record's values for the columns the file lacks: what an empty
+        cell gives, and the columns whose empty cell would be refused."""
+        defaults: dict = {}
+        missing = []
+        for column in self.columns:
+            if column in present or self.columns[column] in self.NOT_FIELDS:
+                continue
+            try:
+                self.read(column, {column: ""}, defaults, {}, {}, lookups)
+            except CellError:
+                missing.append(column)
+        return defaults, tuple(missing)
 
     def make_slug(self, fields: dict) -> str:
         title = slugify(fields.get(self.title_field, ""))[:150]
@@ -175,8 +216,8 @@ class Spec:
         extras["quote"] = text
 
     def read_identifier(self, column, text, fields, relations, extras, lookups):
-        if text:
-            extras.setdefault("identifiers", {})[IDENTIFIER_COLUMNS[column]] = text
+        # An empty cell removes the treaty's identifier in that register.
+        extras.setdefault("identifiers", {})[IDENTIFIER_COLUMNS[column]] = text
 
 
 class TreatySpec(Spec):

@@ -11,14 +11,20 @@ from diplomacy.importing.specs import SPECS
 class Command(BaseCommand):
     help = (
         "Import treaties, visits or projects from a CSV or JSON file. All-or-nothing: any bad "
-        "row means nothing is written. Re-importing the same file changes nothing."
+        "row means nothing is written. Only the file's columns are changed (an empty cell "
+        "clears a field). Re-importing the same file changes nothing. --dry-run lists each "
+        "record's changes."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--kind", required=True, choices=sorted(SPECS))
         parser.add_argument("--format", choices=["csv", "json"], help="default: from the file")
-        parser.add_argument("--dry-run", action="store_true", help="validate and report only")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="validate and list what would change, write nothing",
+        )
         parser.add_argument(
             "--publish", action="store_true", help="publish the records (publishers only)"
         )
@@ -46,4 +52,12 @@ class Command(BaseCommand):
             self.stderr.write(str(error))
         if report.errors:
             raise CommandError(report.summary())
+        if options["dry_run"]:
+            # What each record would get, so an editor sees a column that
+            # would clear fields before anything is written.
+            for row in report.preview:
+                self.stdout.write(str(row))
+            listed = len(report.preview)
+            if listed < report.created + report.updated:
+                self.stdout.write(f"The first {listed} records that would change are listed.")
         self.stdout.write(self.style.SUCCESS(report.summary()))
