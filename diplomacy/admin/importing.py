@@ -1,7 +1,17 @@
-"""The admin's bulk import: upload, dry-run preview with every row's errors, confirm."""
+"""The admin's bulk import: upload, dry-run preview with every row's errors, confirm.
 
+A preview is confirmed at most once: the confirmation claims the stored upload
+by renaming it, an atomic step on one file system, so a second confirmation
+(a double click, a second tab, another worker process) finds nothing to claim
+and writes nothing. The upload is deleted once imported; uploads left behind
+(a preview never confirmed, a worker killed mid-import) are swept when they
+are older than a preview lives (IMPORT_PREVIEW_SECONDS).
+"""
+
+import os
 import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from django import forms
@@ -15,8 +25,34 @@ from django.urls import path, reverse
 from diplomacy.admin.base import can_publish
 from diplomacy.importing import import_file
 
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "diplomacy-imports"
 SESSION_KEY = "diplomacy_imports"
+PREVIEW_SECONDS = 3600
+CLAIMED = ".claimed"
+
+
+def upload_dir() -> Path:
+    """Where previewed uploads wait; every app server that may take the
+    confirmation must see the same folder (IMPORT_UPLOAD_DIR)."""
+    folder = getattr(settings, "IMPORT_UPLOAD_DIR", None)
+    return Path(folder) if folder else Path(tempfile.gettempdir()) / "diplomacy-imports"
+
+
+def preview_seconds() -> int:
+    return getattr(settings, "IMPORT_PREVIEW_SECONDS", PREVIEW_SECONDS)
+
+
+def _expired(path: Path) -> bool:
+    return time.time() - path.stat().st_mtime > preview_seconds()
+
+
+def sweep_stale_uploads(folder: Path) -> None:
+    """Remove uploads whose preview has expired, confirmed or not."""
+    for upload in folder.iterdir():
+        try:
+            if _expired(upload):
+                upload.unlink()
+        except FileNotFoundError:
+            pass  # claimed or swept by another request meanwhile
 
 
 class ImportForm(forms.Form):
@@ -78,9 +114,12 @@ class ImportMixin:
 
     def _preview(self, request, form, context):
         upload = form.cleaned_data["file"]
-        UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+        folder = upload_dir()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sweep_stale_uploads(folder)
         token = secrets.token_urlsafe(16)
-        stored = UPLOAD_DIR / f"{token}{Path(upload.name).suffix.lower()}"
+        suffix = Path(upload.name).suffix.lower()
+        stored = folder / f"{token}{suffix}"
         with open(stored, "wb") as handle:
             for chunk in upload.chunks():
                 handle.write(chunk)
@@ -90,7 +129,7 @@ class ImportMixin:
         )
         if report.ok:
             pending = request.session.get(SESSION_KEY, {})
-            pending[token] = {"path": str(stored), "publish": publish, "name": upload.name}
+            pending[token] = {"suffix": suffix, "publish": publish, "name": upload.name}
             request.session[SESSION_KEY] = pending
         else:
             stored.unlink(missing_ok=True)
@@ -98,22 +137,40 @@ class ImportMixin:
         return TemplateResponse(request, "admin/diplomacy/import.html", context)
 
     def _confirm(self, request, context):
+        token = request.POST["token"]
         pending = request.session.get(SESSION_KEY, {})
-        entry = pending.pop(request.POST["token"], None)
+        entry = pending.pop(token, None)
         request.session[SESSION_KEY] = pending
-        if entry is None:
+        if entry is None or "suffix" not in entry:  # (or kept by an older release)
             messages.error(request, "This import has expired or was already done; upload again.")
             return redirect(request.path)
-        stored = Path(entry["path"])
+        folder = upload_dir()
+        claimed = folder / f"{token}{CLAIMED}{entry['suffix']}"
         try:
+            # The one step only one confirmation can take: whoever renames the
+            # upload imports it; a concurrent confirmation of the same preview
+            # (which still found the token in its copy of the session) cannot.
+            os.rename(folder / f"{token}{entry['suffix']}", claimed)
+        except FileNotFoundError:
+            messages.error(
+                request,
+                "This import was already confirmed (or its preview has expired): "
+                "nothing more was imported.",
+            )
+            return redirect(request.path)
+        try:
+            if _expired(claimed):
+                messages.error(request, "This preview has expired; upload the file again.")
+                return redirect(request.path)
+            os.utime(claimed)  # not swept while it is being imported
             report = import_file(
-                stored,
+                claimed,
                 self.import_kind,
                 user=request.user,
                 publish=entry["publish"] and context["can_publish"],
             )
         finally:
-            stored.unlink(missing_ok=True)
+            claimed.unlink(missing_ok=True)
         if not report.ok:
             context.update(report=report, token=None, filename=entry["name"])
             return TemplateResponse(request, "admin/diplomacy/import.html", context)
