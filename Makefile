@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The clone's own SECRET_KEY in a git-ignored .env (read by config/settings.py,
+# under the environment's variables), so manage.py runs as the README shows it.
+# Written once, never overwritten; production sets SECRET_KEY itself.
+.env:
+	umask 077 && $(PYTHON) -c 'import secrets; print("SECRET_KEY=" + secrets.token_urlsafe(50))' > $@.tmp
+	mv $@.tmp $@
+
 ## setup: venv, install, migrate, the seed corpus and all ISO countries (idempotent; honours DATABASE_URL)
 # Local setup runs with DEBUG on unless the environment says otherwise;
 # production sets DEBUG=0 and SECRET_KEY itself.
@@ -23,7 +30,7 @@ install: $(STAMP)
 # load_seed creates the corpus's missing records and changes no existing one; it
 # runs before load_countries so that a new register gets the corpus's curated states.
 setup: export DEBUG ?= 1
-setup: $(STAMP)
+setup: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seed
 	$(PY) manage.py load_countries

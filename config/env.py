@@ -2,7 +2,8 @@
 
 Each helper raises ``ImproperlyConfigured`` with the variable's name on a bad
 value, so a typo in a deployment fails at start-up instead of silently running
-with a default.
+with a default. ``load_env_file`` adds a local ``.env`` (written by ``make
+setup``) under the variables the environment already has.
 """
 
 import os
@@ -67,3 +68,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
             f"{name}={value!r} has an empty item; separate values by commas."
         )
     return items
+
+
+def load_env_file(path: Path) -> None:
+    """Read ``NAME=value`` lines of ``path``, if it exists, into the environment,
+    except names the environment already has: real variables always win.
+
+    Blank lines and ``#`` comments are skipped; ``export NAME=value`` and a value
+    in matching single or double quotes are accepted, as a shell would.
+    """
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return
+    for number, raw_line in enumerate(text.splitlines(), start=1):
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").lstrip()
+        name, equals, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not name.isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value.")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ.setdefault(name, value)

@@ -2,7 +2,9 @@
 
 Variables: DATABASE_URL, DATABASE_REPLICA_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS,
 REDIS_URL, CSRF_TRUSTED_ORIGINS, SECURE_SSL_REDIRECT. Each also accepts a
-``NAME_FILE`` variant pointing at a file (for container secrets).
+``NAME_FILE`` variant pointing at a file (for container secrets). A ``.env``
+file beside manage.py (``make setup`` writes one with a SECRET_KEY for the
+clone) adds the variables the environment does not set.
 """
 
 import hashlib
@@ -13,9 +15,12 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The clone's own SECRET_KEY, so that manage.py runs as the README shows;
+# without it (and without SECRET_KEY set) production still refuses to start.
+load_env_file(BASE_DIR / ".env")
 
 DEBUG = env_bool("DEBUG", default=False)
 
