@@ -6,7 +6,7 @@ import re
 import pytest
 
 from diplomacy.models import TreatyCitation
-from tests.factories import PersonFactory, ProjectFactory, VisitFactory
+from tests.factories import PersonFactory, ProjectFactory, TreatyFactory, VisitFactory
 from tests.helpers import alliance, populate, world
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,42 @@ def test_feed_sitemap_robots(client, w):
     assert treaty.title not in client.get("/treaties/feed/?party=kz").content.decode()
     assert treaty.get_absolute_url() in client.get("/sitemap.xml").content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in client.get("/robots.txt").content.decode()
+
+
+# HTML's <time datetime>: a second's fraction has at most three digits.
+TIME_DATETIME = re.compile(r'<time datetime="([^"]*)"')
+HTML_DATETIME = re.compile(
+    r"\d{4}(-\d\d(-\d\d(T\d\d:\d\d(:\d\d(\.\d{1,3})?)?([+-]\d\d:\d\d|Z))?)?)?"
+)
+
+
+def test_record_pages_times_are_valid_html_datetimes(client, w):
+    treaty = alliance(w)
+    html = client.get(treaty.get_absolute_url()).content.decode()
+    times = TIME_DATETIME.findall(html)
+    assert any("T" in value for value in times)  # the change log and "Last updated"
+    assert [v for v in times if not HTML_DATETIME.fullmatch(v)] == []
+
+
+def test_the_search_page_has_one_search_landmark_with_a_name(client, w):
+    html = client.get("/search/?q=allied").content.decode()
+    landmarks = re.findall(r'<form [^>]*role="search"[^>]*>', html)
+    assert len(landmarks) == 1 and "aria-label=" in landmarks[0]
+    # Every other page has the header's.
+    assert len(re.findall(r'role="search"', client.get("/treaties/").content.decode())) == 1
+
+
+def test_searchs_link_to_all_matches_keeps_the_whole_query(client, w):
+    for i in range(21):
+        TreatyFactory(title=f"Oil & gas {i}", parties=[w["az"], w["uz"]])
+    html = client.get("/search/?q=oil+%26+gas").content.decode()
+    assert 'href="/treaties/?q=oil+%26+gas"' in html
+
+
+def test_a_filter_errors_element_is_the_one_its_control_names(client, w):
+    html = client.get("/treaties/?year=abc&kind=nonsense&party=zz").content.decode()
+    described = re.findall(r'aria-describedby="([^"]+)"', html)
+    assert sum(ids.endswith("_error") for ids in described) == 3
+    for ids in described:
+        for id_ in ids.split():
+            assert f'id="{id_}"' in html, id_

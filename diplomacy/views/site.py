@@ -1,5 +1,7 @@
 """Home, search, health and crawler files."""
 
+from urllib.parse import urlencode
+
 from django.db import connection
 from django.db.models import Exists, F, OuterRef
 from django.http import HttpResponse, JsonResponse
@@ -99,7 +101,7 @@ def search(request):
             matches = search_queryset(queryset, query, fields, fields[0], rank=True)
             rows = list(matches[: SEARCH_LIMIT + 1])
             if rows:
-                more_url = f"{reverse(list_url)}?q={query}" if list_url else None
+                more_url = f"{reverse(list_url)}?{urlencode({'q': query})}" if list_url else None
                 groups.append(
                     {
                         "label": label,
