@@ -128,12 +128,22 @@ class ImportMixin:
             stored, self.import_kind, user=request.user, publish=publish, dry_run=True
         )
         if report.ok:
-            pending = request.session.get(SESSION_KEY, {})
+            # Previews whose upload is gone (imported, expired) are forgotten.
+            pending = {
+                earlier: entry
+                for earlier, entry in request.session.get(SESSION_KEY, {}).items()
+                if (folder / f"{earlier}{entry.get('suffix', '')}").exists()
+            }
             pending[token] = {"suffix": suffix, "publish": publish, "name": upload.name}
             request.session[SESSION_KEY] = pending
         else:
             stored.unlink(missing_ok=True)
-        context.update(report=report, token=token if report.ok else None, filename=upload.name)
+        context.update(
+            report=report,
+            token=token if report.ok else None,
+            filename=upload.name,
+            expiry_minutes=max(1, preview_seconds() // 60),
+        )
         return TemplateResponse(request, "admin/diplomacy/import.html", context)
 
     def _confirm(self, request, context):
