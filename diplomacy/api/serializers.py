@@ -1,8 +1,10 @@
 """Serializers of the API: compact nested summaries for reading, validated writes.
 
-Writes go through the same rules as the admin: model ``clean()`` for date order
-and host/guest, ``Treaty.validate_party_count`` for parties, database
-constraints behind both.
+Writes go through the same rules as the admin: the model fields' validators
+(lengths, formats, no control characters), model ``clean()`` for date order
+and host/guest, the model's check constraints (``validate_constraints``), and
+``Treaty.validate_party_count`` for parties; the database constraints stay
+behind all of them.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS
