@@ -5,12 +5,17 @@ message naming who changed the record and when; through the API a write
 whose ``If-Match`` is not the record's current ``ETag`` gets 412.
 """
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 from django.utils.timezone import localtime
 from rest_framework.authtoken.models import Token
 
+from diplomacy.admin.base import CuratedAdmin
+from diplomacy.api.views import RecordViewSet
 from diplomacy.models import Treaty
 from diplomacy.roles import EDITORS
 from tests.factories import (
@@ -322,3 +327,92 @@ def test_the_schema_documents_if_match_and_412(client):
         assert "If-Match" in names, method
         assert "412" in record[method]["responses"], method
     assert "ETag" in record["get"]["responses"]["200"]["headers"]
+
+
+# Two writes from the same version at the same moment: the version check reads
+# the row locked, so the second waits for the first and then sees its change.
+# (PostgreSQL only: SQLite has no row locks.)
+
+
+def at_once(monkeypatch, owner, method: str, requests) -> list:
+    """Run both ``requests`` in threads; each, once past the version check
+    (in ``owner.method``), waits for the other to get there too. Only if the
+    check does not lock could both get there: with the lock the first waits in
+    vain for a second, then writes, and the second checks after it."""
+    arrived = [threading.Event(), threading.Event()]
+    original = getattr(owner, method)
+
+    def held(self, *args, **kwargs):
+        mine = int(threading.current_thread().name)
+        arrived[mine].set()
+        arrived[1 - mine].wait(timeout=2)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, method, held)
+    results: list = [None, None]
+
+    def run(index):
+        try:
+            results[index] = requests[index]()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,), name=str(i)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks are PostgreSQL's: select_for_update does nothing on SQLite.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_patches_from_one_version_cannot_both_pass(
+    postgresql_only, monkeypatch, publisher
+):
+    treaty = alliance(world())
+    url = record_url("treaties", treaty)
+    token = f"Token {Token.objects.create(user=publisher).key}"
+    clients = [Client(HTTP_AUTHORIZATION=token), Client(HTTP_AUTHORIZATION=token)]
+    etag = clients[0].get(url)["ETag"]
+
+    def patch(client, summary):
+        return lambda: (
+            client.patch(
+                url, {"summary": summary}, content_type=JSON, HTTP_IF_MATCH=etag
+            ).status_code
+        )
+
+    statuses = at_once(
+        monkeypatch,
+        RecordViewSet,
+        "perform_update",
+        [patch(clients[0], "First"), patch(clients[1], "Second")],
+    )
+    assert sorted(statuses) == [200, 412]
+    treaty.refresh_from_db()
+    assert treaty.summary == ("First", "Second")[statuses.index(200)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_admin_saves_from_one_form_cannot_both_pass(
+    postgresql_only, monkeypatch, editor, second_editor
+):
+    treaty = alliance(world())
+    url = change_url(treaty)
+    clients = [signed_in(editor), signed_in(second_editor)]
+    forms = [form_fields(client.get(url), "treaty_form") for client in clients]
+    forms[0]["summary"], forms[1]["summary"] = "First", "Second"
+
+    def save(index):
+        return lambda: clients[index].post(url, forms[index]).status_code
+
+    statuses = at_once(monkeypatch, CuratedAdmin, "save_model", [save(0), save(1)])
+    assert sorted(statuses) == [200, 302]  # saved; refused with the form shown again
+    treaty.refresh_from_db()
+    assert treaty.summary == ("First", "Second")[statuses.index(302)]
