@@ -106,15 +106,18 @@ def without_statement_timeout(using: str):
     export: a whole filtered set, a million rows, takes minutes to stream.
 
     The export reads in one transaction, where ``SET LOCAL`` lifts the timeout
-    until it ends, and where the server-side cursor streams its rows instead of
-    first copying the whole set, as a cursor held past its transaction must
-    (behind PgBouncer in transaction mode, it also keeps one server connection).
+    until the transaction ends, whatever ends it, and where the server-side
+    cursor streams its rows instead of first copying the whole set, as a cursor
+    held past its transaction must. (Behind PgBouncer in transaction mode, the
+    cursor also stays on one server connection.)
     """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
     with transaction.atomic(using=using, savepoint=False):
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL statement_timeout = 0")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 0")
         yield
 
 
