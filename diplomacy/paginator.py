@@ -21,6 +21,19 @@ MAX_PAGE = 200
 DEFERRED_JOIN_OFFSET = 500
 
 
+def positive_number(raw: str) -> int | None:
+    """``raw`` as a whole number from 1, in ASCII digits (at most 18 besides
+    leading zeros), else None. ``str.isdigit`` and ``int`` each take more:
+    a superscript two passes the first and fails the second; Arabic-Indic
+    digits, "1_000" and " 7 " pass ``int``."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0")
+    if not digits or len(digits) > 18:
+        return None
+    return int(digits)
+
+
 def estimate_count(queryset, floor: int) -> int:
     """The planner's row estimate for the query (PostgreSQL), never below ``floor``."""
     if connections[queryset.db].vendor != "postgresql":

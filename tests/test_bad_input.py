@@ -1,5 +1,8 @@
 """Bad input gets a clear 4xx, never a 500."""
 
+import base64
+import json
+
 import pytest
 
 from tests.helpers import alliance, world
@@ -66,3 +69,73 @@ def test_an_unknown_state_code_is_a_400_that_names_it(client, url):
     response = client.get(url)
     assert response.status_code == 400
     assert "zz is not one of the available choices" in response.content.decode()
+
+
+def forged_cursor(payload) -> str:
+    """A cursor as the API encodes one, holding whatever a client put in it."""
+    raw = json.dumps(payload).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+PAGES = ["/treaties/", "/visits/", "/projects/"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("page", ["%C2%B2", "%D9%A1", "0", "-1", "1e3", "abc", "%20"])
+def test_a_page_that_is_not_a_whole_number_is_a_400_with_a_message(client, url, page):
+    """A superscript two or an Arabic-Indic one passes ``str.isdigit``."""
+    world()
+    response = client.get(f"{url}?page={page}")
+    assert response.status_code == 400
+    assert "is not a page number" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "payload"),
+    [
+        ("/treaties/", {"v": "99999-01-01", "pk": 1}),
+        ("/treaties/", {"v": "x", "pk": 1}),
+        ("/treaties/", {"v": "\u0000", "pk": 1}),
+        ("/treaties/?ordering=title", {"v": "\ud800", "pk": 1}),
+        ("/treaties/", {"v": "2024-01-01", "pk": 10**30}),
+        ("/treaties/", {"v": ["2024-01-01"], "pk": 1}),
+        ("/treaties/", {"v": 20240101, "pk": 1}),
+        ("/projects/?ordering=value", {"v": "2024-01-01", "pk": 1}),
+        ("/projects/?ordering=value", {"v": "1e999999", "pk": 1}),
+        ("/projects/?ordering=-value", {"v": "NaN", "pk": 1}),
+        ("/visits/", {"v": "2024-02-30", "pk": 1}),
+        ("/visits/", {"v": None, "pk": True}),
+    ],
+)
+@pytest.mark.parametrize("api", [False, True])
+def test_a_forged_cursor_is_a_400_with_a_message(client, url, payload, api):
+    w = world()
+    alliance(w)
+    path, _, query = url.partition("?")
+    target = f"/api/v1{path}" if api else path
+    query = f"{query}&" if query else ""
+    response = client.get(f"{target}?{query}cursor={forged_cursor(payload)}")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Invalid cursor" in text
+    if api:
+        assert "Invalid cursor" in response.json()["cursor"][0]
+
+
+@pytest.mark.parametrize("size", ["201", "1000", "0", "-1", "abc", "%C2%B2", "1.5"])
+def test_a_page_size_outside_the_documented_range_is_a_400_naming_it(client, size):
+    world()
+    response = client.get(f"/api/v1/treaties/?page_size={size}")
+    assert response.status_code == 400
+    assert "from 1 to 200" in response.json()["page_size"][0]
+
+
+def test_the_page_size_limit_is_the_one_the_schema_documents(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    parameters = schema["paths"]["/api/v1/treaties/"]["get"]["parameters"]
+    page_size = next(p for p in parameters if p["name"] == "page_size")["schema"]
+    world()
+    top = page_size["maximum"]
+    assert client.get(f"/api/v1/treaties/?page_size={top}").status_code == 200
+    assert client.get(f"/api/v1/treaties/?page_size={top + 1}").status_code == 400
+    assert client.get(f"/api/v1/treaties/?page_size={page_size['minimum']}").status_code == 200

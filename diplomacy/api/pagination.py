@@ -4,21 +4,44 @@ Each page is a range scan from the last row seen, so page 10,000 costs what page
 1 costs (an OFFSET would read every row before it). The sort follows the
 FilterSet's ``ordering`` parameter, with empty dates last and ``pk`` as the
 tie-break, exactly as the HTML list orders them.
+
+A cursor is whatever the client sends back, so it is checked as any input is:
+a value the sort field could not hold (a date in year 99999, a word where a
+date or amount belongs, a NUL, a key out of the integer range) is a 400 that
+says so, like a ``page_size`` outside the documented 1 to ``max_page_size``.
 """
 
 import base64
 import binascii
 import datetime
+import decimal
 import json
 from collections import OrderedDict
 
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import F, Q
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from diplomacy.paginator import positive_number
+
 INVALID_CURSOR = "Invalid cursor: use the 'next' or 'previous' link of a response as it is."
+# Primary keys are 64-bit integers on both databases; a larger one cannot be compared.
+PK_RANGE = range(-(2**63), 2**63)
+
+
+def invalid_cursor() -> ValidationError:
+    return ValidationError({"cursor": [INVALID_CURSOR]})
+
+
+def error_message(exc: ValidationError) -> str:
+    """The messages of a pagination parameter's 400, as one sentence for a page."""
+    detail = exc.detail
+    if isinstance(detail, dict):
+        return " ".join(str(message) for messages in detail.values() for message in messages)
+    return " ".join(str(message) for message in detail)
 
 
 def _encode(payload: dict) -> str:
@@ -31,10 +54,44 @@ def _decode(token: str) -> dict:
         padded = token + "=" * (-len(token) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise NotFound(INVALID_CURSOR) from exc
-    if not isinstance(payload, dict) or not isinstance(payload.get("pk"), int):
-        raise NotFound(INVALID_CURSOR)
+        raise invalid_cursor() from exc
+    if not isinstance(payload, dict):
+        raise invalid_cursor()
+    pk = payload.get("pk")
+    if not isinstance(pk, int) or isinstance(pk, bool) or pk not in PK_RANGE:
+        raise invalid_cursor()
     return payload
+
+
+def _model_field(model, path: str):
+    """The model field at the end of ``path`` (``a__b``) from ``model``."""
+    field = None
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        model = field.related_model
+    return field
+
+
+def _cursor_value(model, path: str, value):
+    """A cursor's sort value as the sort field holds it, or a 400: the row it
+    names must be one that field could hold, or the query would fail on it."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise invalid_cursor()
+    if isinstance(value, str):
+        # No text column holds a NUL or a lone surrogate (neither can be stored).
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            raise invalid_cursor() from exc
+        if "\x00" in value:
+            raise invalid_cursor()
+    field = _model_field(model, path)
+    try:
+        parsed = field.to_python(value)
+        field.run_validators(parsed)
+    except (ModelValidationError, TypeError, ValueError, decimal.InvalidOperation) as exc:
+        raise invalid_cursor() from exc
+    return parsed
 
 
 class KeysetPagination(BasePagination):
@@ -61,14 +118,23 @@ class KeysetPagination(BasePagination):
         return field, choice.startswith("-")
 
     def get_page_size(self, request) -> int:
+        """The ``page_size`` asked for: 1 to ``max_page_size`` (as the schema
+        says), else a 400; none, or no such parameter (the HTML pages), the default."""
+        if not self.page_size_query_param:
+            return self.page_size
         raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
+        if not raw:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            return self.page_size
-        return max(1, min(size, self.max_page_size))
+        size = positive_number(raw)
+        if size is not None and size <= self.max_page_size:
+            return size
+        raise ValidationError(
+            {
+                self.page_size_query_param: [
+                    f"Give a whole number from 1 to {self.max_page_size}, not “{raw[:20]}”."
+                ]
+            }
+        )
 
     # -- the page ---------------------------------------------------------------
 
@@ -80,6 +146,8 @@ class KeysetPagination(BasePagination):
 
         token = request.query_params.get(self.cursor_query_param)
         cursor = _decode(token) if token else None
+        if cursor is not None and field is not None and cursor.get("v") is not None:
+            cursor["v"] = _cursor_value(queryset.model, field, cursor["v"])
         backwards = bool(cursor and cursor.get("r"))
 
         # Walking backwards reads the rows before the cursor in reverse order,
@@ -131,19 +199,9 @@ class KeysetPagination(BasePagination):
         if value is None:
             among_nulls = is_null & pk_after
             return among_nulls, (None if nulls_last else ~is_null)
-        try:
-            value = self._parse(value)
-        except ValueError as exc:
-            raise NotFound(INVALID_CURSOR) from exc
         op = "lt" if descending else "gt"
         in_range = Q(**{f"{field}__{op}e": value}) & (Q(**{f"{field}__{op}": value}) | pk_after)
         return in_range, (is_null if nulls_last else None)
-
-    @staticmethod
-    def _parse(value):
-        if isinstance(value, str) and len(value) == 10 and value[4] == "-":
-            return datetime.date.fromisoformat(value)
-        return value
 
     def _link(self, row, reverse: bool) -> str:
         value = None

@@ -8,17 +8,17 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.views import View
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from diplomacy import exports
-from diplomacy.api.pagination import KeysetPagination
+from diplomacy.api.pagination import KeysetPagination, error_message
 from diplomacy.cache import cached
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.fragments import cached_fragment
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
 from diplomacy.models.treaties import TABLE_LINKS
-from diplomacy.paginator import MAX_PAGE, CappedCountPaginator
+from diplomacy.paginator import MAX_PAGE, CappedCountPaginator, positive_number
 from diplomacy.rows import rendered_rows
 
 
@@ -80,22 +80,22 @@ class FilteredListView(View):
         if "cursor" in request.GET:
             return self.keyset_page(request, queryset, context)
 
-        raw_page = request.GET.get("page", "1")
-        page_error = None
-        if not raw_page.isdigit() or int(raw_page) < 1:
-            page_error = f"“{raw_page[:20]}” is not a page number."
-        elif int(raw_page) > max(paginator.page_limit, 1):
-            page_error = (
-                f"There is no page {int(raw_page)}: the results fill "
+        # An empty ``page`` is the first page, as an empty filter is no filter.
+        raw_page = request.GET.get("page") or "1"
+        number = positive_number(raw_page)
+        if number is None:
+            context["page_error"] = f"“{raw_page[:20]}” is not a page number."
+            return render(request, self.template_name, context, status=400)
+        if number > max(paginator.page_limit, 1):
+            context["page_error"] = (
+                f"There is no page {number}: the results fill "
                 f"{paginator.num_pages} page{'s' if paginator.num_pages != 1 else ''}."
                 if paginator.is_exact and paginator.num_pages <= MAX_PAGE
                 else f"Numbered pages stop at {MAX_PAGE}: follow the “Next” links from there, "
                 "narrow the filters, or download the CSV."
             )
-        if page_error:
-            context["page_error"] = page_error
             return render(request, self.template_name, context, status=404)
-        page = paginator.page(int(raw_page))
+        page = paginator.page(number)
         if not page.object_list and page.number > 1:
             context["page_error"] = f"There is no page {page.number}: the results end before it."
             return render(request, self.template_name, context, status=404)
@@ -110,12 +110,14 @@ class FilteredListView(View):
 
     def keyset_page(self, request, queryset, context):
         pagination = KeysetPagination()
+        # A page's size is its list's, whatever ``page_size`` says (the API's parameter).
         pagination.page_size = self.paginate_by
+        pagination.page_size_query_param = None
         try:
             rows = pagination.paginate_queryset(queryset, Request(request), view=self)
-        except NotFound as exc:
-            context["page_error"] = str(exc.detail)
-            return render(request, self.template_name, context, status=404)
+        except ValidationError as exc:
+            context["page_error"] = error_message(exc)
+            return render(request, self.template_name, context, status=400)
         context.update(
             object_list=rows,
             cursor_next=pagination.next_url,
