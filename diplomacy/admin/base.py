@@ -3,7 +3,6 @@ and the refusal of a save made from a stale form."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models.functions import ExtractYear
@@ -80,6 +79,7 @@ class CuratedAdmin(SimpleHistoryAdmin):
     """Editors edit drafts; only holders of ``publish_<model>`` change publication."""
 
     form = VersionedForm
+    object_history_form_template = "admin/diplomacy/object_history_form.html"
     # Links typed without a scheme are https (Django 6's default, set here for 5.2).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
@@ -99,12 +99,12 @@ class CuratedAdmin(SimpleHistoryAdmin):
         return readonly
 
     def get_fieldsets(self, request, obj=None):
-        # The version field is hidden; it is rendered only if a fieldset names it.
-        fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or "version" in flatten_fieldsets(fieldsets):
-            return fieldsets
-        (name, options), *rest = fieldsets
-        return [(name, {**options, "fields": [*options["fields"], "version"]}), *rest]
+        # The hidden version goes after the fieldsets (admin/diplomacy/change_form.html,
+        # object_history_form.html): in one it would get a label.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "version"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
 
     def save_model(self, request, obj, form, change):
         publishing = "_publish" in request.POST
