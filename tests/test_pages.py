@@ -46,20 +46,21 @@ def page_urls(w):
 
 # What each page asks of the database, whatever the number of rows:
 # filter choices (states, sectors), capped count, planner estimate when large,
-# the page of rows, and one prefetch per related list shown in a row.
+# the page of rows, and one prefetch per related list shown in a row; a page that
+# keys a cached part by the data version reads that version once (its "version").
 PAGE_BUDGETS = {
     # four capped counts (cached after the first visit); latest treaties, visits and
     # strongest relations, with the parties of the treaty lists (short lists read no
-    # sectors) and the published states they name (cached after the first visit)
-    "/": 11,
+    # sectors) and the published states they name (cached after the first visit), version
+    "/": 12,
     "/treaties/": 8,  # states, sectors, capped count, 2 facets, rows, parties, sectors
-    "/visits/": 6,  # states, capped count, 2 facets, rows (+host, guest), principals
-    "/projects/": 8,  # states, sectors, capped count, 2 facets, rows, states, sectors
-    "/states/": 2,  # capped count, rows with treaty counts (subquery)
+    "/visits/": 7,  # version, states, capped count, 2 facets, rows (+host, guest), principals
+    "/projects/": 9,  # version, states, sectors, capped count, 2 facets, rows, states, sectors
+    "/states/": 3,  # version, capped count, rows with treaty counts (subquery)
     # state, partners, treaty ids + treaties + parties, visits hosted and made,
     # project ids + projects (short lists read no sectors, principals or states),
-    # the published states the parties name (cached after the first visit)
-    "/states/uz/": 10,
+    # the published states the parties name (cached after the first visit), version
+    "/states/uz/": 11,
     "/relations/az/uz/": 16,  # two states, level, 3 per-year aggregates, 3 lists + their prefetches
     # one per record type, and the prefetches of matching treaties, visits, projects
     "/search/?q=energy": 11,
