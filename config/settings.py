@@ -16,6 +16,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str, load_env_file
+from diplomacy.caching.settings import caches as register_caches
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The clone's own SECRET_KEY, so that manage.py runs as the README shows;
@@ -63,11 +64,11 @@ MIDDLEWARE = [
     "diplomacy.middleware.QueryStringGuardMiddleware",
     # 503 with a message when a query reaches DATABASE_STATEMENT_TIMEOUT.
     "diplomacy.middleware.QueryCanceledMiddleware",
-    "diplomacy.cache.DataVersionMiddleware",
+    "diplomacy.caching.version.RequestVersionMiddleware",
     "csp.middleware.CSPMiddleware",
     # ETag on every page, feed and API response; 304 when the client has it.
     "django.middleware.http.ConditionalGetMiddleware",
-    "diplomacy.middleware.AnonymousPageCacheMiddleware",
+    "diplomacy.caching.pages.AnonymousPageCacheMiddleware",
     "diplomacy.routers.PrimaryPinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -221,7 +222,7 @@ STORAGES = {
 }
 
 # Anonymous pages are served from the shared cache for this long (0 turns it
-# off); any edit makes every cached page stale at once (diplomacy.cache).
+# off); any edit makes every cached page stale at once (diplomacy.caching).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
 
@@ -240,21 +241,9 @@ def _release_fingerprint() -> str:
 
 CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX") or _release_fingerprint()
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-        }
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "KEY_PREFIX": CACHE_KEY_PREFIX,
-        }
-    }
+# The shared cache (Redis, or this process's memory without REDIS_URL) and the
+# per-process stores, with their sizes: diplomacy.caching.settings.
+CACHES = register_caches(REDIS_URL, CACHE_KEY_PREFIX)
 
 _ANON_RATE = env_str("API_ANON_RATE", "600/minute")
 REST_FRAMEWORK = {

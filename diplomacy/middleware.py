@@ -1,16 +1,11 @@
-"""Request guards and the anonymous page cache."""
+"""Request guards. (The anonymous page cache is in ``diplomacy.caching.pages``.)"""
 
-import hashlib
 import logging
 from urllib.parse import unquote_to_bytes
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.utils import OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from psycopg.errors import QueryCanceled
-
-from diplomacy.cache import data_version
 
 MAX_QUERY_STRING = 4096
 
@@ -96,58 +91,3 @@ QUERY_CANCELED_PAGE = """<!doctype html>
 <p><a href="/">Back to the home page</a></p></main></body>
 </html>
 """
-
-
-class AnonymousPageCacheMiddleware:
-    """Serve anonymous visitors' public pages from the shared cache.
-
-    Keys carry the register's data version (``diplomacy.cache``), which every
-    save bumps, so an edit shows at once. Only visitors without a session
-    cookie are served from the cache: staff may be previewing drafts. The API
-    is left out so its throttling still counts every anonymous request.
-    """
-
-    excluded_prefixes = ("/admin/", "/api/", "/healthz", "/static/")
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def cacheable_request(self, request) -> bool:
-        return (
-            settings.PAGE_CACHE_SECONDS > 0
-            and request.method in ("GET", "HEAD")
-            and not request.path.startswith(self.excluded_prefixes)
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-            and "HTTP_AUTHORIZATION" not in request.META
-        )
-
-    def __call__(self, request):
-        if not self.cacheable_request(request):
-            return self.get_response(request)
-        key = self.key(request)
-        cached = cache.get(key)
-        if cached is not None:
-            cached["X-Cache"] = "hit"
-            return cached
-        response = self.get_response(request)
-        if self.cacheable_response(response):
-            response["X-Cache"] = "miss"
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
-        return response
-
-    @staticmethod
-    def cacheable_response(response) -> bool:
-        return (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and "private" not in response.get("Cache-Control", "")
-            and "no-store" not in response.get("Cache-Control", "")
-        )
-
-    @staticmethod
-    def key(request) -> str:
-        digest = hashlib.sha256(
-            f"{request.get_host()}|{request.get_full_path()}".encode()
-        ).hexdigest()
-        return f"page:{data_version()}:{digest}"

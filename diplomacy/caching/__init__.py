@@ -12,6 +12,6 @@
 """
 
 from diplomacy.caching.stores import cached, clear_all
-from diplomacy.caching.version import data_changed, data_version
+from diplomacy.caching.version import data_changed, data_version, same_version
 
-__all__ = ["cached", "clear_all", "data_changed", "data_version"]
+__all__ = ["cached", "clear_all", "data_changed", "data_version", "same_version"]

@@ -18,13 +18,14 @@ Its correctness rests on three rules, each kept here rather than by callers:
 """
 
 import secrets
+from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import DEFAULT_DB_ALIAS, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 
 # The version each database alias answered, read once per request: a page asks
-# for it several times. ``RequestVersionMiddleware`` gives each request its
-# own; outside a request (commands, streamed bodies) each ask is a query.
+# for it several times. ``same_version`` gives each request its own; outside
+# one, each ask is a query.
 _request_versions: ContextVar[dict | None] = ContextVar("register_data_version", default=None)
 
 # What a database answers before its version row exists (a database flushed
@@ -46,8 +47,11 @@ def data_version(using: str | None = None) -> str:
     versions = _request_versions.get()
     if versions is not None and alias in versions:
         return versions[alias]
-    found = model.objects.using(alias).filter(pk=1).values_list("version", flat=True)
-    version = next((f"{value:x}" for value in found), NO_VERSION)
+    # SQL of its own: a tenth of the ORM's cost, on every request.
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {model._meta.db_table} WHERE id = 1")
+        found = cursor.fetchone()
+    version = f"{found[0]:x}" if found else NO_VERSION
     if versions is not None:
         versions[alias] = version
     return version
@@ -65,14 +69,29 @@ def data_changed(using: str = DEFAULT_DB_ALIAS) -> None:
     """
     model = _model()
     new = secrets.randbits(62)
-    rows = model.objects.using(using).filter(pk=1).update(version=new)
-    if not rows:
+    # SQL of its own: loading a backup calls this once per row saved.
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"UPDATE {model._meta.db_table} SET version = %s WHERE id = 1", [new])
+        updated = cursor.rowcount
+    if not updated:
         model.objects.using(using).update_or_create(pk=1, defaults={"version": new})
     # This request reads its own change (and caches it under the new
     # version, which nobody else sees unless the transaction commits).
     versions = _request_versions.get()
     if versions is not None:
         versions[using] = f"{new:x}"
+
+
+@contextmanager
+def same_version(versions: dict | None = None):
+    """Within the block, the data version is read at most once per database:
+    each later ask answers what the first read. A request is such a block
+    (``RequestVersionMiddleware``); so may be a command's or a test's."""
+    token = _request_versions.set({} if versions is None else versions)
+    try:
+        yield
+    finally:
+        _request_versions.reset(token)
 
 
 class RequestVersionMiddleware:
@@ -84,11 +103,8 @@ class RequestVersionMiddleware:
 
     def __call__(self, request):
         versions = {}
-        token = _request_versions.set(versions)
-        try:
+        with same_version(versions):
             response = self.get_response(request)
-        finally:
-            _request_versions.reset(token)
         if response.streaming and not response.is_async:
             response.streaming_content = _streamed(response.streaming_content, versions)
         return response
@@ -99,13 +115,10 @@ def _streamed(chunks, versions: dict):
     made after the middleware has returned."""
     chunks = iter(chunks)
     while True:
-        token = _request_versions.set(versions)
-        try:
-            chunk = next(chunks)
-        except StopIteration:
+        with same_version(versions):
+            chunk = next(chunks, None)
+        if chunk is None:
             return
-        finally:
-            _request_versions.reset(token)
         yield chunk
 
 
