@@ -25,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import requests
 from django.conf import settings
+from django.core.management import call_command
+from django.test import Client, override_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -534,6 +536,29 @@ def test_raw_sql_then_data_changed(site):
         "    data_changed()\n",
     )
     assert site.shows(paths, "Raw SQL after") == []
+
+
+@pytest.mark.django_db
+@override_settings(PAGE_CACHE_SECONDS=600)
+def test_generate_synthetic_in_this_process():
+    """Rows written by COPY or executemany send no signal: the command's own
+    data_changed() is what shows them (sectors and sources exist already)."""
+    from diplomacy.models import Treaty
+
+    def listed() -> set[str]:
+        return set(re.findall(r'href="/treaties/(synthetic-[\w-]+)/"', page.content.decode()))
+
+    call_command("load_countries", verbosity=0)
+    call_command("generate_synthetic", "--treaties", "4", "--seed", "1", stdout=None)
+    Client().get("/treaties/")
+    page = Client().get("/treaties/")
+    assert page["X-Cache"] == "hit"
+    before = listed()
+    call_command("generate_synthetic", "--treaties", "4", "--seed", "2", stdout=None)
+    page = Client().get("/treaties/")
+    published = Treaty.objects.published().filter(slug__startswith="synthetic-")
+    assert listed() == set(published.values_list("slug", flat=True))
+    assert len(listed()) > len(before)
 
 
 # -- a lagging replica -------------------------------------------------------------------
