@@ -21,6 +21,9 @@ from diplomacy.models.treaties import TABLE_LINKS
 from diplomacy.paginator import MAX_PAGE, CappedCountPaginator, positive_number
 from diplomacy.rows import rendered_rows
 
+# The heading of a 400 for a malformed page number or cursor (a 404's is "Page not found").
+BAD_PAGE_REQUEST = "This page cannot be shown"
+
 
 class FilteredListView(View):
     """GET a list page, or its CSV with ``?format=csv`` (or the ``export.csv`` URL)."""
@@ -85,6 +88,7 @@ class FilteredListView(View):
         number = positive_number(raw_page)
         if number is None:
             context["page_error"] = f"“{raw_page[:20]}” is not a page number."
+            context["page_error_title"] = BAD_PAGE_REQUEST
             return render(request, self.template_name, context, status=400)
         if number > max(paginator.page_limit, 1):
             context["page_error"] = (
@@ -117,6 +121,7 @@ class FilteredListView(View):
             rows = pagination.paginate_queryset(queryset, Request(request), view=self)
         except ValidationError as exc:
             context["page_error"] = error_message(exc)
+            context["page_error_title"] = BAD_PAGE_REQUEST
             return render(request, self.template_name, context, status=400)
         context.update(
             object_list=rows,
