@@ -28,6 +28,16 @@ class SummaryRelatedField(serializers.SlugRelatedField):
     def to_representation(self, obj):
         return self.summary.to_representation(obj)
 
+    def get_choices(self, cutoff=None):
+        # The browsable API's form lists related records by their public key:
+        # the summary this field returns is a dict, which cannot key a choice.
+        queryset = self.get_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {getattr(item, self.slug_field): self.display_value(item) for item in queryset}
+
     def to_internal_value(self, data):
         # No record's key holds a control character, and PostgreSQL refuses
         # to compare text with a NUL byte (a DataError, not "not found").

@@ -91,6 +91,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     model = None
     schema = RecordSchema()
     lookup_field = "slug"
+    # What a slug may hold: any other address (a NUL byte, which PostgreSQL
+    # refuses to compare) is a 404 before a query is made.
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [RegisterPermissions]
     pagination_class = KeysetPagination
     keyset_orderings: dict[str, str] = {}
