@@ -9,12 +9,16 @@ one cached string); a request only marks its selected values. Inputs are one
 (tests compare them).
 """
 
+import re
 from functools import lru_cache
 
 from django import forms
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from markupsafe import escape
+
+# All a number input's value may be: HTML's "valid floating-point number".
+_HTML_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
 
 
 class PlainChoices(tuple):
@@ -122,4 +126,9 @@ class FastTextInput(FastInputMixin, forms.TextInput):
 
 
 class FastNumberInput(FastInputMixin, forms.NumberInput):
-    pass
+    def format_value(self, value):
+        # Typed text that is no number ("abc") is no number input's value
+        # (invalid HTML; a browser shows the box empty): the field's error
+        # says what was wrong.
+        value = super().format_value(value)
+        return value if value is None or _HTML_NUMBER.fullmatch(value) else None

@@ -209,9 +209,10 @@ def test_cursor_pages_walk_every_record_once_in_page_order(
         titles += [row["title"] for row in body["results"]]
         url = body["next"]
     assert titles == sorted(titles) and len(titles) == 64
-    assert len(client.get("/api/v1/treaties/?page_size=1000").json()["results"]) == 64
+    assert len(client.get("/api/v1/treaties/?page_size=200").json()["results"]) == 64
+    assert client.get("/api/v1/treaties/?page_size=1000").status_code == 400
     bad = client.get("/api/v1/treaties/?cursor=not-a-cursor")
-    assert bad.status_code == 404 and "Invalid cursor" in bad.json()["detail"]
+    assert bad.status_code == 400 and "Invalid cursor" in bad.json()["cursor"][0]
 
 
 def test_schema_is_valid_documents_errors_and_docs_need_no_cdn(client, tmp_path):

@@ -13,8 +13,10 @@ class RegisterAutoSchema(AutoSchema):
         bodies = super()._get_response_bodies(direction)
         errors = {"429": ("Too many requests; retry after the Retry-After seconds.", True)}
         if self.method == "GET" and self._is_list_view():
-            errors["400"] = ("A filter or parameter is invalid; the body names each field.", False)
-            errors["404"] = ("The pagination cursor is not valid.", True)
+            errors["400"] = (
+                "A filter, the cursor or page_size is invalid; the body names each parameter.",
+                False,
+            )
         elif "{" in self.path:
             errors["404"] = ("No published record has this key.", True)
         if self.method not in ("GET", "HEAD", "OPTIONS"):
