@@ -52,7 +52,10 @@ def backed_up_models() -> list:
         model
         for model in serializers.sort_dependencies(app_list, allow_cycles=True)
         if model._meta.label_lower not in EXCLUDED_MODELS
+        # Not proxies nor unmanaged models: they read tables that other
+        # models write (ProjectState, Project.states' link table).
         and not model._meta.proxy
+        and model._meta.managed
         and router.allow_migrate_model(DEFAULT_DB_ALIAS, model)
     ]
 
