@@ -64,12 +64,13 @@ MIDDLEWARE = [
     "diplomacy.middleware.QueryStringGuardMiddleware",
     # 503 with a message when a query reaches DATABASE_STATEMENT_TIMEOUT.
     "diplomacy.middleware.QueryCanceledMiddleware",
-    "diplomacy.caching.version.RequestVersionMiddleware",
     "csp.middleware.CSPMiddleware",
     # ETag on every page, feed and API response; 304 when the client has it.
     "django.middleware.http.ConditionalGetMiddleware",
     "diplomacy.caching.pages.AnonymousPageCacheMiddleware",
     "diplomacy.routers.PrimaryPinningMiddleware",
+    # The data version, read before any data, from the database this request reads.
+    "diplomacy.caching.version.RequestVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

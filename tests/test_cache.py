@@ -136,6 +136,25 @@ def test_none_is_a_value_like_any_other():
     assert len(calls) == 1
 
 
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_request_reads_the_data_version_before_any_data(client, editor, signed_in):
+    """What a request caches is never older than the version it keys it by:
+    the version is read first (and once), whoever asks."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = world()
+    alliance(w)
+    if signed_in:
+        client.force_login(editor)
+    for url in ("/states/uz/", "/treaties/", "/api/v1/treaties/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        reads = [q["sql"] for q in queries.captured_queries if "dataversion" in q["sql"]]
+        data = [q["sql"] for q in queries.captured_queries if "diplomacy_" in q["sql"]]
+        assert len(reads) == 1 and data[0] == reads[0], url
+
+
 @override_settings(PAGE_CACHE_SECONDS=600)
 def test_anonymous_pages_are_cached_here_and_may_be_cached_in_front():
     w = world()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from diplomacy.caching.version import data_version
+from diplomacy.caching.version import data_version, same_version
 
 
 class AnonymousPageCacheMiddleware:
@@ -46,6 +46,10 @@ class AnonymousPageCacheMiddleware:
             if self.signed_in(request):
                 patch_cache_control(response, private=True, no_store=True)
             return response
+        with same_version():  # the page is built under the version its key has
+            return self.cached_or_built(request)
+
+    def cached_or_built(self, request):
         key = self.key(request)
         cached = cache.get(key)
         if cached is not None:

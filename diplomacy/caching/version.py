@@ -85,25 +85,37 @@ def data_changed(using: str = DEFAULT_DB_ALIAS) -> None:
 @contextmanager
 def same_version(versions: dict | None = None):
     """Within the block, the data version is read at most once per database:
-    each later ask answers what the first read. A request is such a block
-    (``RequestVersionMiddleware``); so may be a command's or a test's."""
-    token = _request_versions.set({} if versions is None else versions)
+    each later ask answers what the first read. Within an enclosing block,
+    that one's reads hold. A request is such a block; so may be a command's
+    or a test's. (``versions``: the reads of a block to resume.)"""
+    enclosing = _request_versions.get()
+    if versions is None and enclosing is not None:
+        yield enclosing
+        return
+    versions = {} if versions is None else versions
+    token = _request_versions.set(versions)
     try:
-        yield
+        yield versions
     finally:
         _request_versions.reset(token)
 
 
 class RequestVersionMiddleware:
-    """Each request reads the data version at most once per database (and
-    only if something asks for it), a streamed body (a CSV export) included."""
+    """Each request reads the data version first, before any of its data,
+    once per database, and its streamed body (a CSV export) uses that read.
+
+    After ``PrimaryPinningMiddleware`` in settings.MIDDLEWARE: the version
+    comes from the database this request reads (a replica, or the primary
+    for writes and signed-in users), as the rules above require. The page
+    cache, before it, reads the version of the anonymous requests it serves
+    in the same block."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        versions = {}
-        with same_version(versions):
+        with same_version() as versions:
+            data_version()
             response = self.get_response(request)
         if response.streaming and not response.is_async:
             response.streaming_content = _streamed(response.streaming_content, versions)
