@@ -29,7 +29,7 @@ ALLIED = "treaty-on-allied-relations-azerbaijan-uzbekistan-2024"
 def setup_data_steps() -> list[list[str]]:
     """The ``manage.py`` commands of the Makefile's ``setup`` recipe, ``migrate`` left out."""
     makefile = (Path(settings.BASE_DIR) / "Makefile").read_text()
-    recipe = re.search(r"^setup: \$\(STAMP\)\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+    recipe = re.search(r"^setup: \$\(STAMP\).*\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
     steps = [
         shlex.split(line.split("manage.py", 1)[1])
         for line in recipe.splitlines()
