@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from diplomacy.cache import data_changed
+from diplomacy.caching import data_changed
 from diplomacy.importing.lookups import Lookups
 from diplomacy.importing.reading import FileFormatError, read_rows
 from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
