@@ -347,4 +347,9 @@ CONTENT_SECURITY_POLICY = {
 # a request body may not exceed IMPORT_MAX_BYTES.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES
+# Where the admin keeps an upload between its preview and its confirmation:
+# every app server that may take the confirmation must see the same folder.
+IMPORT_UPLOAD_DIR = env_str("IMPORT_UPLOAD_DIR")
+# How long a preview can be confirmed; older uploads are swept.
+IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 3600)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

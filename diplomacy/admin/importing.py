@@ -26,19 +26,18 @@ from diplomacy.admin.base import can_publish
 from diplomacy.importing import import_file
 
 SESSION_KEY = "diplomacy_imports"
-PREVIEW_SECONDS = 3600
 CLAIMED = ".claimed"
 
 
 def upload_dir() -> Path:
     """Where previewed uploads wait; every app server that may take the
     confirmation must see the same folder (IMPORT_UPLOAD_DIR)."""
-    folder = getattr(settings, "IMPORT_UPLOAD_DIR", None)
+    folder = settings.IMPORT_UPLOAD_DIR
     return Path(folder) if folder else Path(tempfile.gettempdir()) / "diplomacy-imports"
 
 
 def preview_seconds() -> int:
-    return getattr(settings, "IMPORT_PREVIEW_SECONDS", PREVIEW_SECONDS)
+    return settings.IMPORT_PREVIEW_SECONDS
 
 
 def _expired(path: Path) -> bool:
