@@ -32,9 +32,13 @@ class Serializer(xml_serializer.Serializer):
 
     def handle_fk_field(self, obj, field):
         natural = self.use_natural_foreign_keys
-        if natural and getattr(obj, field.attname) is not None:
+        if (
+            natural
+            and hasattr(field.remote_field.model, "natural_key")
+            and getattr(obj, field.attname) is not None
+        ):
             try:
-                getattr(obj, field.name)
+                getattr(obj, field.name)  # fetched (and kept) for its natural key anyway
             except ObjectDoesNotExist:
                 self.use_natural_foreign_keys = False
         try:
