@@ -205,7 +205,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# The seed corpus (SPEC 3.7): manage.py loaddata seed
+# The seed corpus (SPEC 3.7): manage.py load_seed
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 STATIC_URL = "static/"

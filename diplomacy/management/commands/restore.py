@@ -14,7 +14,7 @@ from django.db.models.signals import pre_save
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.utils import get_history_manager_for_model
 
-from diplomacy.cache import bump_version
+from diplomacy.caching import data_changed
 from diplomacy.models import Source, State, Treaty
 
 
@@ -131,5 +131,5 @@ class Command(BaseCommand):
         except Exception as error:
             raise CommandError(f"Restore failed, nothing was written: {error}") from error
         # Whatever was cached about this database before (an empty register) is stale.
-        bump_version()
+        data_changed()
         self.stdout.write(self.style.SUCCESS(f"Restored {path}."))
