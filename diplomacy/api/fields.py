@@ -5,6 +5,7 @@ from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from diplomacy.api.summaries import StateSummarySerializer
 from diplomacy.models import State
 from diplomacy.validators import reject_control_characters
 
@@ -68,7 +69,7 @@ class AttachedListField(serializers.ManyRelatedField):
         super().__init__(**kwargs)
 
     def get_attribute(self, instance):
-        attached = instance.__dict__.get(self.attached_list)
+        attached = getattr(instance, self.attached_list, None)
         if attached is not None:
             return attached
         return super().get_attribute(instance)
@@ -83,8 +84,6 @@ class StateCodeField(SummaryRelatedField):
     }
 
     def __init__(self, **kwargs):
-        from diplomacy.api.serializers import StateSummarySerializer
-
         kwargs.setdefault("slug_field", "iso2")
         kwargs.setdefault("queryset", State.objects.all())
         super().__init__(StateSummarySerializer, **kwargs)

@@ -154,12 +154,12 @@ class KeysetPagination(BasePagination):
         # so the direction flips and empty values come first instead of last.
         walk_desc = descending != backwards
         nulls_last = not backwards
-        queryset = queryset.order_by(*self._order(field, walk_desc, nulls_last))
+        queryset = queryset.order_by(*self.ordering(field, walk_desc, nulls_last))
         wanted = self.page_size_value + 1
         if cursor is None:
             rows = list(queryset[:wanted])
         else:
-            segment, spill = self._after(field, walk_desc, nulls_last, cursor)
+            segment, spill = self.rows_after(field, walk_desc, nulls_last, cursor)
             rows = list(queryset.filter(segment)[:wanted])
             if spill is not None and len(rows) < wanted:
                 rows += list(queryset.filter(spill)[: wanted - len(rows)])
@@ -171,12 +171,12 @@ class KeysetPagination(BasePagination):
         self.next_url = self.previous_url = None
         if rows:
             if has_more or backwards:
-                self.next_url = self._link(rows[-1], reverse=False)
+                self.next_url = self.cursor_link(rows[-1], reverse=False)
             if cursor is not None and (has_more or not backwards):
-                self.previous_url = self._link(rows[0], reverse=True)
+                self.previous_url = self.cursor_link(rows[0], reverse=True)
         return rows
 
-    def _order(self, field, descending, nulls_last):
+    def ordering(self, field, descending, nulls_last):
         pk = "-pk" if descending else "pk"
         if field is None:
             return [pk]
@@ -184,7 +184,7 @@ class KeysetPagination(BasePagination):
         expression = F(field).desc(**nulls) if descending else F(field).asc(**nulls)
         return [expression, pk]
 
-    def _after(self, field, descending, nulls_last, cursor) -> tuple[Q, Q | None]:
+    def rows_after(self, field, descending, nulls_last, cursor) -> tuple[Q, Q | None]:
         """Rows strictly after the cursor in the walk order, as two segments.
 
         The first is a range the ordered index can scan; the second (empty
@@ -203,7 +203,7 @@ class KeysetPagination(BasePagination):
         in_range = Q(**{f"{field}__{op}e": value}) & (Q(**{f"{field}__{op}": value}) | pk_after)
         return in_range, (is_null if nulls_last else None)
 
-    def _link(self, row, reverse: bool) -> str:
+    def cursor_link(self, row, reverse: bool) -> str:
         value = None
         if self.field is not None:
             value = row
@@ -223,7 +223,7 @@ class KeysetPagination(BasePagination):
         """The cursor link to the rows after ``row`` in the view's order (for deep HTML pages)."""
         self.request = request
         self.field, self.descending = self.sort_of(request, view)
-        return self._link(row, reverse=False)
+        return self.cursor_link(row, reverse=False)
 
     def get_paginated_response(self, data):
         return Response(

@@ -1,5 +1,5 @@
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
+from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissionsOrAnonReadOnly
 
 
 class RegisterPermissions(DjangoModelPermissionsOrAnonReadOnly):
@@ -14,6 +14,12 @@ class RegisterPermissions(DjangoModelPermissionsOrAnonReadOnly):
         "HEAD": [],
         "OPTIONS": [],
     }
+
+    def has_permission(self, request, view):
+        # Reading needs no permission: no queryset is built to find the model.
+        if request.method in SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)
 
 
 def check_publish_permission(user, model, instance, validated_data) -> None:

@@ -15,7 +15,17 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from diplomacy.api.fields import StateCodeField, SummaryRelatedField, UpperCaseCharField
-from diplomacy.api.representation import PlannedRepresentation, absolute_url
+from diplomacy.api.summaries import (
+    OrganizationSummarySerializer,
+    PersonSummarySerializer,
+    ProjectSummarySerializer,
+    SectorSummarySerializer,
+    SourceSummarySerializer,
+    TreatySummarySerializer,
+    VisitSummarySerializer,
+    absolute_url,
+    api_url,
+)
 from diplomacy.choices import DatePrecision
 from diplomacy.models import (
     Organization,
@@ -28,91 +38,6 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
-from diplomacy.urlpaths import route_url
-
-
-def api_url(request, name: str, **kwargs) -> str:
-    return absolute_url(request, route_url(f"api:{name}", **kwargs))
-
-
-# -- compact summaries of related records ------------------------------------------
-
-
-class StateSummarySerializer(PlannedRepresentation, serializers.ModelSerializer):
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = State
-        fields = ["iso2", "name", "url"]
-
-    def get_url(self, state) -> str:
-        return api_url(self.context.get("request"), "state-detail", iso2=state.iso2.lower())
-
-
-class SlugSummarySerializer(PlannedRepresentation, serializers.ModelSerializer):
-    """slug, name and API URL of a person, organization, sector, source."""
-
-    url = serializers.SerializerMethodField()
-    route = ""
-
-    def get_url(self, record) -> str:
-        return api_url(self.context.get("request"), self.route, slug=record.slug)
-
-
-class PersonSummarySerializer(SlugSummarySerializer):
-    route = "person-detail"
-
-    class Meta:
-        model = Person
-        fields = ["slug", "name", "url"]
-
-
-class OrganizationSummarySerializer(SlugSummarySerializer):
-    route = "organization-detail"
-
-    class Meta:
-        model = Organization
-        fields = ["slug", "name", "url"]
-
-
-class SectorSummarySerializer(SlugSummarySerializer):
-    route = "sector-detail"
-
-    class Meta:
-        model = Sector
-        fields = ["slug", "name", "url"]
-
-
-class SourceSummarySerializer(SlugSummarySerializer):
-    route = "source-detail"
-
-    class Meta:
-        model = Source
-        fields = ["slug", "title", "publisher", "url"]
-
-
-class TreatySummarySerializer(SlugSummarySerializer):
-    route = "treaty-detail"
-
-    class Meta:
-        model = Treaty
-        fields = ["slug", "title", "url"]
-
-
-class VisitSummarySerializer(SlugSummarySerializer):
-    route = "visit-detail"
-
-    class Meta:
-        model = Visit
-        fields = ["slug", "title", "url"]
-
-
-class ProjectSummarySerializer(SlugSummarySerializer):
-    route = "project-detail"
-
-    class Meta:
-        model = Project
-        fields = ["slug", "name", "url"]
 
 
 class CitationSerializer(serializers.Serializer):
@@ -124,7 +49,7 @@ class CitationSerializer(serializers.Serializer):
 # -- shared behaviour of the curated records ------------------------------------------
 
 
-class RecordSerializer(PlannedRepresentation, serializers.ModelSerializer):
+class RecordSerializer(serializers.ModelSerializer):
     """Adds ``url`` (API) and ``html_url`` (public page); runs the model's clean()."""
 
     url = serializers.SerializerMethodField()
@@ -288,10 +213,8 @@ class SourceSerializer(RecordSerializer):
 # -- treaties --------------------------------------------------------------------
 
 
-class PartySerializer(PlannedRepresentation, serializers.Serializer):
+class PartySerializer(serializers.Serializer):
     """A party: the state (iso2) with its ratification date where known."""
-
-    representation_model = TreatyParty
 
     state = StateCodeField(write_only=True, help_text="ISO alpha-2 code, e.g. “uz”.")
     iso2 = serializers.CharField(source="state.iso2", read_only=True)
@@ -358,7 +281,7 @@ class TreatySerializer(RecordSerializer):
         rows = validated_data.pop("party_rows", [])
         sectors = validated_data.pop("sectors", None)
         treaty = Treaty.objects.create(**validated_data)
-        self._save_relations(treaty, rows, sectors)
+        self.save_relations(treaty, rows, sectors)
         return treaty
 
     @transaction.atomic
@@ -368,10 +291,10 @@ class TreatySerializer(RecordSerializer):
         for key, value in validated_data.items():
             setattr(instance, key, value)
         instance.save()
-        self._save_relations(instance, rows, sectors)
+        self.save_relations(instance, rows, sectors)
         return instance
 
-    def _save_relations(self, treaty, rows, sectors):
+    def save_relations(self, treaty, rows, sectors):
         if rows is not None:
             treaty.treatyparty_set.exclude(state__in=[row["state"] for row in rows]).delete()
             for row in rows:

@@ -13,9 +13,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diplomacy.api import serializers as api
+from diplomacy.api.orderings import (
+    OrganizationFilterSet,
+    PersonFilterSet,
+    SectorFilterSet,
+    SourceFilterSet,
+)
 from diplomacy.api.pagination import KeysetPagination
 from diplomacy.api.permissions import RegisterPermissions, check_publish_permission
 from diplomacy.api.schema import ErrorDetailSerializer, RegisterAutoSchema
+from diplomacy.api.summaries import StateSummarySerializer, TreatySummarySerializer
 from diplomacy.filtersets import (
     ProjectFilterSet,
     StateFilterSet,
@@ -23,7 +30,6 @@ from diplomacy.filtersets import (
     VisitFilterSet,
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
-from diplomacy.models.base import get_compiled
 from diplomacy.relations import cached_relation
 from diplomacy.versions import if_match_passes, last_change, version_of
 from diplomacy.visibility import can_view_drafts, visible_for_detail
@@ -96,9 +102,16 @@ class RecordViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [RegisterPermissions]
     pagination_class = KeysetPagination
-    keyset_orderings: dict[str, str] = {}
-    keyset_default = "-pk"
     detail_serializer_class = None
+
+    # The keyset cursor walks the order the FilterSet's ``ordering`` offers, as the list pages do.
+    @property
+    def keyset_orderings(self) -> dict[str, str]:
+        return self.filterset_class.keyset_orderings
+
+    @property
+    def keyset_default(self) -> str:
+        return self.filterset_class.keyset_default
 
     def get_queryset(self):
         if self.action == "retrieve":
@@ -114,7 +127,7 @@ class RecordViewSet(viewsets.ModelViewSet):
         return queryset.for_list()
 
     def get_object(self):
-        record = self.read_object()
+        record = super().get_object()
         if self.action in CONDITIONAL_ACTIONS:
             self.check_if_match(record)
         self.record = record
@@ -155,31 +168,6 @@ class RecordViewSet(viewsets.ModelViewSet):
             response.add_post_render_callback(lambda rendered: tag_version(rendered, record))
         return response
 
-    def read_object(self):
-        # A plain read of a record (no filter parameters, which DRF would also
-        # apply to it) runs the record page's SQL, compiled once per process:
-        # compiling the detail query took longer than running it.
-        if self.action != "retrieve" or self.filters_asked():
-            return super().get_object()
-        queryset = self.get_queryset()
-        # Only the queryset kept for the process: the compiled SQL is cached
-        # by the queryset's identity, and a viewset that builds its own per
-        # request (people: ``select_related``) would add an entry each time.
-        if queryset is not visible_for_detail(self.request.user, self.model):
-            return super().get_object()
-        key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        record = get_compiled(queryset, self.lookup_field, key)
-        if record is None:
-            raise Http404(f"No {self.model._meta.object_name} matches the given query.")
-        self.check_object_permissions(self.request, record)
-        return record
-
-    def filters_asked(self) -> bool:
-        filterset = getattr(self, "filterset_class", None)
-        if filterset is None:
-            return False
-        return any(name in self.request.query_params for name in filterset.base_filters)
-
     def get_serializer_class(self):
         if self.action == "retrieve" and self.detail_serializer_class is not None:
             return self.detail_serializer_class
@@ -215,24 +203,20 @@ class StateViewSet(RecordViewSet):
     filterset_class = StateFilterSet
     lookup_field = "iso2"
     lookup_value_regex = "[A-Za-z]{2}"
-    keyset_orderings = StateFilterSet.keyset_orderings
-    keyset_default = StateFilterSet.keyset_default
 
-    def read_object(self):
-        queryset = self.filter_queryset(self.get_queryset())
+    def get_object(self):
+        # Codes are stored in upper case and typed in either.
+        self.kwargs["iso2"] = self.kwargs["iso2"].upper()
         try:
-            state = queryset.get(iso2=self.kwargs["iso2"].upper())
-        except State.DoesNotExist:
+            return super().get_object()
+        except Http404:
             raise Http404("No published state has this code.") from None
-        self.check_object_permissions(self.request, state)
-        return state
 
 
 class PersonViewSet(RecordViewSet):
     model = Person
     serializer_class = api.PersonSerializer
-    keyset_orderings = {"name": "name"}
-    keyset_default = "name"
+    filterset_class = PersonFilterSet
 
     def get_queryset(self):
         return super().get_queryset().select_related("state")
@@ -241,20 +225,19 @@ class PersonViewSet(RecordViewSet):
 class OrganizationViewSet(PersonViewSet):
     model = Organization
     serializer_class = api.OrganizationSerializer
+    filterset_class = OrganizationFilterSet
 
 
 class SectorViewSet(RecordViewSet):
     model = Sector
     serializer_class = api.SectorSerializer
-    keyset_orderings = {"name": "name"}
-    keyset_default = "name"
+    filterset_class = SectorFilterSet
 
 
 class SourceViewSet(RecordViewSet):
     model = Source
     serializer_class = api.SourceSerializer
-    keyset_orderings = {"title": "title"}
-    keyset_default = "title"
+    filterset_class = SourceFilterSet
 
 
 class TreatyViewSet(RecordViewSet):
@@ -262,29 +245,23 @@ class TreatyViewSet(RecordViewSet):
     serializer_class = api.TreatySerializer
     detail_serializer_class = api.TreatyDetailSerializer
     filterset_class = TreatyFilterSet
-    keyset_orderings = TreatyFilterSet.keyset_orderings
-    keyset_default = TreatyFilterSet.keyset_default
 
 
 class VisitViewSet(RecordViewSet):
     model = Visit
     serializer_class = api.VisitSerializer
     filterset_class = VisitFilterSet
-    keyset_orderings = VisitFilterSet.keyset_orderings
-    keyset_default = VisitFilterSet.keyset_default
 
 
 class ProjectViewSet(RecordViewSet):
     model = Project
     serializer_class = api.ProjectSerializer
     filterset_class = ProjectFilterSet
-    keyset_orderings = ProjectFilterSet.keyset_orderings
-    keyset_default = ProjectFilterSet.keyset_default
 
 
 class RelationSerializer(serializers.Serializer):
-    a = api.StateSummarySerializer()
-    b = api.StateSummarySerializer()
+    a = StateSummarySerializer()
+    b = StateSummarySerializer()
     level = serializers.CharField(
         help_text="none, diplomatic_relations, strategic_partnership, alliance"
     )
@@ -292,7 +269,7 @@ class RelationSerializer(serializers.Serializer):
     level_label = serializers.CharField()
     reached_on = serializers.CharField(allow_null=True, help_text="ISO date at its precision")
     reached_on_precision = serializers.CharField(allow_null=True)
-    reached_by = api.TreatySummarySerializer(allow_null=True)
+    reached_by = TreatySummarySerializer(allow_null=True)
     treaties = api.TreatySerializer(many=True)
     visits = api.VisitSerializer(many=True)
     projects = api.ProjectSerializer(many=True)
@@ -329,14 +306,14 @@ class RelationsView(APIView):
         reached = relation.reached
         return Response(
             {
-                "a": api.StateSummarySerializer(first, context=context).data,
-                "b": api.StateSummarySerializer(second, context=context).data,
+                "a": StateSummarySerializer(first, context=context).data,
+                "b": StateSummarySerializer(second, context=context).data,
                 "level": LEVEL_CODES[int(relation.level)],
                 "level_rank": int(relation.level),
                 "level_label": relation.level.label,
                 "reached_on": reached.iso if reached else None,
                 "reached_on_precision": reached.precision if reached else None,
-                "reached_by": api.TreatySummarySerializer(relation.reached_by, context=context).data
+                "reached_by": TreatySummarySerializer(relation.reached_by, context=context).data
                 if relation.reached_by
                 else None,
                 "treaties": api.TreatySerializer(
