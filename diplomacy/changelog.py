@@ -2,9 +2,6 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-
-from diplomacy.models.base import fetch_compiled
 
 # Bookkeeping fields that change on every save and tell a reader nothing.
 IGNORED_FIELDS = {"id", "updated_at", "created_at", "is_published", "search_vector"}
@@ -27,7 +24,7 @@ def public_changes(record, limit: int = CHANGELOG_LENGTH) -> list[Version]:
         if f.name not in IGNORED_FIELDS and not f.primary_key
     ]
     labels = {f.name: str(f.verbose_name) for f in model._meta.concrete_fields}
-    rows = fetch_compiled(_published_history(model), "id", record.pk, limit + 1)
+    rows = list(record.history.filter(is_published=True)[: limit + 1])
     versions: list[Version] = []
     for newer, older in zip(rows, [*rows[1:], None], strict=False):
         if len(versions) == limit:
@@ -40,9 +37,3 @@ def public_changes(record, limit: int = CHANGELOG_LENGTH) -> list[Version]:
         if changed:
             versions.append(Version(newer.history_date, False, changed))
     return versions
-
-
-@cache
-def _published_history(model):
-    # Built (and its SQL compiled, by ``fetch_compiled``) once per model.
-    return model.history.model.objects.filter(is_published=True).order_by("-history_date")

@@ -1,14 +1,6 @@
 """Who sees drafts: the public never; staff with the model's view permission do."""
 
-from functools import cache
-
-from django.core.cache import caches
 from django.utils.http import http_date
-
-from diplomacy.caching import data_version
-from diplomacy.caching.stores import RECORDS
-from diplomacy.changelog import public_changes
-from diplomacy.models.base import get_compiled
 
 
 def can_view_drafts(user, model) -> bool:
@@ -21,49 +13,23 @@ def can_view_drafts(user, model) -> bool:
     )
 
 
-def visible_records(request, model):
+def visible_records(user, model):
     """Published records, or every record for staff who may preview drafts."""
     manager = model.objects
-    return manager.all() if can_view_drafts(request.user, model) else manager.published()
+    return manager.all() if can_view_drafts(user, model) else manager.published()
 
 
 def visible_for_detail(user, model):
     """``visible_records(...).for_detail()``: a record page's queryset."""
-    return _detail_queryset(model, can_view_drafts(user, model))
+    return visible_records(user, model).for_detail()
 
 
 def detail_record(user, model, slug: str):
-    """The record a record page shows (None if there is none for this user),
-    read through its SQL compiled once per process (``get_compiled``)."""
-    return get_compiled(visible_for_detail(user, model), "slug", slug)
-
-
-def record_page_data(user, model, slug: str) -> tuple:
-    """``(detail_record(...), its public change log)``, or ``(None, [])``, read
-    once per data version by this process. The two depend on the data alone
-    (the record's related lists hold no drafts for anyone), apart from
-    whether the user may see a draft record, which is part of the key.
-
-    Per process, not shared through Redis: a record with its related lists
-    is a few dozen model instances, quicker to read again than to fetch."""
-    drafts = can_view_drafts(user, model)
-    key = f"record:{data_version()}:{model._meta.label_lower}:{int(drafts)}:{slug}"
-    store = caches[RECORDS]
-    found = store.get(key)
-    if found is None:
-        record = detail_record(user, model, slug)
-        found = (record, public_changes(record) if record is not None else [])
-        store.set(key, found)
-    return found
-
-
-@cache
-def _detail_queryset(model, drafts: bool):
-    # Built once per process: its prefetches and presence flags cost more to
-    # build (~1.5 ms) than a record page's queries to run. Each request only
-    # filters it, which clones it; nothing may ever evaluate this one.
-    manager = model.objects
-    return (manager.all() if drafts else manager.published()).for_detail()
+    """The record a record page shows, or None if there is none this user may see."""
+    try:
+        return visible_for_detail(user, model).get(slug=slug)
+    except model.DoesNotExist:
+        return None
 
 
 def mark_private_if_draft(response, record):

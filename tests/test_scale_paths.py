@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from diplomacy.caching import same_version
 from diplomacy.models import Project, ProjectState, Sector, Treaty, TreatyParty
 from diplomacy.urlpaths import record_url, relations_url
 from tests.factories import ProjectFactory, SectorFactory, StateFactory, TreatyFactory
@@ -336,9 +337,10 @@ def test_links_survive_chaining_and_are_read_in_one_query(django_assert_num_quer
     queryset = (
         Treaty.objects.for_list().filter(title__startswith="Pact").for_table().order_by("pk")[:25]
     )
-    Treaty.objects.for_table().first()  # the cached maps of states and sectors, once
-    with django_assert_num_queries(2):  # the rows; their party and sector links together
-        rows = list(queryset)
+    with same_version():  # the data version read once, as in a request
+        Treaty.objects.for_table().first()  # the cached maps of states and sectors, once
+        with django_assert_num_queries(2):  # the rows; their party and sector links together
+            rows = list(queryset)
     assert len(rows) == 25
     for n, row in enumerate(rows):
         expected = ["Azerbaijan", "Uzbekistan"] if n % 2 else ["Azerbaijan"]
@@ -361,9 +363,10 @@ def test_party_rows_and_sectors_are_read_in_one_query(django_assert_num_queries)
         if n % 3 == 0:
             treaty.sectors.add(energy)
     queryset = Treaty.objects.for_list().filter(title__startswith="Pact").order_by("pk")
-    list(Treaty.objects.for_list()[:1])  # the cached maps of states and sectors, once
-    with django_assert_num_queries(2):  # the rows; their party rows and sectors together
-        rows = list(queryset)
+    with same_version():  # the data version read once, as in a request
+        list(Treaty.objects.for_list()[:1])  # the cached maps of states and sectors, once
+        with django_assert_num_queries(2):  # the rows; their party rows and sectors together
+            rows = list(queryset)
     assert len(rows) == 12
     for n, row in enumerate(rows):
         parties = row.party_rows
@@ -406,10 +409,8 @@ def test_treaty_page_and_api_read_identifiers_and_sectors_as_attached(client):
     assert "diplomacy_treatyidentifier" not in _tables_queried(queries.captured_queries)
 
 
-def test_record_pages_share_one_built_queryset_that_is_never_evaluated(editor_client):
+def test_record_pages_and_the_api_show_an_edit_at_once_and_drafts_to_staff_only(editor_client):
     from django.test import Client
-
-    from diplomacy.visibility import _detail_queryset
 
     client = Client()  # the public, next to a logged-in editor
     az, uz = StateFactory(iso2="AZ"), StateFactory(iso2="UZ")
@@ -426,15 +427,12 @@ def test_record_pages_share_one_built_queryset_that_is_never_evaluated(editor_cl
     assert client.get(draft.get_absolute_url()).status_code == 404
     assert client.get(f"/api/v1/treaties/{draft.slug}/").status_code == 404
     assert "Draft pact" in editor_client.get(draft.get_absolute_url()).content.decode()
-    for drafts in (False, True):
-        assert _detail_queryset(Treaty, drafts)._result_cache is None
+    assert client.get(draft.get_absolute_url()).status_code == 404  # still, after the preview
 
 
-def test_deep_pages_read_ids_first_and_show_the_same_rows(client, settings):
+def test_deep_pages_read_ids_first_and_show_the_same_rows(client, settings, monkeypatch):
     """Past DEFERRED_JOIN_OFFSET a page reads its ids alone, then those rows:
     the same rows in the same order as a plain OFFSET."""
-    from diplomacy import paginator as paginator_module
-
     settings.PAGE_CACHE_SECONDS = 0  # both requests must reach the view
     az, uz = StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
     for n in range(60):
@@ -444,13 +442,9 @@ def test_deep_pages_read_ids_first_and_show_the_same_rows(client, settings):
             signed_on=datetime.date(2000 + n % 20, 1 + n % 12, 1),
         )
     shallow = client.get("/treaties/?page=2").content.decode()
-    original = paginator_module.DEFERRED_JOIN_OFFSET
-    try:
-        paginator_module.DEFERRED_JOIN_OFFSET = 25  # page 2 is "deep" now
-        with CaptureQueriesContext(connection) as queries:
-            deep = client.get("/treaties/?page=2").content.decode()
-    finally:
-        paginator_module.DEFERRED_JOIN_OFFSET = original
+    monkeypatch.setattr("diplomacy.pagination.DEFERRED_JOIN_OFFSET", 25)  # page 2 is "deep" now
+    with CaptureQueriesContext(connection) as queries:
+        deep = client.get("/treaties/?page=2").content.decode()
     assert deep == shallow
     assert any(
         q["sql"].startswith('SELECT "diplomacy_treaty"."id" AS "pk" FROM')
@@ -458,13 +452,11 @@ def test_deep_pages_read_ids_first_and_show_the_same_rows(client, settings):
     )
 
 
-def test_record_lookups_compiled_once_read_what_the_orm_reads(editor):
-    """A record page's query is compiled once per process and then only run
-    with each slug: the record, its parties, sectors, citations and presence
-    flags are what ``queryset.get()`` gives, drafts stay out of the public's,
-    and a missing slug is None (a 404), not an error."""
-    from diplomacy.models.base import _compiled, get_compiled
-    from diplomacy.visibility import detail_record, visible_for_detail
+def test_a_record_pages_lists_hold_its_published_rows_each_read_once(editor):
+    """A record page's record comes with its parties, sectors, citations and
+    other lists, drafts left out of the public's, a draft record for staff
+    only, and a missing slug is None (a 404), not an error."""
+    from diplomacy.visibility import detail_record
     from tests.helpers import alliance, world
 
     w = world()
@@ -482,12 +474,11 @@ def test_record_lookups_compiled_once_read_what_the_orm_reads(editor):
     later.relations_from.create(to_treaty=treaty, kind="supersedes")
     ProjectFactory(treaty=treaty, name="Pipeline")
     ProjectFactory(treaty=treaty, name="Draft project", is_published=False)
-    public = visible_for_detail(None, Treaty)
 
     def lists(record):
         return {
             "parties": [p.state.iso2 for p in record.party_rows],
-            "sectors": record.sector_list,
+            "sectors": [s.slug for s in record.sector_list],
             "citations": [(c.quote, c.source.title) for c in record.citation_list],
             "identifiers": [(i.scheme, i.value) for i in record.identifier_list],
             "relations_from": [(r.kind, r.to_treaty.slug) for r in record.relations_from_list],
@@ -495,67 +486,41 @@ def test_record_lookups_compiled_once_read_what_the_orm_reads(editor):
             "projects": [p.name for p in record.project_list],
         }
 
-    for record in (treaty, bare, later, plain):
-        fast, orm = get_compiled(public, "slug", record.slug), public.get(slug=record.slug)
-        assert fast == orm and fast.title == orm.title
-        assert lists(fast) == lists(orm)
-    found = lists(get_compiled(public, "slug", treaty.slug))
-    assert found["identifiers"] == [("unts", "I-54113"), ("wikidata", "Q42")]
-    assert found["relations_from"] == [("amends", bare.slug)]
-    assert found["relations_to"] == [("supersedes", later.slug)]
-    assert found["projects"] == ["Pipeline"]
-    assert found["citations"] == [("allied relations", w["source"].title)]
-    assert [s.slug for s in get_compiled(public, "slug", treaty.slug).sector_list] == ["energy"]
-    assert get_compiled(public, "slug", draft.slug) is None
-    assert get_compiled(public, "slug", "no-such-treaty") is None
+    assert lists(detail_record(None, Treaty, treaty.slug)) == {
+        "parties": ["AZ", "UZ"],
+        "sectors": ["energy"],
+        "citations": [("allied relations", w["source"].title)],
+        "identifiers": [("unts", "I-54113"), ("wikidata", "Q42")],
+        "relations_from": [("amends", bare.slug)],
+        "relations_to": [("supersedes", later.slug)],
+        "projects": ["Pipeline"],
+    }
+    assert detail_record(None, Treaty, draft.slug) is None
+    assert detail_record(None, Treaty, "no-such-treaty") is None
     assert detail_record(editor, Treaty, draft.slug) == draft
 
-    hits = _compiled.cache_info().hits
-    with CaptureQueriesContext(connection) as queries:
-        assert get_compiled(public, "slug", plain.slug) == plain
-    assert _compiled.cache_info().hits == hits + 1
-    # The record, then its party rows and sector links together: no query for an empty list.
-    assert len(queries.captured_queries) == 2
-    with CaptureQueriesContext(connection) as queries:
-        record = get_compiled(public, "slug", treaty.slug)
-        assert lists(record)["citations"]  # read with their sources: no query per citation
-    assert len(queries.captured_queries) == 7
+    with same_version():  # the data version read once, as in a request
+        detail_record(None, Treaty, plain.slug)  # the cached maps of states and sectors, once
+        with CaptureQueriesContext(connection) as queries:
+            assert detail_record(None, Treaty, plain.slug) == plain
+        # The record, then its party rows and sector links together: no query for an empty list.
+        assert len(queries.captured_queries) == 2
+        with CaptureQueriesContext(connection) as queries:
+            record = detail_record(None, Treaty, treaty.slug)
+            assert lists(record)["citations"]  # read with their sources: no query per citation
+        # The record, its links, then one query per list it has: identifiers,
+        # citations, relations from and to, projects.
+        assert len(queries.captured_queries) == 7
 
 
-def test_a_record_page_shows_an_edit_and_its_change_log_at_once(client, editor):
+def test_a_record_page_shows_an_edit_and_its_change_log_at_once(client):
     from tests.helpers import alliance, world
 
     treaty = alliance(world())
     assert "changed: title" not in client.get(treaty.get_absolute_url()).content.decode()
     treaty.title = "Treaty on Allied Relations (corrected)"
-    treaty._history_user = editor
     treaty.save()
     html = client.get(treaty.get_absolute_url()).content.decode()
     assert "Treaty on Allied Relations (corrected)" in html
     assert "changed: title" in html
     assert client.get("/treaties/no-such-treaty/").status_code == 404
-
-
-def test_a_query_compiled_in_one_thread_runs_on_each_threads_own_connection():
-    """Compiled once per process, run by every thread of a worker: each run
-    must use the running thread's database connection."""
-    import threading
-
-    from django.db import connections
-
-    from diplomacy.models.base import _Compiled, _compiled
-
-    compiler, sql, params, _ = _compiled(Treaty.objects.published(), "slug", "default", 2)
-    assert compiler.connection is connections["default"]
-    seen = {}
-
-    def run():
-        seen["own"] = connections["default"]
-        seen["used"] = _Compiled(compiler, sql, params)().connection
-        connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    assert seen["used"] is seen["own"]
-    assert seen["used"] is not connections["default"]

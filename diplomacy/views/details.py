@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
+from diplomacy.caching.records import record_page_data
 from diplomacy.models import (
     Organization,
     OrganizationCitation,
@@ -16,7 +17,7 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
-from diplomacy.visibility import mark_private_if_draft, record_page_data
+from diplomacy.visibility import mark_private_if_draft
 
 
 def _published_citations(model):
