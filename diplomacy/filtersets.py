@@ -9,8 +9,6 @@ A repeatable parameter counts each value once and takes at most
 all of its values).
 """
 
-import copy
-
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -19,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.forms.renderers import Jinja2
 from django_filters import fields as filter_fields
 
-from diplomacy.cache import cached
+from diplomacy.caching import cached
 from diplomacy.choices import (
     IdentifierScheme,
     ProjectKind,
@@ -38,20 +36,10 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
-from diplomacy.reference_maps import published_sectors_by_pk, published_states_by_pk
+from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
 from diplomacy.search import search_queryset
-from diplomacy.widgets import (
-    FastNumberInput,
-    FastSelect,
-    FastSelectMultiple,
-    FastTextInput,
-    PlainChoices,
-)
+from diplomacy.widgets import NumberInput
 
-# The public pages are Jinja2; so are their forms' widgets (Django's own
-# Jinja2 widget templates render several times faster than the DTL ones).
-FILTER_FORM_RENDERER = Jinja2()
-YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 # Different states one repeatable state filter takes (``party``, a project's
 # ``state``). Each adds an EXISTS subquery, and PostgreSQL's planning time grows
 # steeply with their number before it levels off: on 100,000 treaties (a busy
@@ -60,49 +48,42 @@ YEAR_BOUNDS = {"min_value": 1, "max_value": 9999}
 MAX_REPEATED_VALUES = 10
 # A related record that is not published answers as one that does not exist.
 INVALID_CHOICE = "Select a valid choice. %(value)s is not one of the available choices."
-# Django's input widgets and their Python-rendered equivalents (same HTML).
-FAST_INPUTS = {forms.TextInput: FastTextInput, forms.NumberInput: FastNumberInput}
 
 
-class IntegerFilter(filters.NumberFilter):
-    field_class = forms.IntegerField
+# -- choices: the published states and sectors, read once per data version -------------------
 
 
-class YearFilter(IntegerFilter):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", YEAR_BOUNDS["min_value"])
-        kwargs.setdefault("max_value", YEAR_BOUNDS["max_value"])
-        super().__init__(*args, **kwargs)
-
-
-def state_code_choices() -> tuple[PlainChoices, dict[str, int]]:
-    """The party filters' choices, (lower-case iso2, name) by name, and each
-    code's primary key. Every list page's form offers them; they are read from
-    the shared cache, which any edit refreshes (``diplomacy.cache``), not
-    queried per request."""
-    return cached("choices:state-codes", _state_code_choices)
-
-
-def _state_code_choices() -> tuple[PlainChoices, dict[str, int]]:
-    states = [
-        (pk, state.iso2.lower(), state.name) for pk, state in published_states_by_pk().items()
-    ]
-    return (
-        PlainChoices((code, name) for _, code, name in states),
-        {code: pk for pk, code, _ in states},
+def state_codes() -> dict[str, int]:
+    """Each published state's lower-case ISO alpha-2 code and its primary key,
+    by name. Filters name states by code but query by key: the planner then
+    knows how many treaties that particular state has (column statistics)."""
+    return cached(
+        "choices:state-ids",
+        lambda: {state.iso2.lower(): pk for pk, state in published_states_by_pk().items()},
     )
 
 
-def sector_choices() -> PlainChoices:
-    return cached("choices:sectors", _sector_choices)
+def state_choices() -> list[tuple[str, str]]:
+    return cached(
+        "choices:states",
+        lambda: [(state.iso2.lower(), state.name) for state in published_states_by_pk().values()],
+    )
 
 
-def _sector_choices() -> PlainChoices:
-    return PlainChoices((sector.slug, sector.name) for sector in published_sectors_by_pk().values())
+def sector_choices() -> list[tuple[str, str]]:
+    return cached(
+        "choices:sectors",
+        lambda: [(sector.slug, sector.name) for sector in published_sectors_by_pk().values()],
+    )
 
 
-def current_state_choices() -> PlainChoices:
-    return state_code_choices()[0]
+# -- form fields ------------------------------------------------------------------------------
+
+
+class FilterForm(forms.Form):
+    # Django's Jinja2 widget templates render the state list's 249 options
+    # several times faster than its DTL ones; the public pages are Jinja2 anyway.
+    default_renderer = Jinja2()
 
 
 class DistinctValuesField(filter_fields.MultipleChoiceField):
@@ -130,130 +111,102 @@ class DistinctValuesField(filter_fields.MultipleChoiceField):
 
 
 class StateCodeValidation:
-    """A state filter's field: a code in any case, valid if a published state
-    has it, a dictionary lookup, where Django's ``valid_value`` walks the 249
-    choices, normalized afresh for each value given (``party=fj&party=st``: 500
-    calls). A draft state's code is as unknown as ``zz``."""
+    """A code in any case, valid if a published state has it: one dictionary
+    lookup, where Django's ``valid_value`` walks the 249 choices for each value
+    given. A draft state's code is as unknown as ``zz``."""
 
     def normalize(self, value: str) -> str:
         return value.lower()
 
     def valid_value(self, value) -> bool:
-        return str(value) in state_code_choices()[1]
+        return str(value) in state_codes()
 
 
 class StateCodeField(StateCodeValidation, filter_fields.ChoiceField):
     def to_python(self, value) -> str:
         return self.normalize(super().to_python(value))
 
+    def bound_data(self, data, initial):
+        # The form shows ``UZ`` as the state it chose: the option ``uz``.
+        return self.normalize(data) if isinstance(data, str) else data
+
 
 class StateCodesField(StateCodeValidation, DistinctValuesField):
-    pass
+    def bound_data(self, data, initial):
+        return [self.normalize(v) if isinstance(v, str) else v for v in data or ()]
 
 
-class FilterTemplates(dict):
-    """A FilterSet class's filters. django-filter deep-copies them for every
-    FilterSet it makes (fields, widgets and choices included) so that it can
-    give each copy its ``model`` and ``parent``: a copy of each filter is all
-    that needs, and nothing else of a filter changes after the class is made."""
-
-    def __deepcopy__(self, memo):
-        return {name: _filter_copy(filter_) for name, filter_ in self.items()}
+# -- filters ----------------------------------------------------------------------------------
 
 
-def _filter_copy(filter_: filters.Filter) -> filters.Filter:
-    result = copy.copy(filter_)
-    if filter_.method is not None:
-        # Setting it binds the method to this copy, and so to its parent.
-        result.method = filter_.method
-    return result
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", NumberInput)
+        super().__init__(*args, **kwargs)
 
 
-class FieldTemplates(dict):
-    """A filter form class's fields. A form deep-copies them on every request,
-    choices included (the party list: 249 pairs), so that it can change its
-    own fields; the register's forms change a field's widget attributes at
-    most, so that is what each copy gets of its own, as Django's copy gives
-    it, and the choices (never changed) are shared."""
-
-    def __deepcopy__(self, memo):
-        return {name: _field_copy(field) for name, field in self.items()}
+class YearFilter(IntegerFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
 
 
-def _field_copy(field: forms.Field) -> forms.Field:
-    result = copy.copy(field)
-    result.widget = copy.copy(field.widget)
-    result.widget.attrs = field.widget.attrs.copy()
-    result.error_messages = field.error_messages.copy()
-    result.validators = field.validators[:]
-    return result
+class DistinctValuesFilter(filters.MultipleChoiceFilter):
+    """A repeatable filter over a fixed vocabulary (kind, status, level): each
+    value once, and every value of the vocabulary may be chosen at once."""
 
+    field_class = DistinctValuesField
 
-# The filter form class of each FilterSet class (``get_form_class``).
-_form_classes: dict[type, type] = {}
-
-
-class RegisterFilterSet(filters.FilterSet):
-    """Shared behaviour: choice lists read once per request, ``q`` over text fields."""
-
-    search_fields: tuple[str, ...] = ()
-    # Filters whose choices are the published states / sectors.
-    state_filters: tuple[str, ...] = ()
-    sector_filters: tuple[str, ...] = ()
-
-    @classmethod
-    def get_filters(cls):
-        # Set on the class's own filters, before anything (the API schema, say)
-        # builds their form fields: a filter keeps the field it built first.
-        base = super().get_filters()
-        for f in base.values():
-            if isinstance(f, filters.MultipleChoiceFilter):
-                f.extra.setdefault("widget", FastSelectMultiple)
-            elif isinstance(f, filters.ChoiceFilter):
-                f.extra.setdefault("widget", FastSelect)
-            elif "widget" not in f.extra and f.field_class.widget in FAST_INPUTS:
-                f.extra["widget"] = FAST_INPUTS[f.field_class.widget]
-        # Callables, asked at each use: the choices of the current data version.
-        for name in cls.state_filters:
-            base[name].extra["choices"] = current_state_choices
-            multiple = isinstance(base[name], filters.MultipleChoiceFilter)
-            base[name].field_class = StateCodesField if multiple else StateCodeField
-        for name in cls.sector_filters:
-            base[name].extra["choices"] = sector_choices
-        for name, f in base.items():
-            if isinstance(f, filters.MultipleChoiceFilter):
-                f.extra["parameter"] = name
-                if name not in cls.state_filters:
-                    # A fixed vocabulary (kind, status): every value may be chosen at once.
-                    f.field_class = DistinctValuesField
-                    vocabulary = len(f.extra.get("choices", ()))
-                    f.extra["max_values"] = max(MAX_REPEATED_VALUES, vocabulary)
-        return FilterTemplates(base)
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data, *args, **kwargs)
-        # Filters name states by code but query by primary key: the planner then
-        # knows how many treaties that particular state has (column statistics).
-        self.state_ids: dict[str, int] = state_code_choices()[1] if self.state_filters else {}
-
-    def get_form_class(self):
-        # django-filter builds a new form class (and its fields) per FilterSet;
-        # the fields are the same for every request, so the class is built once.
-        form_class = _form_classes.get(type(self))
-        if form_class is None:
-            form_class = super().get_form_class()
-            form_class.base_fields = FieldTemplates(form_class.base_fields)
-            _form_classes[type(self)] = form_class
-        return form_class
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        choices = kwargs.get("choices")
+        if not callable(choices):
+            kwargs.setdefault("max_values", max(MAX_REPEATED_VALUES, len(choices or ())))
+        super().__init__(*args, **kwargs)
 
     @property
-    def form(self):
-        form = super().form
-        form.renderer = FILTER_FORM_RENDERER
-        return form
+    def field(self):
+        # The error names the parameter, known once the FilterSet class has named the filter.
+        self.extra.setdefault("parameter", self.field_name)
+        return super().field
 
-    def filter_q(self, queryset, name, value: str):
-        return search_queryset(queryset, value, self.search_fields, self.search_fields[0])
+
+class StatesFilter(DistinctValuesFilter):
+    """Published states by code, repeatable: the FilterSet's ``method`` joins them."""
+
+    field_class = StateCodesField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=state_choices, **kwargs)
+
+
+class StateFilter(filters.ChoiceFilter):
+    """One published state by code; its value is the state's primary key."""
+
+    field_class = StateCodeField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=state_choices, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, state_codes()[value] if value else value)
+
+
+class SearchFilter(filters.CharFilter):
+    """``q``: words that must all appear in the FilterSet's ``search_fields``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", "Search")
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("help_text", "Words that must all appear in the title, summary or names.")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        fields = self.parent.search_fields
+        return search_queryset(qs, value, fields, fields[0])
 
 
 class StableOrderingFilter(filters.OrderingFilter):
@@ -273,30 +226,41 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, tie_break)
 
 
-def q_filter():
-    return filters.CharFilter(
-        method="filter_q",
-        label="Search",
-        max_length=200,
-        help_text="Words that must all appear in the title, summary or names.",
-    )
+# -- FilterSets -------------------------------------------------------------------------------
 
 
-class TreatyFilterSet(RegisterFilterSet):
-    q = q_filter()
-    year = YearFilter(field_name="signed_on", lookup_expr="year", label="Year signed")
-    year_min = YearFilter(field_name="signed_on", lookup_expr="year__gte", label="From year")
-    year_max = YearFilter(field_name="signed_on", lookup_expr="year__lte", label="To year")
-    kind = filters.MultipleChoiceFilter(choices=TreatyKind.choices, label="Kind", distinct=False)
-    status = filters.MultipleChoiceFilter(
-        choices=TreatyStatus.choices, label="Status", distinct=False
-    )
-    party = filters.MultipleChoiceFilter(
+class RegisterFilterSet(filters.FilterSet):
+    # The fields ``q`` searches, the first one a record's name (search ranks by it).
+    search_fields: tuple[str, ...] = ()
+
+    class Meta:
+        form = FilterForm
+
+
+def record_filters(date_field: str, year_label: str, kinds) -> type[RegisterFilterSet]:
+    """What the treaty, visit and project lists filter by alike: ``q``, the
+    year of ``date_field`` (``year``, ``year_min``, ``year_max``) and ``kind``."""
+
+    class RecordFilterSet(RegisterFilterSet):
+        q = SearchFilter()
+        year = YearFilter(field_name=date_field, lookup_expr="year", label=year_label)
+        year_min = YearFilter(field_name=date_field, lookup_expr="year__gte", label="From year")
+        year_max = YearFilter(field_name=date_field, lookup_expr="year__lte", label="To year")
+        kind = DistinctValuesFilter(choices=kinds, label="Kind")
+
+    return RecordFilterSet
+
+
+class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choices)):
+    status = DistinctValuesFilter(choices=TreatyStatus.choices, label="Status")
+    party = StatesFilter(
         method="filter_party",
         label="Parties",
         help_text=f"Every state chosen must be a party (at most {MAX_REPEATED_VALUES}).",
     )
-    sector = filters.ChoiceFilter(field_name="sectors__slug", label="Sector", distinct=False)
+    sector = filters.ChoiceFilter(
+        field_name="sectors__slug", choices=sector_choices, label="Sector", distinct=False
+    )
     identifier = filters.CharFilter(
         method="filter_identifier",
         label="Identifier",
@@ -316,16 +280,14 @@ class TreatyFilterSet(RegisterFilterSet):
     )
 
     search_fields = ("title", "short_title", "summary")
-    state_filters = ("party",)
-    sector_filters = ("sector",)
 
     # The API's keyset cursor and deep HTML pages walk the same order.
     keyset_orderings = {"signed_on": "signed_on", "title": "title"}
     keyset_default = "-signed_on"
 
-    class Meta:
+    class Meta(RegisterFilterSet.Meta):
         model = Treaty
-        fields = ["q", "year", "year_min", "year_max", "kind", "status", "party", "sector"]
+        fields = []  # every filter is declared
 
     def filter_identifier(self, queryset, name, value: str):
         scheme, _, code = value.partition(":")
@@ -345,25 +307,19 @@ class TreatyFilterSet(RegisterFilterSet):
         # own statistics. One GROUP BY ... HAVING COUNT over every chosen
         # state's party rows plans at once but reads all of their rows: on
         # 100,000 treaties a page of two common states took 156 ms against 6.
+        ids = state_codes()
         for code in value:
             queryset = queryset.filter(
-                Exists(
-                    TreatyParty.objects.filter(treaty=OuterRef("pk"), state_id=self.state_ids[code])
-                )
+                Exists(TreatyParty.objects.filter(treaty=OuterRef("pk"), state_id=ids[code]))
             )
         return queryset
 
 
-class VisitFilterSet(RegisterFilterSet):
-    q = q_filter()
-    year = YearFilter(field_name="start_on", lookup_expr="year", label="Year")
-    year_min = YearFilter(field_name="start_on", lookup_expr="year__gte", label="From year")
-    year_max = YearFilter(field_name="start_on", lookup_expr="year__lte", label="To year")
-    kind = filters.MultipleChoiceFilter(choices=VisitKind.choices, label="Kind", distinct=False)
-    level = filters.MultipleChoiceFilter(choices=VisitLevel.choices, label="Level", distinct=False)
-    host = filters.ChoiceFilter(method="filter_host", label="Host state")
-    guest = filters.ChoiceFilter(method="filter_guest", label="Guest state")
-    state = filters.ChoiceFilter(method="filter_state", label="Either state")
+class VisitFilterSet(record_filters("start_on", "Year", VisitKind.choices)):
+    level = DistinctValuesFilter(choices=VisitLevel.choices, label="Level")
+    host = StateFilter(field_name="host_id", label="Host state")
+    guest = StateFilter(field_name="guest_id", label="Guest state")
+    state = StateFilter(method="filter_state", label="Either state")
     person = filters.ModelChoiceFilter(
         field_name="principals",
         queryset=Person.objects.published(),
@@ -372,7 +328,7 @@ class VisitFilterSet(RegisterFilterSet):
         help_text="A person's slug, e.g. ilham-aliyev.",
         distinct=False,
         # The slug is typed: a list of every person would be the longest part of the page.
-        widget=FastTextInput,
+        widget=forms.TextInput,
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
     ordering = StableOrderingFilter(
@@ -382,47 +338,43 @@ class VisitFilterSet(RegisterFilterSet):
     )
 
     search_fields = ("title", "summary", "city")
-    state_filters = ("host", "guest", "state")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
     keyset_orderings = {"start_on": "start_on", "title": "title"}
     keyset_default = "-start_on"
 
-    class Meta:
+    class Meta(RegisterFilterSet.Meta):
         model = Visit
-        fields = ["q", "year", "year_min", "year_max", "kind", "level", "host", "guest", "state"]
-
-    def filter_host(self, queryset, name, value: str):
-        return queryset.filter(host_id=self.state_ids[value])
-
-    def filter_guest(self, queryset, name, value: str):
-        return queryset.filter(guest_id=self.state_ids[value])
+        fields = []  # every filter is declared
 
     def filter_state(self, queryset, name, value: str):
-        state_id = self.state_ids[value]
+        state_id = state_codes()[value]
         return queryset.filter(Q(host_id=state_id) | Q(guest_id=state_id))
 
 
-class ProjectFilterSet(RegisterFilterSet):
-    q = q_filter()
-    year = YearFilter(field_name="start_on", lookup_expr="year", label="Year started")
-    year_min = YearFilter(field_name="start_on", lookup_expr="year__gte", label="From year")
-    year_max = YearFilter(field_name="start_on", lookup_expr="year__lte", label="To year")
-    kind = filters.MultipleChoiceFilter(choices=ProjectKind.choices, label="Kind", distinct=False)
-    status = filters.MultipleChoiceFilter(
-        choices=ProjectStatus.choices, label="Status", distinct=False
-    )
-    state = filters.MultipleChoiceFilter(
+class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.choices)):
+    status = DistinctValuesFilter(choices=ProjectStatus.choices, label="Status")
+    state = StatesFilter(
         method="filter_state",
         label="States",
         help_text=f"Every state chosen must take part (at most {MAX_REPEATED_VALUES}).",
     )
-    sector = filters.ChoiceFilter(field_name="sectors__slug", label="Sector", distinct=False)
+    sector = filters.ChoiceFilter(
+        field_name="sectors__slug", choices=sector_choices, label="Sector", distinct=False
+    )
     value_min = filters.NumberFilter(
-        field_name="value_amount", lookup_expr="gte", label="Value at least", min_value=0
+        field_name="value_amount",
+        lookup_expr="gte",
+        label="Value at least",
+        min_value=0,
+        widget=NumberInput,
     )
     value_max = filters.NumberFilter(
-        field_name="value_amount", lookup_expr="lte", label="Value at most", min_value=0
+        field_name="value_amount",
+        lookup_expr="lte",
+        label="Value at most",
+        min_value=0,
+        widget=NumberInput,
     )
     currency = filters.CharFilter(
         method="filter_currency",
@@ -437,25 +389,22 @@ class ProjectFilterSet(RegisterFilterSet):
     )
 
     search_fields = ("name", "description", "city")
-    state_filters = ("state",)
-    sector_filters = ("sector",)
 
     # The API's keyset cursor and deep HTML pages walk the same order.
     keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
     keyset_default = "-start_on"
 
-    class Meta:
+    class Meta(RegisterFilterSet.Meta):
         model = Project
-        fields = ["q", "year", "year_min", "year_max", "kind", "status", "state", "sector"]
+        fields = []  # every filter is declared
 
     def filter_state(self, queryset, name, value: list[str]):
         # As ``TreatyFilterSet.filter_party``: one EXISTS per distinct state.
         through = Project.states.through
+        ids = state_codes()
         for code in value:
             queryset = queryset.filter(
-                Exists(
-                    through.objects.filter(project=OuterRef("pk"), state_id=self.state_ids[code])
-                )
+                Exists(through.objects.filter(project=OuterRef("pk"), state_id=ids[code]))
             )
         return queryset
 
@@ -464,7 +413,7 @@ class ProjectFilterSet(RegisterFilterSet):
 
 
 class StateFilterSet(RegisterFilterSet):
-    q = q_filter()
+    q = SearchFilter()
     region = filters.CharFilter(field_name="region", lookup_expr="iexact", max_length=100)
     cow = IntegerFilter(field_name="cow_code", label="COW code", min_value=1, max_value=32767)
 
@@ -474,6 +423,6 @@ class StateFilterSet(RegisterFilterSet):
     keyset_orderings = {"name": "name"}
     keyset_default = "name"
 
-    class Meta:
+    class Meta(RegisterFilterSet.Meta):
         model = State
-        fields = ["q", "region", "cow"]
+        fields = []  # every filter is declared

@@ -1,17 +1,9 @@
-"""List rows and the empty filter form are rendered once per data version:
-a page-cache miss on a list reads the page of rows and renders only what it
-has not rendered since the last edit, and an edit still shows at once."""
+"""List pages on a page-cache miss: the page of rows and their links, the
+empty filter form rendered once per data version, and an edit shown at once."""
 
 import pytest
-from django.core.cache import caches
-from django.test import override_settings
-from django.urls import set_script_prefix
 
-from diplomacy.caching.settings import caches as cache_settings
-from diplomacy.caching.stores import ROWS
-from diplomacy.models import Treaty
-from diplomacy.models.treaties import TABLE_LINKS
-from diplomacy.rows import rendered_rows
+from diplomacy.caching import clear_all
 from tests.factories import StateFactory, TreatyFactory
 from tests.helpers import alliance, populate, second_visit, world
 
@@ -25,9 +17,9 @@ def _rows(html: str) -> str:
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/treaties/", 2),  # the data version, the page of rows
-        ("/treaties/?party=uz", 2),
-        ("/treaties/?page=2", 2),
+        ("/treaties/", 3),  # the data version, the page of rows, their parties and sectors
+        ("/treaties/?party=uz", 3),
+        ("/treaties/?page=2", 3),
     ],
 )
 def test_a_second_visit_to_a_list_reads_only_its_rows_and_shows_the_same_page(
@@ -42,13 +34,12 @@ def test_a_second_visit_to_a_list_reads_only_its_rows_and_shows_the_same_page(
     assert '<span class="tag">Energy</span>' in _rows(second)
 
 
-def test_rows_rendered_warm_match_rows_rendered_cold(client):
+def test_a_list_rendered_warm_matches_the_list_rendered_cold(client):
     w = world()
     populate(w, 30)
     warm_first_page = client.get("/treaties/").content.decode()
-    # Page 2 shares no row with page 1; its rows are rendered now, page 1's are read.
     client.get("/treaties/?page=2")
-    caches[ROWS].clear()  # as in another process
+    clear_all()  # as in another process
     assert client.get("/treaties/").content.decode() == warm_first_page
 
 
@@ -91,34 +82,8 @@ def test_the_empty_filter_form_lists_a_new_state_at_once_and_a_filled_one_keeps_
     assert '<option value="az">Azerbaijan</option>' in empty
 
 
-def test_rows_link_under_the_script_prefix_they_were_rendered_for():
-    w = world()
-    alliance(w)
-    records = list(Treaty.objects.published().for_table().with_links(None))
-    template = "diplomacy/_treaty_row.html"
-    (plain,) = rendered_rows(records, template, TABLE_LINKS, "default")
-    set_script_prefix("/register/")
-    try:
-        (prefixed,) = rendered_rows(records, template, TABLE_LINKS, "default")
-    finally:
-        set_script_prefix("/")
-    assert 'href="/treaties/treaty-on-allied-relations/"' in plain
-    assert 'href="/register/treaties/treaty-on-allied-relations/"' in prefixed
-
-
-def test_a_full_row_store_still_renders_every_row_in_order(client):
-    w = world()
-    populate(w, 30)
-    expected = client.get("/treaties/").content.decode()
-    small = cache_settings(None, "test")
-    small["process-rows"]["OPTIONS"]["MAX_ENTRIES"] = 7  # culled mid-page, more than once
-    with override_settings(CACHES=small):
-        assert client.get("/treaties/").content.decode() == expected
-        assert client.get("/treaties/").content.decode() == expected
-
-
 def test_a_csv_download_renders_no_filter_form(client, monkeypatch):
-    from diplomacy import fragments
+    from diplomacy.caching import fragments
 
     rendered = []
 

@@ -9,7 +9,6 @@ from django.template.backends.django import DjangoTemplates
 from django.template.backends.jinja2 import Jinja2
 from django.template.loader import get_template
 from django.test import RequestFactory
-from django.utils.safestring import mark_safe
 
 from diplomacy.jinja2_env import querystring
 from tests.factories import StateFactory, TreatyFactory
@@ -156,40 +155,57 @@ def test_display_filter_gives_djangos_label_for_every_choice(model, field):
     assert display(record, field) == "not-a-choice"
 
 
+def _control(html: str, name: str) -> str:
+    """The filter form's control named ``name``: its <input> tag or whole <select>."""
+    html = html.split('<form class="filters"', 1)[1].split("</form>", 1)[0]
+    found = re.search(
+        rf'<input[^>]* name="{name}"[^>]*>|<select name="{name}".*?</select>', html, re.S
+    )
+    return found.group(0)
+
+
+@pytest.mark.django_db
+def test_a_filtered_list_shows_the_filters_as_given_escaped(client):
+    world()
+    html = client.get(
+        "/treaties/?q=%3Cb%3E%22x&year=2024&kind=agreement&kind=alliance&party=uz"
+        "&ordering=-signed_on"
+    ).content.decode()
+    assert 'value="&lt;b&gt;&#34;x"' in _control(html, "q")
+    assert 'value="2024"' in _control(html, "year")
+    kinds = _control(html, "kind")
+    assert "multiple" in kinds.split(">", 1)[0]
+    assert re.findall(r'<option value="([^"]+)" selected>', kinds) == ["alliance", "agreement"]
+    parties = _control(html, "party")
+    assert re.findall(r'<option value="([^"]+)" selected>', parties) == ["uz"]
+    assert '<option value="az">Azerbaijan</option>' in parties
+    assert '<option value="-signed_on" selected>' in _control(html, "ordering")
+    assert "<option" not in _control(html, "year_min") and "value=" not in _control(
+        html, "year_min"
+    )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "query",
-    ["", "?year=2024&kind=agreement&q=%3Cb%3E&ordering=-signed_on", "?year=99999&party=zz"],
+    ("query", "name", "message"),
+    [
+        ("year=abc", "year", "Enter a whole number."),
+        ("year_min=MMXX", "year_min", "Enter a whole number."),
+        ("value_min=12abc", "value_min", "Enter a number."),
+    ],
 )
-def test_filter_forms_render_as_djangos_default_renderer_would(query):
-    """The filter forms' widgets use Django's Jinja2 widget templates for speed;
-    the HTML must be what the default (DTL) renderer gives, errors included."""
-    from django.forms.renderers import DjangoTemplates as DjangoRenderer
-    from django.forms.renderers import Jinja2 as Jinja2Renderer
-    from django.http import QueryDict
-
-    from diplomacy.filtersets import ProjectFilterSet, TreatyFilterSet, VisitFilterSet
-
+def test_a_number_filter_given_text_shows_an_empty_box_and_says_why(client, query, name, message):
+    """Typed text that is no number is no number input's value (invalid HTML):
+    the box is empty and the error names what was wrong."""
     world()
-    for filterset_class in (TreatyFilterSet, VisitFilterSet, ProjectFilterSet):
-        data = QueryDict(query.lstrip("?")) if query else None
-        form = filterset_class(data).form
-        assert isinstance(form.renderer, Jinja2Renderer)
-        fast = [str(field) for field in form]
-        form.renderer = DjangoRenderer()
-        assert fast == [str(field) for field in form]
-
-
-@pytest.mark.django_db
-def test_filter_selects_stay_fast_after_the_api_schema_built_their_fields(client):
-    """drf-spectacular reads each filter's form field from the class's own
-    filters; the list pages must still get the fast select widgets after."""
-    from diplomacy.filtersets import TreatyFilterSet
-    from diplomacy.widgets import FastSelectMultiple
-
-    assert client.get("/api/v1/schema/").status_code == 200
-    assert isinstance(TreatyFilterSet.base_filters["kind"].field.widget, FastSelectMultiple)
-    assert isinstance(TreatyFilterSet().form.fields["kind"].widget, FastSelectMultiple)
+    path = "/projects/" if name.startswith("value") else "/treaties/"
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    html = response.content.decode()
+    control = _control(html, name)
+    assert control.startswith('<input type="number"') and "value=" not in control
+    assert f'aria-describedby="id_{name}_error"' in control
+    assert message in html
 
 
 @pytest.mark.django_db
@@ -201,73 +217,6 @@ def test_state_choices_are_current_after_the_api_schema_built_the_fields(client)
     StateFactory(iso2="UZ", name="Uzbekistan")  # added after the schema was built
     html = client.get("/treaties/?party=uz").content.decode()
     assert '<option value="uz" selected>Uzbekistan</option>' in html
-
-
-@pytest.mark.parametrize("value", [None, "", "<b>Tom & Jerry's</b>", 2024, "0"])
-@pytest.mark.parametrize(
-    "attrs", [{}, {"maxlength": "200", "required": True, "disabled": False, "aria-x": 'a"b'}]
-)
-def test_fast_inputs_write_what_djangos_input_template_writes(value, attrs):
-    from django import forms
-    from django.forms.renderers import Jinja2 as Jinja2Renderer
-
-    from diplomacy.widgets import FastNumberInput, FastTextInput
-
-    widgets = [(FastTextInput, forms.TextInput)]
-    if value is None or re.fullmatch(r"-?\d*", str(value)):
-        # Text that is no number is no number input's value: tests/test_html_validity.py.
-        widgets.append((FastNumberInput, forms.NumberInput))
-    for fast, django_widget in widgets:
-        expected = django_widget(attrs={"class": "x"}).render(
-            "q", value, attrs=dict(attrs, id="id_q"), renderer=Jinja2Renderer()
-        )
-        assert (
-            fast(attrs={"class": "x"}).render("q", value, attrs=dict(attrs, id="id_q")) == expected
-        )
-
-
-def test_fast_selects_read_plain_and_wrapped_choices_alike():
-    """A ``PlainChoices`` behind a callable (the state and sector lists) gives
-    the same options as the same pairs given as a list, empty choice included."""
-    import django_filters
-
-    from diplomacy.widgets import FastSelect, FastSelectMultiple, PlainChoices
-
-    pairs = [("az", "Azerbaijan"), ("uz", "Uzbekistan & <Co>")]
-    plain = PlainChoices(pairs)
-    for filter_class, widget in (
-        (django_filters.ChoiceFilter, FastSelect),
-        (django_filters.MultipleChoiceFilter, FastSelectMultiple),
-    ):
-        via_list = filter_class(choices=pairs, widget=widget).field
-        via_plain = filter_class(choices=lambda: plain, widget=widget).field
-        for value in (None, ["uz"], "uz"):
-            html = via_plain.widget.render("party", value)
-            assert html == via_list.widget.render("party", value)
-            assert "Uzbekistan &amp; &lt;Co&gt;" in html
-        assert ('<option value="uz" selected>' in via_plain.widget.render("party", ["uz"])) is True
-    assert '<option value="" selected>---------</option>' in (
-        django_filters.ChoiceFilter(choices=lambda: plain, widget=FastSelect).field.widget.render(
-            "party", None
-        )
-    )
-
-
-@pytest.mark.parametrize(
-    "attrs",
-    [
-        {},
-        {"id": "id_party", "multiple": True},
-        {"z": 'a"b', "a": "Tom & Jerry's <b>", "disabled": False, "hidden": True, "x": None},
-        {"aria-describedby": mark_safe("id_q_helptext"), "data-n": 3},
-    ],
-)
-def test_fast_select_attributes_are_what_djangos_flatatt_writes(attrs):
-    from django.forms.utils import flatatt
-
-    from diplomacy.widgets import _flatatt
-
-    assert _flatatt(attrs) == flatatt(attrs)
 
 
 @pytest.mark.django_db

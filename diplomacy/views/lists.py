@@ -3,23 +3,24 @@
 import hashlib
 from urllib.parse import urlencode
 
-from django.db import router
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.views import View
-from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
 
 from diplomacy import exports
-from diplomacy.api.pagination import KeysetPagination, error_message
-from diplomacy.cache import cached
+from diplomacy.caching import cached
+from diplomacy.caching.fragments import cached_fragment
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
-from diplomacy.fragments import cached_fragment
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
-from diplomacy.models.treaties import TABLE_LINKS
-from diplomacy.paginator import MAX_PAGE, CappedCountPaginator, positive_number
-from diplomacy.rows import rendered_rows
+from diplomacy.pagination import (
+    MAX_PAGE,
+    CappedCountPaginator,
+    KeysetSort,
+    PaginationError,
+    keyset_page,
+    positive_number,
+)
 
 # The heading of a 400 for a malformed page number or cursor (a 404's is "Page not found").
 BAD_PAGE_REQUEST = "This page cannot be shown"
@@ -35,10 +36,6 @@ class FilteredListView(View):
     csv_columns: list = []
     facet_fields: tuple[str, ...] = ()
     export = False
-    # Set both to render rows once per data version (``diplomacy.rows``):
-    # ``for_page`` then reads no links, and the rows not yet rendered get them.
-    row_template = ""
-    row_links: tuple = ()
 
     def get_queryset(self):
         return self.model.objects.published().for_list()
@@ -48,15 +45,18 @@ class FilteredListView(View):
         return queryset
 
     @property
-    def keyset_orderings(self):
-        return self.filterset_class.keyset_orderings
-
-    @property
-    def keyset_default(self):
-        return self.filterset_class.keyset_default
+    def keyset_sort(self) -> KeysetSort:
+        """The order deep pages walk by cursor: the FilterSet's, as the API's."""
+        return KeysetSort(
+            self.filterset_class.keyset_orderings, self.filterset_class.keyset_default
+        )
 
     def get(self, request, *args, **kwargs):
-        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset())
+        # Parameters that name no filter (``?page=3``) leave the form empty.
+        filtered = any(name in self.filterset_class.base_filters for name in request.GET)
+        filterset = self.filterset_class(
+            request.GET if filtered else None, queryset=self.get_queryset()
+        )
         context = {"filterset": filterset, "model_name": self.model._meta.verbose_name_plural}
         if filterset.is_bound and not filterset.is_valid():
             return render(request, self.template_name, context, status=400)
@@ -104,40 +104,34 @@ class FilteredListView(View):
             context["page_error"] = f"There is no page {page.number}: the results end before it."
             return render(request, self.template_name, context, status=404)
         context.update(page=page, object_list=page.object_list)
-        self.add_rows(context)
         if page.number == MAX_PAGE and page.has_next() and page.object_list:
             # Deeper than numbered pages go: continue by keyset from the last row.
-            context["cursor_next"] = KeysetPagination().link_after(
-                Request(request), self, list(page.object_list)[-1]
+            context["cursor_next"] = self.keyset_sort.link_after(
+                request.build_absolute_uri(), request.GET, list(page.object_list)[-1]
             )
         return render(request, self.template_name, context)
 
     def keyset_page(self, request, queryset, context):
-        pagination = KeysetPagination()
         # A page's size is its list's, whatever ``page_size`` says (the API's parameter).
-        pagination.page_size = self.paginate_by
-        pagination.page_size_query_param = None
         try:
-            rows = pagination.paginate_queryset(queryset, Request(request), view=self)
-        except ValidationError as exc:
-            context["page_error"] = error_message(exc)
+            page = keyset_page(
+                queryset,
+                request.GET,
+                request.build_absolute_uri(),
+                self.keyset_sort,
+                self.paginate_by,
+            )
+        except PaginationError as exc:
+            context["page_error"] = exc.message
             context["page_error_title"] = BAD_PAGE_REQUEST
             return render(request, self.template_name, context, status=400)
         context.update(
-            object_list=rows,
-            cursor_next=pagination.next_url,
-            cursor_previous=pagination.previous_url,
+            object_list=page.rows,
+            cursor_next=page.next_url,
+            cursor_previous=page.previous_url,
             keyset=True,
         )
-        self.add_rows(context)
         return render(request, self.template_name, context)
-
-    def add_rows(self, context) -> None:
-        if self.row_template:
-            records = list(context["object_list"])
-            context["rows"] = rendered_rows(
-                records, self.row_template, self.row_links, router.db_for_read(self.model)
-            )
 
     # Parameters that page through or order a set without changing what is in it.
     NOT_FILTERS = frozenset({"page", "cursor", "ordering", "format", "page_size"})
@@ -194,11 +188,8 @@ class TreatyListView(FilteredListView):
     csv_columns = exports.TREATY_COLUMNS
     facet_fields = ("kind", "status")
 
-    row_template = "diplomacy/_treaty_row.html"
-    row_links = TABLE_LINKS
-
     def for_page(self, queryset):
-        return queryset.for_table().with_links(None)
+        return queryset.for_table()
 
 
 class VisitListView(FilteredListView):

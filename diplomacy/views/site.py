@@ -9,10 +9,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from diplomacy.cache import cached
+from diplomacy.caching import cached
 from diplomacy.choices import RELATION_LEVEL_BY_KIND, RelationLevel
+from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Organization, Person, Project, State, Treaty, TreatyParty, Visit
-from diplomacy.paginator import approximate_count, count_label
+from diplomacy.pagination import approximate_count, count_label
 from diplomacy.relations import binding_q
 from diplomacy.search import search_queryset
 
@@ -68,37 +69,26 @@ def home(request):
     return render(request, "diplomacy/home.html", context)
 
 
+# What search looks through, in order: (heading, records, fields searched, the
+# name first, list page). The lists search as their ``q`` filter does.
+SEARCHED = [
+    ("Treaties", Treaty, TreatyFilterSet.search_fields, "treaty-list"),
+    ("Visits", Visit, VisitFilterSet.search_fields, "visit-list"),
+    ("Projects", Project, ProjectFilterSet.search_fields, "project-list"),
+    ("States", State, StateFilterSet.search_fields, "state-list"),
+    ("People", Person, ("name", "office"), None),
+    ("Organizations", Organization, ("name", "acronym"), None),
+]
+
+
 @require_GET
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
-    terms = query.split()
     groups = []
-    if terms:
-        specs = [
-            (
-                "Treaties",
-                Treaty.objects.published().for_list(),
-                ("title", "short_title", "summary"),
-                "treaty-list",
-            ),
-            (
-                "Visits",
-                Visit.objects.published().for_list(),
-                ("title", "summary", "city"),
-                "visit-list",
-            ),
-            (
-                "Projects",
-                Project.objects.published().for_list(),
-                ("name", "description", "city"),
-                "project-list",
-            ),
-            ("States", State.objects.published(), ("name", "official_name", "iso3"), "state-list"),
-            ("People", Person.objects.published(), ("name", "office"), None),
-            ("Organizations", Organization.objects.published(), ("name", "acronym"), None),
-        ]
-        for label, queryset, fields, list_url in specs:
-            matches = search_queryset(queryset, query, fields, fields[0], rank=True)
+    if query.split():
+        for label, model, fields, list_url in SEARCHED:
+            records = model.objects.published().for_list()
+            matches = search_queryset(records, query, fields, fields[0], rank=True)
             rows = list(matches[: SEARCH_LIMIT + 1])
             if rows:
                 more_url = f"{reverse(list_url)}?{urlencode({'q': query})}" if list_url else None
@@ -113,7 +103,7 @@ def search(request):
     return render(
         request,
         "diplomacy/search.html",
-        {"query": query, "groups": groups, "searched": bool(terms)},
+        {"query": query, "groups": groups, "searched": bool(query.split())},
     )
 
 
