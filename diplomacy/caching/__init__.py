@@ -6,6 +6,10 @@
 - ``stores``: the Django caches things are kept in, and ``cached()`` for
   derived values (computed once per data version, however many ask).
 - ``pages``: the anonymous page cache (a middleware).
+- ``records``: record pages' records with their change logs, per process.
+- ``fragments``: rendered parts of state and relations pages.
+- ``reference``: the published states and sectors by primary key, that
+  list rows link to (``diplomacy.models.reference`` names the maps).
 - ``settings``: ``settings.CACHES``.
 
 ``clear_all()`` empties them all (tests start from it).

@@ -1,4 +1,5 @@
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.data_version import DataVersion
 from diplomacy.models.projects import Project, ProjectCitation, ProjectState
 from diplomacy.models.reference import (
     Organization,
@@ -23,6 +24,7 @@ __all__ = [
     "Citation",
     "CuratedModel",
     "CuratedQuerySet",
+    "DataVersion",
     "Organization",
     "OrganizationCitation",
     "Person",

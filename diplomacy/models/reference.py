@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from markupsafe import Markup
 from simple_history.models import HistoricalRecords
 
+from diplomacy.caching.reference import published_by_pk
 from diplomacy.choices import OrganizationKind
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
 from diplomacy.models.sources import Citation
@@ -104,7 +105,7 @@ class State(PartialDatesMixin, CuratedModel):
     @cached_property
     def url(self) -> str:
         """``get_absolute_url()``, kept with the instance: the published states'
-        map (``diplomacy.reference_maps``) lives as long as the data version,
+        map (``published_states_by_pk``) lives as long as the data version,
         and its states are linked from every party of every list row."""
         return self.get_absolute_url()
 
@@ -221,3 +222,14 @@ class Sector(CuratedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("treaty-list") + f"?sector={self.slug}"
+
+
+def published_states_by_pk() -> dict:
+    """``{pk: State}`` of the published states, by name (iso2 and name only),
+    kept per data version: list rows link their parties through it."""
+    return published_by_pk(State, "iso2", "name")
+
+
+def published_sectors_by_pk() -> dict:
+    """``{pk: Sector}`` of the published sectors, by name (slug and name only)."""
+    return published_by_pk(Sector, "slug", "name")

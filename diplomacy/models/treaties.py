@@ -18,8 +18,16 @@ from diplomacy.choices import (
     TreatyRelationKind,
     TreatyStatus,
 )
-from diplomacy.models.base import CuratedModel, CuratedQuerySet, PublishedLinks
-from diplomacy.models.reference import Organization, Person, Sector, State
+from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.links import PublishedLinks
+from diplomacy.models.reference import (
+    Organization,
+    Person,
+    Sector,
+    State,
+    published_sectors_by_pk,
+    published_states_by_pk,
+)
 from diplomacy.models.sources import Citation
 from diplomacy.partial_dates import (
     PartialDatesMixin,
@@ -27,7 +35,6 @@ from diplomacy.partial_dates import (
     precision_constraint,
     precision_field,
 )
-from diplomacy.reference_maps import published_sectors_by_pk, published_states_by_pk
 from diplomacy.urlpaths import record_url
 from diplomacy.validators import reject_control_characters
 
