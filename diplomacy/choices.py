@@ -105,12 +105,23 @@ class ProjectStatus(models.TextChoices):
 
 
 class RelationLevel(models.IntegerChoices):
-    """The ladder of SPEC 3.8; higher is closer."""
+    """The ladder of SPEC 3.8; higher is closer. Everything that names a
+    level (the API, the pages, their CSS classes) takes its name from here."""
 
     NONE = 0, "No recorded relation"
     DIPLOMATIC_RELATIONS = 1, "Diplomatic relations"
     STRATEGIC_PARTNERSHIP = 2, "Strategic partnership"
     ALLIANCE = 3, "Alliance"
+
+    @property
+    def code(self) -> str:
+        """Its name in the API and in CSS classes: ``strategic_partnership``."""
+        return self.name.lower()
+
+    @property
+    def partners_label(self) -> str:
+        """The heading of a state's partners at this level."""
+        return {3: "Allies", 2: "Strategic partners", 1: "Diplomatic relations"}.get(self, "")
 
 
 # Which treaty kind establishes which rung of the ladder.

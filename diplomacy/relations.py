@@ -27,9 +27,9 @@ from django.db.models.functions import ExtractYear
 from diplomacy.caching import cached
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
+from diplomacy.models.reference import published_states_by_pk
 from diplomacy.models.treaties import binding_relation_treaty
 from diplomacy.partial_dates import PartialDate
-from diplomacy.reference_maps import published_states_by_pk
 from diplomacy.urlpaths import relations_url
 
 
@@ -98,10 +98,6 @@ class Relation:
     @property
     def project_total(self) -> int:
         return self.total("projects")
-
-    @property
-    def level_label(self) -> str:
-        return self.level.label
 
 
 def relation_level(a: State, b: State) -> tuple[RelationLevel, Treaty | None]:

@@ -80,3 +80,27 @@ def test_a_pairs_level_and_counts_per_year_follow_publication_and_dates(states):
     alliance.save()
     assert relation_between(az, uz).level == RelationLevel.NONE
     assert relation_between(az, kz).level == RelationLevel.NONE
+
+
+def test_pages_and_api_name_each_level_as_relation_level_does(client, states):
+    az, uz, kz = states["AZ"], states["UZ"], states["KZ"]
+    TreatyFactory(kind=TreatyKind.ALLIANCE, signed_on=D(2024, 8, 23), parties=[az, uz])
+    TreatyFactory(kind=TreatyKind.STRATEGIC_PARTNERSHIP, signed_on=D(2022, 6, 1), parties=[az, kz])
+
+    for other, level in (
+        ("uz", RelationLevel.ALLIANCE),
+        ("kz", RelationLevel.STRATEGIC_PARTNERSHIP),
+    ):
+        html = client.get(f"/relations/az/{other}/").content.decode()
+        assert f'<p class="relation-level level-{level.code}">' in html
+        assert f"<strong>{level.label}</strong>" in html
+        data = client.get(f"/api/v1/relations/az/{other}/").json()
+        assert (data["level"], data["level_rank"], data["level_label"]) == (
+            level.code,
+            level,
+            level.label,
+        )
+    state = client.get("/states/az/").content.decode()
+    assert '<h3 class="level level-alliance">Allies</h3>' in state
+    assert '<h3 class="level level-strategic_partnership">Strategic partners</h3>' in state
+    assert state.index("Allies") < state.index("Strategic partners")

@@ -7,8 +7,8 @@ from django.views.decorators.http import require_safe
 from markupsafe import Markup
 
 from diplomacy import metadata
+from diplomacy.caching.fragments import cached_fragment
 from diplomacy.choices import RelationLevel
-from diplomacy.fragments import cached_fragment
 from diplomacy.models import Project, ProjectState, State, Treaty, TreatyParty, Visit
 from diplomacy.relations import cached_relation, partners_of
 
@@ -66,11 +66,7 @@ def state_body_context(state: State) -> dict:
     """A state page's derived part: partners grouped by level, closest first,
     and the latest records of each type."""
     partners = partners_of(state)
-    levels = (
-        RelationLevel.ALLIANCE,
-        RelationLevel.STRATEGIC_PARTNERSHIP,
-        RelationLevel.DIPLOMATIC_RELATIONS,
-    )
+    levels = sorted((level for level in RelationLevel if level != RelationLevel.NONE), reverse=True)
     groups = [(level, [p for p in partners if p.level == level]) for level in levels]
     return {
         "state": state,
