@@ -65,7 +65,7 @@ PAGE_BUDGETS = {
     # one per record type, and the prefetches of matching treaties, visits, projects
     "/search/?q=energy": 11,
     "/treaties/feed/": 5,  # states, sectors, rows, parties, sectors
-    "/sitemap.xml": 8,  # one per section, and a count per paginated section
+    "/sitemap.xml": 9,  # version, one per section, and a count per paginated section
     "/treaties/export.csv": 6,  # states, sectors, rows, parties, sectors (per 1,000-row chunk)
 }
 
@@ -212,3 +212,18 @@ def test_a_filter_errors_element_is_the_one_its_control_names(client, w):
     for ids in described:
         for id_ in ids.split():
             assert f'id="{id_}"' in html, id_
+
+
+def test_search_finds_what_each_list_finds_and_links_to_it_with_the_words_encoded(client, w):
+    """Search looks where each list's ``q`` looks; "All matching" opens that
+    list with the same words, whatever characters they hold."""
+    for i in range(22):
+        TreatyFactory(title=f"Energy & Culture pact {i}", parties=[w["az"], w["uz"]])
+    words = "energy & culture"  # an ampersand must not end the parameter
+    html = client.get("/search/", {"q": words}).content.decode()
+    assert "Treaties (20+)" in html
+    link = re.search(r'<a href="([^"]*)">All matching treaties</a>', html).group(1)
+    assert link == "/treaties/?q=energy+%26+culture"
+    listed = client.get(link).content.decode()
+    assert 'value="energy &amp; culture"' in listed
+    assert re.search(r'<h2 id="results-heading" class="count">(\d+) ', listed).group(1) == "22"
