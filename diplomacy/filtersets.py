@@ -110,10 +110,11 @@ class DistinctValuesField(filter_fields.MultipleChoiceField):
         return values
 
 
-class StateCodeValidation:
-    """A code in any case, valid if a published state has it: one dictionary
-    lookup, where Django's ``valid_value`` walks the 249 choices for each value
-    given. A draft state's code is as unknown as ``zz``."""
+class PublishedStateCodes:
+    """A state filter's codes: in any case, valid if a published state has
+    the code (one dictionary lookup, where Django's ``valid_value`` walks the
+    249 choices for each value given). A draft state's code is as unknown as
+    ``zz``."""
 
     def normalize(self, value: str) -> str:
         return value.lower()
@@ -122,7 +123,9 @@ class StateCodeValidation:
         return str(value) in state_codes()
 
 
-class StateCodeField(StateCodeValidation, filter_fields.ChoiceField):
+class StateChoiceField(PublishedStateCodes, filter_fields.ChoiceField):
+    """A filter form's state, by its ISO alpha-2 code in lower case."""
+
     def to_python(self, value) -> str:
         return self.normalize(super().to_python(value))
 
@@ -131,7 +134,9 @@ class StateCodeField(StateCodeValidation, filter_fields.ChoiceField):
         return self.normalize(data) if isinstance(data, str) else data
 
 
-class StateCodesField(StateCodeValidation, DistinctValuesField):
+class StateMultipleChoiceField(PublishedStateCodes, DistinctValuesField):
+    """A filter form's states, each by its ISO alpha-2 code in lower case, each once."""
+
     def bound_data(self, data, initial):
         return [self.normalize(v) if isinstance(v, str) else v for v in data or ()]
 
@@ -177,7 +182,7 @@ class DistinctValuesFilter(filters.MultipleChoiceFilter):
 class StatesFilter(DistinctValuesFilter):
     """Published states by code, repeatable: the FilterSet's ``method`` joins them."""
 
-    field_class = StateCodesField
+    field_class = StateMultipleChoiceField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, choices=state_choices, **kwargs)
@@ -186,7 +191,7 @@ class StatesFilter(DistinctValuesFilter):
 class StateFilter(filters.ChoiceFilter):
     """One published state by code; its value is the state's primary key."""
 
-    field_class = StateCodeField
+    field_class = StateChoiceField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, choices=state_choices, **kwargs)
