@@ -307,7 +307,7 @@ def test_lists_without_a_page_sort_as_their_schema_says(client, plural, field, m
         make(i)
     listing = client.get("/api/v1/schema/?format=json").json()["paths"][f"/api/v1/{plural}/"]
     ordering = next(p for p in listing["get"]["parameters"] if p["name"] == "ordering")
-    assert set(ordering["schema"]["items"]["enum"]) == {field, f"-{field}"}
+    assert set(ordering["schema"]["items"]["enum"]) == {"", field, f"-{field}"}  # "": default
 
     values, url = [], f"/api/v1/{plural}/?ordering=-{field}&page_size=5"
     while url:
@@ -317,3 +317,53 @@ def test_lists_without_a_page_sort_as_their_schema_says(client, plural, field, m
     assert values == sorted(values, reverse=True) and len(values) == 12
     refused = client.get(f"/api/v1/{plural}/?ordering=nonsense")
     assert refused.status_code == 400 and "ordering" in refused.json()
+
+
+NEW_STATE = {"iso2": "QQ", "iso3": "QQQ", "name": "Q", "slug": "q"}
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "field"),
+    [
+        # DRF takes "true", 1 or 12 where the schema says boolean or text.
+        ("sectors", {"slug": "s", "name": "S", "is_published": "false"}, "is_published"),
+        ("sectors", {"slug": "s", "name": 12}, "name"),
+        ("states", {**NEW_STATE, "cow_code": "7"}, "cow_code"),
+        # Too long as sent, though nothing but spaces and line breaks.
+        ("states", {**NEW_STATE, "iso_numeric": "\r\n\r\n"}, "iso_numeric"),
+        # "" is no state's code (DRF read it as none).
+        ("people", {"slug": "p", "name": "P", "state": ""}, "state"),
+        # An amount is text such as "10.00", never negative.
+        ("projects", {"slug": "p", "name": "P", "value_amount": 10, "value_currency": "USD"},
+         "value_amount"),
+        ("projects", {"slug": "p", "name": "P", "value_amount": "-1.00", "value_currency": "USD"},
+         "value_amount"),
+    ],
+)  # fmt: skip
+def test_writes_take_the_json_types_and_forms_the_schema_names(client, w, editor, endpoint,
+                                                               body, field):  # fmt: skip
+    api = token_client(client, editor)
+    response = api.post(f"/api/v1/{endpoint}/", body, content_type="application/json")
+    assert response.status_code == 400 and field in response.json(), response.content
+
+
+def test_a_party_without_its_state_is_a_400_in_a_patch_too(client, w, publisher):
+    treaty = alliance(w)
+    api = token_client(client, publisher)
+    url = f"/api/v1/treaties/{treaty.slug}/"
+    response = api.patch(url, {"parties": [{}, {"state": "uz"}]}, content_type="application/json")
+    assert response.status_code == 400  # was a server error (KeyError)
+    assert "state" in str(response.json()["parties"])
+
+
+def test_the_schema_says_reads_are_open_and_what_filters_take(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    listing = schema["paths"]["/api/v1/treaties/"]
+    assert {} in listing["get"]["security"]  # credentials optional: anyone reads
+    assert {} not in listing["post"]["security"]
+    parameters = {p["name"]: p["schema"] for p in listing["get"]["parameters"]}
+    assert parameters["year"] == {"type": "integer", "minimum": 1, "maximum": 9999}
+    assert parameters["party"]["items"]["pattern"] == "^[A-Za-z]{2}$"
+    assert list(schema["paths"]["/api/v1/treaties/"]["post"]["requestBody"]["content"]) == [
+        "application/json"
+    ]

@@ -250,18 +250,48 @@ def test_a_put_built_from_a_stale_get_does_not_overwrite_a_newer_change(publishe
     assert treaty.title == "Retitled from a stale copy"
 
 
-@pytest.mark.parametrize(
-    "if_match",
-    ["nonsense", '"nonsense"', '"treaty-1-1"', "W/", '"', ",", '"treaty-1-1", nonsense'],
-)
-def test_a_put_or_patch_with_a_wrong_or_malformed_if_match_gets_412(publisher, treaty, if_match):
+def full_body(api, url) -> dict:
+    """What a PUT must send: the record as read, its writable fields."""
+    read = api.get(url).json()
+    body = {k: read[k] for k in ("slug", "title", "kind", "signed_on", "signed_on_precision")}
+    return {**body, "parties": [{"state": "az"}, {"state": "uz"}]}
+
+
+@pytest.mark.parametrize("if_match", ['"nonsense"', '"treaty-1-1"', 'W/"treaty-1-1"', '"a", "b"'])
+def test_a_write_naming_another_version_gets_412(publisher, treaty, if_match):
+    api = api_client(publisher)
+    url = record_url("treaties", treaty)
+    body = {**full_body(api, url), "title": "Never written"}
+    assert api.patch(url, body, content_type=JSON, HTTP_IF_MATCH=if_match).status_code == 412
+    assert api.put(url, body, content_type=JSON, HTTP_IF_MATCH=if_match).status_code == 412
+    assert api.delete(url, HTTP_IF_MATCH=if_match).status_code == 412
+    treaty.refresh_from_db()
+    assert treaty.title == "Treaty on Allied Relations"
+
+
+@pytest.mark.parametrize("if_match", ["nonsense", "W/", '"', ",", '"treaty-1-1", nonsense'])
+def test_a_malformed_if_match_is_a_400_that_says_what_it_takes(publisher, treaty, if_match):
     api = api_client(publisher)
     url = record_url("treaties", treaty)
     body = {"title": "Never written"}
-    assert api.patch(url, body, content_type=JSON, HTTP_IF_MATCH=if_match).status_code == 412
-    assert api.put(url, body, content_type=JSON, HTTP_IF_MATCH=if_match).status_code == 412
+    refused = api.patch(url, body, content_type=JSON, HTTP_IF_MATCH=if_match)
+    assert refused.status_code == 400
+    assert "entity tags in double quotes" in refused.json()["If-Match"][0]
+    assert api.delete(url, HTTP_IF_MATCH=if_match).status_code == 400
     treaty.refresh_from_db()
     assert treaty.title == "Treaty on Allied Relations"
+
+
+def test_invalid_data_is_refused_as_such_whatever_the_if_match(publisher, treaty):
+    # The data is checked first, as RFC 9110 (13.2.2) orders it: a client
+    # learns what is wrong with its change before whether it is stale.
+    api = api_client(publisher)
+    url = record_url("treaties", treaty)
+    stale = '"treaty-1-1"'
+    refused = api.patch(url, {"kind": "nonsense"}, content_type=JSON, HTTP_IF_MATCH=stale)
+    assert refused.status_code == 400 and "kind" in refused.json()
+    partial = api.put(url, {"title": "No kind"}, content_type=JSON, HTTP_IF_MATCH=stale)
+    assert partial.status_code == 400 and "slug" in partial.json()
 
 
 def test_if_match_star_a_listed_current_tag_or_none_at_all_lets_the_write_through(

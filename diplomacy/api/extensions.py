@@ -2,6 +2,8 @@
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
+from diplomacy.api.schema import SLUG, STATE_CODE
+
 
 class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """Written as the related record's key (iso2 or slug), read as its summary object."""
@@ -12,6 +14,10 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         if direction == "request":
             key = self.target.slug_field
-            return {"type": "string", "description": f"The related record's {key}."}
+            return {
+                "type": "string",
+                "pattern": STATE_CODE if key == "iso2" else SLUG,
+                "description": f"The related record's {key}.",
+            }
         component = auto_schema.resolve_serializer(self.target.summary_class, direction)
         return component.ref

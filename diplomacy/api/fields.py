@@ -1,12 +1,18 @@
 """Relation fields: written as a public key (iso2, slug), read as a compact summary."""
 
+import re
+
+import pycountry
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from diplomacy.api.summaries import StateSummarySerializer
 from diplomacy.models import State
+from diplomacy.models.projects import validate_currency
 from diplomacy.validators import reject_control_characters
 
 
@@ -38,6 +44,13 @@ class SummaryRelatedField(serializers.SlugRelatedField):
         if cutoff is not None:
             queryset = queryset[:cutoff]
         return {getattr(item, self.slug_field): self.display_value(item) for item in queryset}
+
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as no record (an HTML form's empty choice); in JSON,
+        # no record is null and "" is a key no record has.
+        if data == "":
+            self.fail("invalid")
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         # No record's key holds a control character, and PostgreSQL refuses
@@ -94,9 +107,119 @@ class StateCodeField(SummaryRelatedField):
         return super().to_internal_value(data.upper())
 
 
-class UpperCaseCharField(serializers.CharField):
+# -- JSON types, strictly --------------------------------------------------------------
+# DRF takes "true" or 1 for a boolean and 12 for a text, as an HTML form sends
+# every value as text. The API takes JSON, whose types the schema names: a value
+# of another type is refused as the schema says it is.
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TextOnly:
+    """A text field that takes text only (not a number), at most ``max_length``
+    characters as sent (DRF would count them once surrounding spaces are cut)."""
+
+    def run_validation(self, data=serializers.empty):
+        if data is not serializers.empty and data is not None:
+            if not isinstance(data, str):
+                self.fail("invalid")
+            if self.max_length is not None and len(data) > self.max_length:
+                self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
+
+class StrictCharField(TextOnly, serializers.CharField):
+    pass
+
+
+class StrictSlugField(TextOnly, serializers.SlugField):
+    pass
+
+
+class StrictURLField(TextOnly, serializers.URLField):
+    pass
+
+
+class StrictEmailField(TextOnly, serializers.EmailField):
+    pass
+
+
+# What text may hold, as JSON Schema patterns: no control character but tab,
+# line feed and CR LF (``reject_control_characters``); and, where text may not be
+# blank, one character that is neither that nor a space (surrounding spaces are cut).
+TEXT_CHARACTER = r"(?:[^\x00-\x08\x0b-\x1f\x7f-\x9f]|\r\n)"
+VISIBLE_CHARACTER = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+TEXT = rf"^{TEXT_CHARACTER}+$"
+# The currencies ``validate_currency`` knows (ISO 4217, by pycountry).
+CURRENCIES = "|".join(sorted(currency.alpha_3 for currency in pycountry.currencies))
+CURRENCY_CODE = f"^(?:{CURRENCIES})$"
+NON_BLANK_TEXT = rf"^{TEXT_CHARACTER}*{VISIBLE_CHARACTER}{TEXT_CHARACTER}*$"
+
+
+class DocumentedRule(RegexValidator):
+    """A validator whose rule the API schema shows as ``regex`` (drf-spectacular
+    documents a ``RegexValidator``'s pattern), checked by ``rule``, whose
+    messages the API gives as they are."""
+
+    def __init__(self, regex: str, rule):
+        super().__init__(regex)
+        self.rule = rule
+
+    def __call__(self, value):
+        self.rule(value)
+
+
+def currency_rule(value) -> None:
+    validate_currency(value)
+    reject_control_characters(value)
+
+
+def documented_validators(validators: list, *, blank: bool) -> list:
+    """``validators`` with the text rules as ``DocumentedRule``s. (A blank
+    value is not validated: only text with characters meets ``TEXT``.)"""
+    if validate_currency in validators:
+        rest = [v for v in validators if v not in (validate_currency, reject_control_characters)]
+        return [*rest, DocumentedRule(CURRENCY_CODE, currency_rule)]
+    text = TEXT if blank else NON_BLANK_TEXT
+    return [
+        DocumentedRule(text, reject_control_characters) if v is reject_control_characters else v
+        for v in validators
+    ]
+
+
+class UpperCaseCharField(TextOnly, serializers.CharField):
     """Text taken in either case and kept in upper case, before any rule
     (a uniqueness check) looks at it."""
 
     def to_internal_value(self, data):
         return super().to_internal_value(data).upper()
+
+
+# An amount as text: whole units and at most two decimals, never negative.
+AMOUNT = r"^\d{1,18}(?:\.\d{1,2})?$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": AMOUNT})
+class AmountField(serializers.DecimalField):
+    """A money amount, given and shown as text such as "1500000.00" (DRF
+    would also take a number, "1e3" or " 5 ")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=20, decimal_places=2, min_value=0, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not re.fullmatch(AMOUNT, data):
+            self.fail("invalid")
+        return super().to_internal_value(data)

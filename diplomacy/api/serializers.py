@@ -9,12 +9,24 @@ behind all of them.
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from diplomacy.api.fields import StateCodeField, SummaryRelatedField, UpperCaseCharField
+from diplomacy.api.fields import (
+    AmountField,
+    StateCodeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictSlugField,
+    StrictURLField,
+    SummaryRelatedField,
+    UpperCaseCharField,
+    documented_validators,
+)
 from diplomacy.api.summaries import (
     OrganizationSummarySerializer,
     PersonSummarySerializer,
@@ -56,6 +68,28 @@ class RecordSerializer(serializers.ModelSerializer):
     html_url = serializers.SerializerMethodField()
     route = ""
     lookup = "slug"
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.URLField: StrictURLField,
+        models.EmailField: StrictEmailField,
+        models.IntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if "validators" in field_kwargs:
+            field_kwargs["validators"] = documented_validators(
+                field_kwargs["validators"], blank=field_kwargs.get("allow_blank", False)
+            )
+        return field_class, field_kwargs
 
     def get_url(self, record) -> str:
         value = getattr(record, self.lookup)
@@ -107,7 +141,7 @@ def model_field(model, name: str, **kwargs) -> serializers.Field:
     field ``name`` (its length, its rules), for a field the API names
     differently: without it, a value longer than the column reaches the
     database."""
-    field_class, field_kwargs = serializers.ModelSerializer().build_standard_field(
+    field_class, field_kwargs = RecordSerializer().build_standard_field(
         name, model._meta.get_field(name)
     )
     return field_class(**{**field_kwargs, "source": name, **kwargs})
@@ -227,6 +261,12 @@ class PartySerializer(serializers.Serializer):
 
     def get_url(self, row) -> str:
         return api_url(self.context.get("request"), "state-detail", iso2=row.state.iso2.lower())
+
+    def validate(self, attrs):
+        # A party is its state, in a PATCH too (where DRF asks for no field).
+        if "state" not in attrs:
+            raise serializers.ValidationError({"state": ["This field is required."]})
+        return attrs
 
 
 def sectors_field(attached_list: str | None = None):
@@ -427,9 +467,7 @@ class ProjectSerializer(RecordSerializer):
     states = StateCodeField(many=True, required=False)
     sectors = sectors_field()
     location_state = StateCodeField(required=False, allow_null=True)
-    value_amount = serializers.DecimalField(
-        max_digits=20, decimal_places=2, required=False, allow_null=True, min_value=0
-    )
+    value_amount = AmountField(required=False, allow_null=True)
 
     class Meta:
         model = Project

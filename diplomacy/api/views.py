@@ -1,14 +1,15 @@
 """The API's viewsets: the same FilterSets and querysets as the public pages."""
 
 import hashlib
+import re
 
 from django.db import transaction
 from django.http import Http404
-from django.utils.http import parse_etags
 from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -36,6 +37,8 @@ from diplomacy.visibility import can_view_drafts, visible_for_detail
 
 # Writes to one record: its version is checked against If-Match first.
 CONDITIONAL_ACTIONS = ("update", "partial_update", "destroy")
+# "*" or entity tags in double quotes (weak ones with W/), as ETag gives them.
+IF_MATCH = r'^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$'
 IF_MATCH_HELP = (
     "The ETag of the record as you last read it (or `*`): the write is refused "
     "with 412 if the record has changed since. Without If-Match the write proceeds."
@@ -58,7 +61,10 @@ class RecordSchema(RegisterAutoSchema):
         parameters = list(super().get_override_parameters())
         if self.conditional():
             if_match = OpenApiParameter(
-                "If-Match", str, OpenApiParameter.HEADER, description=IF_MATCH_HELP
+                "If-Match",
+                {"type": "string", "pattern": IF_MATCH},
+                OpenApiParameter.HEADER,
+                description=IF_MATCH_HELP,
             )
             parameters.append(if_match)
         if self.method != "DELETE" and ("{" in self.path or self.method == "POST"):
@@ -90,8 +96,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     """Anonymous clients see published records; accounts with ``view`` also see drafts.
 
     Each response about one record carries its version as ``ETag``; a write
-    with an ``If-Match`` naming another version is refused (412). The check
-    and the write share one transaction, the row locked from the read on.
+    with an ``If-Match`` naming another version is refused (412), once its
+    data is found valid. The check and the write share one transaction, the
+    row locked from the read on. Writes take JSON.
     """
 
     model = None
@@ -101,6 +108,7 @@ class RecordViewSet(viewsets.ModelViewSet):
     # refuses to compare) is a 404 before a query is made.
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [RegisterPermissions]
+    parser_classes = [JSONParser]
     pagination_class = KeysetPagination
     detail_serializer_class = None
 
@@ -128,8 +136,6 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     def get_object(self):
         record = super().get_object()
-        if self.action in CONDITIONAL_ACTIONS:
-            self.check_if_match(record)
         self.record = record
         return record
 
@@ -137,10 +143,15 @@ class RecordViewSet(viewsets.ModelViewSet):
         header = self.request.headers.get("If-Match")
         if header is None or if_match_passes(header, version_of(record)):
             return
-        if not parse_etags(header):
-            raise PreconditionFailed(
-                'If-Match must be "*" or entity tags in double quotes, as the ETag header '
-                "gives them; this one names no version of the record."
+        if not re.fullmatch(IF_MATCH, header.strip()):
+            # A malformed header is a bad request, not a failed precondition.
+            raise ValidationError(
+                {
+                    "If-Match": [
+                        'Give "*" or entity tags in double quotes, as the ETag header gives '
+                        "them; this one names no version of the record."
+                    ]
+                }
             )
         model = type(record)
         raise PreconditionFailed(
@@ -180,12 +191,18 @@ class RecordViewSet(viewsets.ModelViewSet):
         self.record = serializer.instance
 
     def perform_update(self, serializer):
+        # After the data is found valid, before it is written (RFC 9110, 13.2.2).
+        self.check_if_match(serializer.instance)
         check_publish_permission(
             self.request.user, self.model, serializer.instance, serializer.validated_data
         )
         with transaction.atomic():
             serializer.save()
         self.record = serializer.instance
+
+    def perform_destroy(self, instance):
+        self.check_if_match(instance)
+        super().perform_destroy(instance)
 
 
 def tag_version(response, record) -> None:
