@@ -367,3 +367,14 @@ def test_the_schema_says_reads_are_open_and_what_filters_take(client):
     assert list(schema["paths"]["/api/v1/treaties/"]["post"]["requestBody"]["content"]) == [
         "application/json"
     ]
+
+
+def test_deleting_a_record_others_refer_to_is_a_409_that_says_which(client, w, publisher):
+    alliance(w)  # Azerbaijan is a party to it
+    TreatyCitation.objects.create(record=TreatyFactory(), source=w["source"])
+    api = token_client(client, publisher)
+    for url in ("/api/v1/states/az/", f"/api/v1/sources/{w['source'].slug}/"):
+        response = api.delete(url)
+        assert response.status_code == 409, response.content  # was a server error
+        assert "cannot be deleted" in response.json()["detail"]
+    assert client.get("/api/v1/states/az/").status_code == 200

@@ -4,6 +4,7 @@ import hashlib
 import re
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -51,6 +52,12 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
+class RecordInUse(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Other records still refer to this one."
+    default_code = "in_use"
+
+
 class RecordSchema(RegisterAutoSchema):
     """A record's ETag on its responses; If-Match and 412 on writes to it."""
 
@@ -88,7 +95,10 @@ class RecordSchema(RegisterAutoSchema):
             description="If-Match names another version: the record changed since it was read.",
         )
         if self.method == "DELETE":
-            return {204: OpenApiResponse(description="Deleted."), 412: refused}
+            in_use = OpenApiResponse(
+                ErrorDetailSerializer, description="Other records still refer to this one."
+            )
+            return {204: OpenApiResponse(description="Deleted."), 409: in_use, 412: refused}
         return {200: serializer, 412: refused}
 
 
@@ -202,7 +212,16 @@ class RecordViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         self.check_if_match(instance)
-        super().perform_destroy(instance)
+        try:
+            with transaction.atomic():
+                super().perform_destroy(instance)
+        except (ProtectedError, RestrictedError) as exc:
+            # Other records still refer to it (a party's state, a citation's source).
+            kinds = sorted({str(type(record)._meta.verbose_name_plural) for record in exc.args[1]})
+            raise RecordInUse(
+                f"This {instance._meta.verbose_name} cannot be deleted: {', '.join(kinds)} "
+                "still refer to it. Change or delete those first."
+            ) from exc
 
 
 def tag_version(response, record) -> None:
