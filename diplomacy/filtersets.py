@@ -214,8 +214,22 @@ class SearchFilter(filters.CharFilter):
         return search_queryset(qs, value, fields, fields[0])
 
 
+class OrderingNamesField(filter_fields.BaseCSVField):
+    """Comma-separated field names, none of them empty: ``ordering=,-title``
+    names no field, and saying so beats guessing what was meant."""
+
+    def clean(self, value):
+        if value and any(not name for name in value):
+            raise ValidationError(
+                "A field name in ordering is empty: separate names with single commas."
+            )
+        return super().clean(value)
+
+
 class StableOrderingFilter(filters.OrderingFilter):
     """Orders by the chosen field, empty dates last, then by pk so pages never overlap."""
+
+    base_field_class = OrderingNamesField
 
     def get_ordering_value(self, param):
         descending = param.startswith("-")

@@ -14,7 +14,8 @@ LISTS = ["/treaties/", "/visits/", "/projects/", "/treaties/export.csv", "/api/v
 BAD_FILTERS = ["year=abc", "year=-5", "year=99999999999", "kind=nonsense", "party=zz", "party=",
                "host=zz", "state=zz", "value_min=abc", "currency=US", "ordering=bogus",
                "page_size=abc", "year_min=2030&year_max=abc", "identifier=nocolon",
-               "cursor=%%%", "page=abc", "page=0", "page=99999"]  # fmt: skip
+               "cursor=%%%", "page=abc", "page=0", "page=99999", "ordering=,title",
+               "ordering=title,,-title"]  # fmt: skip
 
 
 @pytest.mark.parametrize("url", LISTS)
@@ -32,6 +33,17 @@ def test_an_invalid_filter_is_a_400_that_names_the_problem(client, url):
     assert response.status_code == 400
     text = response.content.decode()
     assert "whole number" in text and "nonsense" in text
+
+
+@pytest.mark.parametrize(
+    "url", ["/treaties/", "/api/v1/treaties/", "/api/v1/sources/", "/api/v1/organizations/"]
+)
+def test_an_empty_name_in_ordering_is_a_400_that_says_so(client, url):
+    """Found by schemathesis: ``ordering=,-title`` was a server error."""
+    world()
+    response = client.get(f"{url}?ordering=,-title")
+    assert response.status_code == 400
+    assert "empty" in response.content.decode()
 
 
 def test_an_out_of_range_page_is_a_404_with_a_message(client):
