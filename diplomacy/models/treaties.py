@@ -41,6 +41,11 @@ from diplomacy.partial_dates import (
 from diplomacy.urlpaths import record_url
 from diplomacy.validators import reject_control_characters
 
+# What a short list row reads of a treaty.
+ITEM_FIELDS = (
+    "slug", "title", "kind", "status", "signed_on", "signed_on_precision", "entry_into_force_on",
+)  # fmt: skip
+
 
 class TreatyQuerySet(CuratedQuerySet):
     def for_list(self):
@@ -52,10 +57,9 @@ class TreatyQuerySet(CuratedQuerySet):
         """What a short record list (a state's latest treaties) shows: title,
         kind, date and the parties' names; the rest of each record is not read."""
         return (
-            self.only("slug", "title", "kind", "status", "signed_on", "signed_on_precision")
-            .prefetch_related(None)
-            .with_links(None)
-            .with_links(PARTY_STATES)
+            # entry_into_force_on: a list filtered by in_force_on marks the
+            # rows that count by signature only.
+            self.only(*ITEM_FIELDS).prefetch_related(None).with_links(None).with_links(PARTY_STATES)
         )
 
     def for_table(self):
@@ -474,12 +478,16 @@ class TreatyParty(PartialDatesMixin, models.Model):
     def clean(self):
         super().clean()
         self.consent_from_ratification()
-        self.validate_membership(
-            self, self.treaty if self.treaty_id else None, getattr(self, "state", None)
-        )
+        self.normalise_partial_dates()
+        try:
+            # In the admin, the treaty being edited, with the signature date its form sets.
+            treaty = self.treaty
+        except Treaty.DoesNotExist:
+            treaty = None
+        self.validate_membership(self, treaty)
 
     @staticmethod
-    def validate_membership(values, treaty, state=None) -> None:
+    def validate_membership(values, treaty) -> None:
         """The membership's rules, for the admin, the API and the import alike
         (``values`` has the party's fields as attributes): its dates in order
         and none before the treaty's signature (at the precision the date is
