@@ -30,7 +30,11 @@ from diplomacy.caching import cached
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
 from diplomacy.models.reference import published_states_by_pk
-from diplomacy.models.treaties import binding_relation_treaty, party_member_on
+from diplomacy.models.treaties import (
+    ENDED_TREATY_STATUSES,
+    binding_relation_treaty,
+    party_member_on,
+)
 from diplomacy.partial_dates import PartialDate
 from diplomacy.urlpaths import relations_url
 
@@ -98,9 +102,11 @@ class Span:
 def treaty_span(treaty: Treaty, parties: list[dict], day: datetime.date) -> Span:
     """A treaty's span for the states whose own dates (``joined``, ``left``) are given."""
     active = treaty.status in ACTIVE_TREATY_STATUSES
+    # As ``treaty_in_force_on``: by signature while it binds, or until a known end.
+    ended = treaty.status in ENDED_TREATY_STATUSES and treaty.ended_on
     if treaty.entry_into_force_on:
         treaty_start, by_signature = treaty.entry_into_force, False
-    elif active and treaty.signed_on:
+    elif (active or ended) and treaty.signed_on:
         treaty_start, by_signature = treaty.signed, True
     else:
         treaty_start, by_signature = None, False
@@ -486,6 +492,8 @@ def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
     for state_id, row in best.items():
         treaty = treaties[row["treaty_id"]]
         span = treaty_span(treaty, [own[treaty.pk], own_dates(row)], today)
+        if not row["current"] and not span.placed:
+            continue  # never bound both at once (one joined after the other left)
         partner = Partner(
             state=states[state_id],
             level=RelationLevel(row["level"]),

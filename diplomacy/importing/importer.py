@@ -471,8 +471,9 @@ class MembershipImporter:
                 parsed[(slug, state)] = (line, fields)
         except FileFormatError as exc:
             report.errors.append(RowError(0, "file", str(exc)))
-        if report.errors:
             return report
+        # The rows that could be read are checked against the register too,
+        # so one pass reports every error.
         treaties = Treaty.objects.in_bulk({slug for slug, _ in parsed}, field_name="slug")
         existing = {
             (party.treaty_id, party.state_id): party

@@ -134,6 +134,10 @@ def binding_relation_treaty(prefix: str = "") -> models.Q:
     )
 
 
+# Statuses of a treaty that bound its parties until its end.
+ENDED_TREATY_STATUSES = (TreatyStatus.TERMINATED, TreatyStatus.EXPIRED)
+
+
 def treaty_in_force_on(day, prefix: str = "") -> models.Q:
     """Treaties in force on ``day`` (SPEC 3.10): entered into force on or
     before it, or, where no entry into force is recorded and the status does
@@ -142,8 +146,14 @@ def treaty_in_force_on(day, prefix: str = "") -> models.Q:
     comparisons, so each side can use the date indexes."""
     p = prefix
     active = {f"{p}status__in": list(ACTIVE_TREATY_STATUSES)}
-    started = models.Q(**{f"{p}entry_into_force_on__lte": day}) | models.Q(
-        **{f"{p}entry_into_force_on__isnull": True, f"{p}signed_on__lte": day, **active}
+    # By signature: a treaty that binds, or one that ended on a known day
+    # (it bound until then); never one under negotiation or suspended.
+    by_signature = models.Q(**active) | models.Q(
+        **{f"{p}status__in": list(ENDED_TREATY_STATUSES), f"{p}ended_on__isnull": False}
+    )
+    started = models.Q(**{f"{p}entry_into_force_on__lte": day}) | (
+        models.Q(**{f"{p}entry_into_force_on__isnull": True, f"{p}signed_on__lte": day})
+        & by_signature
     )
     not_ended = models.Q(**{f"{p}ended_on__gte": day}) | models.Q(
         **{f"{p}ended_on__isnull": True, **active}
