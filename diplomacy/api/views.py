@@ -7,7 +7,12 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.plumbing import is_serializer
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import JSONParser
@@ -371,7 +376,16 @@ class RelationsView(APIView):
         return State.objects.none()
 
     @extend_schema(
-        responses=RelationSerializer,
+        responses={
+            200: RelationSerializer,
+            400: OpenApiResponse(
+                inline_serializer(
+                    "RelationDateError",
+                    {"on": serializers.ListField(child=serializers.CharField())},
+                ),
+                description="``on`` is not a date of the form YYYY-MM-DD.",
+            ),
+        },
         parameters=[
             OpenApiParameter("a", str, OpenApiParameter.PATH, description="ISO alpha-2, e.g. az"),
             OpenApiParameter("b", str, OpenApiParameter.PATH, description="ISO alpha-2, e.g. uz"),
