@@ -8,6 +8,7 @@ treaty between them that still binds them (in force, or signed and not ended).
 from __future__ import annotations
 
 import datetime
+import heapq
 import re
 from dataclasses import dataclass, field, replace
 
@@ -164,17 +165,20 @@ def level_history(spans: list[Span]) -> list[Period]:
             stops.setdefault(span.end.date + datetime.timedelta(days=1), span.end)
     days = sorted(set(starts) | set(stops))
     periods: list[Period] = []
+    # A sweep over the days something starts or stops, the spans in force in
+    # a heap, best first; a span that stopped leaves it when it comes to the
+    # top (n log n: the busiest pair of a large register has a thousand spans).
+    by_start: dict[datetime.date, list[Span]] = {}
+    for span in placed:
+        by_start.setdefault(span.start.date, []).append(span)
+    heap: list[tuple] = []
     for index, day in enumerate(days):
         following = days[index + 1] if index + 1 < len(days) else None
-        best = min(
-            (
-                span
-                for span in placed
-                if span.start.date <= day and (span.end is None or day <= span.end.date)
-            ),
-            key=lambda s: (-s.level, s.start.date, s.treaty.pk),
-            default=None,
-        )
+        for span in by_start.get(day, ()):
+            heapq.heappush(heap, (-span.level, span.start.date, span.treaty.pk, span))
+        while heap and heap[0][3].end is not None and heap[0][3].end.date < day:
+            heapq.heappop(heap)
+        best = heap[0][3] if heap else None
         level = best.level if best else RelationLevel.NONE
         treaty = best.treaty if best else None
         if not periods and best is None:
