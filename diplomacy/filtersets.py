@@ -37,6 +37,7 @@ from diplomacy.models import (
     Visit,
 )
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
+from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.search import search_queryset
 from diplomacy.widgets import NumberInput
 
@@ -280,6 +281,16 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
     sector = filters.ChoiceFilter(
         field_name="sectors__slug", choices=sector_choices, label="Sector", distinct=False
     )
+    in_force_on = filters.DateFilter(
+        method="filter_in_force_on",
+        label="In force on",
+        help_text="YYYY-MM-DD: in force on that day (SPEC 3.10); with parties, in force for "
+        "each of them. Where no entry into force is recorded, a binding treaty counts from "
+        "its signature.",
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Give a date as YYYY-MM-DD, e.g. 2005-11-14."},
+    )
     identifier = filters.CharFilter(
         method="filter_identifier",
         label="Identifier",
@@ -319,6 +330,22 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         return queryset.filter(
             Exists(TreatyIdentifier.objects.filter(match, treaty=OuterRef("pk")))
         )
+
+    def filter_in_force_on(self, queryset, name, value):
+        # With ``party``, the chosen states' own membership counts too: from
+        # each one's own joining date, until it left (one EXISTS per state,
+        # as ``filter_party``).
+        queryset = queryset.filter(treaty_in_force_on(value))
+        ids = state_codes()
+        for code in self.form.cleaned_data.get("party") or ():
+            queryset = queryset.filter(
+                Exists(
+                    TreatyParty.objects.filter(
+                        party_member_on(value), treaty=OuterRef("pk"), state_id=ids[code]
+                    )
+                )
+            )
+        return queryset
 
     def filter_party(self, queryset, name, value: list[str]):
         # One EXISTS per state (at most MAX_REPEATED_VALUES, each state once):
