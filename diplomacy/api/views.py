@@ -119,17 +119,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [RegisterPermissions]
     parser_classes = [JSONParser]
+    # The keyset cursor walks the order the FilterSet's ``ordering`` offers, as the list pages do.
     pagination_class = KeysetPagination
     detail_serializer_class = None
-
-    # The keyset cursor walks the order the FilterSet's ``ordering`` offers, as the list pages do.
-    @property
-    def keyset_orderings(self) -> dict[str, str]:
-        return self.filterset_class.keyset_orderings
-
-    @property
-    def keyset_default(self) -> str:
-        return self.filterset_class.keyset_default
 
     def get_queryset(self):
         if self.action == "retrieve":
