@@ -12,7 +12,6 @@ LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 PROCESS_STORES = {
     "process-values": 512,
     "process-html": 48,  # at most about 5 MB of rendered parts
-    "process-rows": 4096,  # about 4 MB of rendered list rows
     "process-records": 256,
 }
 PROCESS_TIMEOUT = 3600

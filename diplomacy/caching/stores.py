@@ -23,9 +23,6 @@ VALUES = "process-values"
 # 100 KB, and a crawler walking the pairs of states must not push the small,
 # hot values out, nor fill a worker's memory.
 HTML = "process-html"
-# Was the list rows' store; nothing uses it since list pages render their rows
-# (it goes with its entry in ``diplomacy.caching.settings``).
-ROWS = "process-rows"
 # Record pages' records with their change logs (``diplomacy.caching.records``).
 RECORDS = "process-records"
 
