@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 
 from diplomacy import caching
 from diplomacy.caching import stores
+from diplomacy.caching.settings import release_fingerprint
 from diplomacy.models import Treaty
 from tests.factories import TreatyFactory
 from tests.helpers import alliance, world
@@ -206,22 +207,20 @@ def test_clear_all_empties_every_cache():
     assert Client().get("/treaties/")["X-Cache"] == "miss"
 
 
-def test_each_release_keeps_its_own_cache_keys(tmp_path, monkeypatch):
+def test_each_release_keeps_its_own_cache_keys(tmp_path):
     """Pages, rendered parts and pickled values made by older code are never
     read by newer code: the cache keys carry a fingerprint of the release."""
-    from config import settings as project_settings
-
     (tmp_path / "diplomacy").mkdir()
     (tmp_path / "templates").mkdir()
     view = tmp_path / "diplomacy" / "views.py"
     page = tmp_path / "templates" / "page.html"
     view.write_text("def view(): ...\n")
     page.write_text("<p>{{ partners }}</p>\n")
-    monkeypatch.setattr(project_settings, "BASE_DIR", tmp_path)
-    release = project_settings._release_fingerprint()
+    release = release_fingerprint(tmp_path)
     (tmp_path / "notes.md").write_text("not code")
-    assert project_settings._release_fingerprint() == release
+    assert release_fingerprint(tmp_path) == release
     page.write_text("<ul>{{ partners }}</ul>\n")
-    changed_template = project_settings._release_fingerprint()
+    changed_template = release_fingerprint(tmp_path)
     view.write_text("def view(): return 1\n")
-    assert len({release, changed_template, project_settings._release_fingerprint()}) == 3
+    assert len({release, changed_template, release_fingerprint(tmp_path)}) == 3
+
