@@ -25,6 +25,7 @@ from diplomacy.api.pagination import KeysetPagination
 from diplomacy.api.permissions import RegisterPermissions, check_publish_permission
 from diplomacy.api.schema import ErrorDetailSerializer, RegisterAutoSchema
 from diplomacy.api.summaries import StateSummarySerializer, TreatySummarySerializer
+from diplomacy.choices import RelationLevel
 from diplomacy.filtersets import (
     ProjectFilterSet,
     StateFilterSet,
@@ -290,9 +291,7 @@ class ProjectViewSet(RecordViewSet):
 class RelationSerializer(serializers.Serializer):
     a = StateSummarySerializer()
     b = StateSummarySerializer()
-    level = serializers.CharField(
-        help_text="none, diplomatic_relations, strategic_partnership, alliance"
-    )
+    level = serializers.CharField(help_text=", ".join(level.code for level in RelationLevel))
     level_rank = serializers.IntegerField(help_text="0 none … 3 alliance")
     level_label = serializers.CharField()
     reached_on = serializers.CharField(allow_null=True, help_text="ISO date at its precision")
@@ -301,9 +300,6 @@ class RelationSerializer(serializers.Serializer):
     treaties = api.TreatySerializer(many=True)
     visits = api.VisitSerializer(many=True)
     projects = api.ProjectSerializer(many=True)
-
-
-LEVEL_CODES = {0: "none", 1: "diplomatic_relations", 2: "strategic_partnership", 3: "alliance"}
 
 
 class RelationsView(APIView):
@@ -336,7 +332,7 @@ class RelationsView(APIView):
             {
                 "a": StateSummarySerializer(first, context=context).data,
                 "b": StateSummarySerializer(second, context=context).data,
-                "level": LEVEL_CODES[int(relation.level)],
+                "level": relation.level.code,
                 "level_rank": int(relation.level),
                 "level_label": relation.level.label,
                 "reached_on": reached.iso if reached else None,
