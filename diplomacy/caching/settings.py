@@ -15,6 +15,7 @@ LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 PROCESS_STORES = {
     "process-values": 512,
     "process-html": 48,  # at most about 5 MB of rendered parts
+    "process-widgets": 256,  # at most about 3 MB of rendered selects
     "process-records": 256,
 }
 PROCESS_TIMEOUT = 3600
