@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.forms.renderers import Jinja2
 from django_filters import fields as filter_fields
 
-from diplomacy.caching import cached
+from diplomacy.caching import cached_objects
 from diplomacy.choices import (
     IdentifierScheme,
     ProjectKind,
@@ -39,7 +39,7 @@ from diplomacy.models import (
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
 from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.search import search_queryset
-from diplomacy.widgets import NumberInput
+from diplomacy.widgets import NumberInput, RememberedSelect, RememberedSelectMultiple
 
 # Different states one repeatable state filter takes (``party``, a project's
 # ``state``). Each adds an EXISTS subquery, and PostgreSQL's planning time grows
@@ -58,21 +58,21 @@ def state_codes() -> dict[str, int]:
     """Each published state's lower-case ISO alpha-2 code and its primary key,
     by name. Filters name states by code but query by key: the planner then
     knows how many treaties that particular state has (column statistics)."""
-    return cached(
+    return cached_objects(
         "choices:state-ids",
         lambda: {state.iso2.lower(): pk for pk, state in published_states_by_pk().items()},
     )
 
 
 def state_choices() -> list[tuple[str, str]]:
-    return cached(
+    return cached_objects(
         "choices:states",
         lambda: [(state.iso2.lower(), state.name) for state in published_states_by_pk().values()],
     )
 
 
 def sector_choices() -> list[tuple[str, str]]:
-    return cached(
+    return cached_objects(
         "choices:sectors",
         lambda: [(sector.slug, sector.name) for sector in published_sectors_by_pk().values()],
     )
@@ -91,6 +91,8 @@ class DistinctValuesField(filter_fields.MultipleChoiceField):
     """A repeatable filter's field: a value given twice counts once, and more
     than ``max_values`` different ones are refused with a message naming the
     parameter (each value can cost the query a subquery)."""
+
+    widget = RememberedSelectMultiple
 
     def __init__(self, *args, parameter: str = "", max_values: int = MAX_REPEATED_VALUES, **kwargs):
         self.parameter = parameter
@@ -126,6 +128,8 @@ class PublishedStateCodes:
 
 class StateChoiceField(PublishedStateCodes, filter_fields.ChoiceField):
     """A filter form's state, by its ISO alpha-2 code in lower case."""
+
+    widget = RememberedSelect
 
     def to_python(self, value) -> str:
         return self.normalize(super().to_python(value))
@@ -279,7 +283,11 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         help_text=f"Every state chosen must be a party (at most {MAX_REPEATED_VALUES}).",
     )
     sector = filters.ChoiceFilter(
-        field_name="sectors__slug", choices=sector_choices, label="Sector", distinct=False
+        field_name="sectors__slug",
+        choices=sector_choices,
+        label="Sector",
+        distinct=False,
+        widget=RememberedSelect,
     )
     in_force_on = filters.DateFilter(
         method="filter_in_force_on",
@@ -406,7 +414,11 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
         help_text=f"Every state chosen must take part (at most {MAX_REPEATED_VALUES}).",
     )
     sector = filters.ChoiceFilter(
-        field_name="sectors__slug", choices=sector_choices, label="Sector", distinct=False
+        field_name="sectors__slug",
+        choices=sector_choices,
+        label="Sector",
+        distinct=False,
+        widget=RememberedSelect,
     )
     value_min = filters.NumberFilter(
         field_name="value_amount",

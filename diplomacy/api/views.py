@@ -30,6 +30,7 @@ from diplomacy.api.pagination import KeysetPagination
 from diplomacy.api.permissions import RegisterPermissions, check_publish_permission
 from diplomacy.api.schema import ErrorDetailSerializer, RegisterAutoSchema
 from diplomacy.api.summaries import StateSummarySerializer, TreatySummarySerializer
+from diplomacy.choices import RelationLevel
 from diplomacy.filtersets import (
     ProjectFilterSet,
     StateFilterSet,
@@ -124,17 +125,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [RegisterPermissions]
     parser_classes = [JSONParser]
+    # The keyset cursor walks the order the FilterSet's ``ordering`` offers, as the list pages do.
     pagination_class = KeysetPagination
     detail_serializer_class = None
-
-    # The keyset cursor walks the order the FilterSet's ``ordering`` offers, as the list pages do.
-    @property
-    def keyset_orderings(self) -> dict[str, str]:
-        return self.filterset_class.keyset_orderings
-
-    @property
-    def keyset_default(self) -> str:
-        return self.filterset_class.keyset_default
 
     def get_queryset(self):
         if self.action == "retrieve":
@@ -326,9 +319,7 @@ class PeriodSerializer(serializers.Serializer):
 class RelationSerializer(serializers.Serializer):
     a = StateSummarySerializer()
     b = StateSummarySerializer()
-    level = serializers.CharField(
-        help_text="none, diplomatic_relations, strategic_partnership, alliance"
-    )
+    level = serializers.CharField(help_text=", ".join(level.code for level in RelationLevel))
     level_rank = serializers.IntegerField(help_text="0 none … 3 alliance")
     level_label = serializers.CharField()
     reached_on = serializers.CharField(allow_null=True, help_text="ISO date at its precision")
@@ -345,13 +336,10 @@ class RelationSerializer(serializers.Serializer):
     projects = api.ProjectSerializer(many=True)
 
 
-LEVEL_CODES = {0: "none", 1: "diplomatic_relations", 2: "strategic_partnership", 3: "alliance"}
-
-
 def period_data(period, context) -> dict:
     start, end = period.start, period.end
     return {
-        "level": LEVEL_CODES[int(period.level)],
+        "level": period.level.code,
         "level_rank": int(period.level),
         "start_on": start.iso if start else None,
         "start_on_precision": start.precision if start else None,
@@ -415,7 +403,7 @@ class RelationsView(APIView):
             {
                 "a": StateSummarySerializer(first, context=context).data,
                 "b": StateSummarySerializer(second, context=context).data,
-                "level": LEVEL_CODES[int(relation.level)],
+                "level": relation.level.code,
                 "level_rank": int(relation.level),
                 "level_label": relation.level.label,
                 "reached_on": reached.iso if reached else None,
