@@ -15,6 +15,7 @@ import base64
 import binascii
 import datetime
 import decimal
+import hashlib
 import json
 from collections import OrderedDict
 
@@ -25,6 +26,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from diplomacy.caching import cached
+from diplomacy.pagination import approximate_count, count_label
 from diplomacy.paginator import positive_number
 
 INVALID_CURSOR = "Invalid cursor: use the 'next' or 'previous' link of a response as it is."
@@ -103,6 +106,16 @@ class KeysetPagination(BasePagination):
     def __init__(self):
         self.next_url = None
         self.previous_url = None
+        self.counted = None
+
+    def count(self, queryset) -> tuple[int, bool]:
+        """(count, exact?) of the filtered set, as the site's lists count it
+        (exact to a thousand, estimated beyond), kept until the data changes.
+        The key is the set's SQL: the same filters for a reader and for an
+        editor who also sees drafts are different sets."""
+        key = hashlib.sha256(str(queryset.order_by().query).encode()).hexdigest()
+        label = queryset.model._meta.label_lower
+        return tuple(cached(f"api-count:{label}:{key}", lambda: approximate_count(queryset)))
 
     # -- the sort ---------------------------------------------------------------
 
@@ -143,6 +156,7 @@ class KeysetPagination(BasePagination):
         self.page_size_value = self.get_page_size(request)
         field, descending = self.sort_of(request, view)
         self.field, self.descending = field, descending
+        self.counted = self.count(queryset)
 
         token = request.query_params.get(self.cursor_query_param)
         cursor = _decode(token) if token else None
@@ -226,17 +240,37 @@ class KeysetPagination(BasePagination):
         return self.cursor_link(row, reverse=False)
 
     def get_paginated_response(self, data):
+        count, exact = self.counted
         return Response(
             OrderedDict(
-                [("next", self.next_url), ("previous", self.previous_url), ("results", data)]
+                [
+                    ("count", count),
+                    ("count_exact", exact),
+                    ("count_label", count_label(count, exact)),
+                    ("next", self.next_url),
+                    ("previous", self.previous_url),
+                    ("results", data),
+                ]
             )
         )
 
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["count", "count_exact", "count_label", "results"],
             "properties": {
+                "count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many records match: exact up to 1,000, "
+                    "the database's estimate beyond (see count_exact).",
+                },
+                "count_exact": {"type": "boolean", "description": "Whether count is exact."},
+                "count_label": {
+                    "type": "string",
+                    "description": "The count as the site shows it: '1,234', 'about 1,200,000'.",
+                    "example": "about 1,200,000",
+                },
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
                 "results": schema,
