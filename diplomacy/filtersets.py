@@ -211,7 +211,8 @@ class SearchFilter(filters.CharFilter):
 
     def filter(self, qs, value):
         fields = self.parent.search_fields
-        return search_queryset(qs, value, fields, fields[0])
+        paths = self.parent.search_state_paths
+        return search_queryset(qs, value, fields, fields[0], state_paths=paths)
 
 
 class OrderingNamesField(filter_fields.BaseCSVField):
@@ -251,6 +252,8 @@ class StableOrderingFilter(filters.OrderingFilter):
 class RegisterFilterSet(filters.FilterSet):
     # The fields ``q`` searches, the first one a record's name (search ranks by it).
     search_fields: tuple[str, ...] = ()
+    # Relations to State: ``q`` also finds the records of the states it names.
+    search_state_paths: tuple[str, ...] = ()
 
     class Meta:
         form = FilterForm
@@ -299,6 +302,7 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
     )
 
     search_fields = ("title", "short_title", "summary")
+    search_state_paths = ("parties",)
 
     # The API's keyset cursor and deep HTML pages walk the same order.
     keyset_orderings = {"signed_on": "signed_on", "title": "title"}
@@ -357,6 +361,7 @@ class VisitFilterSet(record_filters("start_on", "Year", VisitKind.choices)):
     )
 
     search_fields = ("title", "summary", "city")
+    search_state_paths = ("host", "guest")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
     keyset_orderings = {"start_on": "start_on", "title": "title"}
@@ -408,6 +413,7 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
     )
 
     search_fields = ("name", "description", "city")
+    search_state_paths = ("states", "location_state")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
     keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
