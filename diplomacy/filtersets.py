@@ -296,8 +296,18 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         ],
     )
     ordering = StableOrderingFilter(
-        fields=(("signed_on", "signed_on"), ("title", "title")),
-        field_labels={"signed_on": "Date signed", "title": "Title"},
+        fields=(
+            ("signed_on", "signed_on"),
+            ("title", "title"),
+            ("kind", "kind"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "signed_on": "Date signed",
+            "title": "Title",
+            "kind": "Kind",
+            "status": "Status",
+        },
         label="Sort by",
     )
 
@@ -305,7 +315,12 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
     search_state_paths = ("parties",)
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"signed_on": "signed_on", "title": "title"}
+    keyset_orderings = {
+        "signed_on": "signed_on",
+        "title": "title",
+        "kind": "kind",
+        "status": "status",
+    }
     keyset_default = "-signed_on"
 
     class Meta(RegisterFilterSet.Meta):
@@ -355,8 +370,8 @@ class VisitFilterSet(record_filters("start_on", "Year", VisitKind.choices)):
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
     ordering = StableOrderingFilter(
-        fields=(("start_on", "start_on"), ("title", "title")),
-        field_labels={"start_on": "Date", "title": "Title"},
+        fields=(("start_on", "start_on"), ("title", "title"), ("kind", "kind")),
+        field_labels={"start_on": "Date", "title": "Title", "kind": "Kind"},
         label="Sort by",
     )
 
@@ -364,7 +379,7 @@ class VisitFilterSet(record_filters("start_on", "Year", VisitKind.choices)):
     search_state_paths = ("host", "guest")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"start_on": "start_on", "title": "title"}
+    keyset_orderings = {"start_on": "start_on", "title": "title", "kind": "kind"}
     keyset_default = "-start_on"
 
     class Meta(RegisterFilterSet.Meta):
@@ -407,8 +422,20 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Give an ISO 4217 code such as USD.")],
     )
     ordering = StableOrderingFilter(
-        fields=(("start_on", "start_on"), ("name", "name"), ("value_amount", "value")),
-        field_labels={"start_on": "Date", "name": "Name", "value_amount": "Value"},
+        fields=(
+            ("start_on", "start_on"),
+            ("name", "name"),
+            ("value_amount", "value"),
+            ("kind", "kind"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "start_on": "Date",
+            "name": "Name",
+            "value_amount": "Value",
+            "kind": "Kind",
+            "status": "Status",
+        },
         label="Sort by",
     )
 
@@ -416,7 +443,13 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
     search_state_paths = ("states", "location_state")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
+    keyset_orderings = {
+        "start_on": "start_on",
+        "name": "name",
+        "value": "value_amount",
+        "kind": "kind",
+        "status": "status",
+    }
     keyset_default = "-start_on"
 
     class Meta(RegisterFilterSet.Meta):
