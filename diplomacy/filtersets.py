@@ -216,7 +216,8 @@ class SearchFilter(filters.CharFilter):
 
     def filter(self, qs, value):
         fields = self.parent.search_fields
-        return search_queryset(qs, value, fields, fields[0])
+        paths = self.parent.search_state_paths
+        return search_queryset(qs, value, fields, fields[0], state_paths=paths)
 
 
 class OrderingNamesField(filter_fields.BaseCSVField):
@@ -256,6 +257,8 @@ class StableOrderingFilter(filters.OrderingFilter):
 class RegisterFilterSet(filters.FilterSet):
     # The fields ``q`` searches, the first one a record's name (search ranks by it).
     search_fields: tuple[str, ...] = ()
+    # Relations to State: ``q`` also finds the records of the states it names.
+    search_state_paths: tuple[str, ...] = ()
 
     class Meta:
         form = FilterForm
@@ -312,15 +315,31 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         ],
     )
     ordering = StableOrderingFilter(
-        fields=(("signed_on", "signed_on"), ("title", "title")),
-        field_labels={"signed_on": "Date signed", "title": "Title"},
+        fields=(
+            ("signed_on", "signed_on"),
+            ("title", "title"),
+            ("kind", "kind"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "signed_on": "Date signed",
+            "title": "Title",
+            "kind": "Kind",
+            "status": "Status",
+        },
         label="Sort by",
     )
 
     search_fields = ("title", "short_title", "summary")
+    search_state_paths = ("parties",)
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"signed_on": "signed_on", "title": "title"}
+    keyset_orderings = {
+        "signed_on": "signed_on",
+        "title": "title",
+        "kind": "kind",
+        "status": "status",
+    }
     keyset_default = "-signed_on"
 
     class Meta(RegisterFilterSet.Meta):
@@ -386,15 +405,16 @@ class VisitFilterSet(record_filters("start_on", "Year", VisitKind.choices)):
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
     ordering = StableOrderingFilter(
-        fields=(("start_on", "start_on"), ("title", "title")),
-        field_labels={"start_on": "Date", "title": "Title"},
+        fields=(("start_on", "start_on"), ("title", "title"), ("kind", "kind")),
+        field_labels={"start_on": "Date", "title": "Title", "kind": "Kind"},
         label="Sort by",
     )
 
     search_fields = ("title", "summary", "city")
+    search_state_paths = ("host", "guest")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"start_on": "start_on", "title": "title"}
+    keyset_orderings = {"start_on": "start_on", "title": "title", "kind": "kind"}
     keyset_default = "-start_on"
 
     class Meta(RegisterFilterSet.Meta):
@@ -441,15 +461,34 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Give an ISO 4217 code such as USD.")],
     )
     ordering = StableOrderingFilter(
-        fields=(("start_on", "start_on"), ("name", "name"), ("value_amount", "value")),
-        field_labels={"start_on": "Date", "name": "Name", "value_amount": "Value"},
+        fields=(
+            ("start_on", "start_on"),
+            ("name", "name"),
+            ("value_amount", "value"),
+            ("kind", "kind"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "start_on": "Date",
+            "name": "Name",
+            "value_amount": "Value",
+            "kind": "Kind",
+            "status": "Status",
+        },
         label="Sort by",
     )
 
     search_fields = ("name", "description", "city")
+    search_state_paths = ("states", "location_state")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
+    keyset_orderings = {
+        "start_on": "start_on",
+        "name": "name",
+        "value": "value_amount",
+        "kind": "kind",
+        "status": "status",
+    }
     keyset_default = "-start_on"
 
     class Meta(RegisterFilterSet.Meta):

@@ -6,14 +6,19 @@ request, turns a ``PaginationError`` into DRF's 400 naming the parameter, and
 says what the schema documents.
 """
 
+import hashlib
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from diplomacy.caching import cached
 from diplomacy.pagination import (
     CURSOR_PARAMETER,
     KeysetSort,
     PaginationError,
+    approximate_count,
+    count_label,
     keyset_page,
     page_size,
 )
@@ -32,6 +37,16 @@ class KeysetPagination(BasePagination):
     def __init__(self):
         self.next_url = None
         self.previous_url = None
+        self.counted = None
+
+    def count(self, queryset) -> tuple[int, bool]:
+        """(count, exact?) of the filtered set, as the site's lists count it
+        (exact to a thousand, estimated beyond), kept until the data changes.
+        The key is the set's SQL: the same filters for a reader and for an
+        editor who also sees drafts are different sets."""
+        key = hashlib.sha256(str(queryset.order_by().query).encode()).hexdigest()
+        label = queryset.model._meta.label_lower
+        return tuple(cached(f"api-count:{label}:{key}", lambda: approximate_count(queryset)))
 
     @staticmethod
     def sort_of(view) -> KeysetSort:
@@ -53,16 +68,39 @@ class KeysetPagination(BasePagination):
         except PaginationError as exc:
             raise ValidationError({exc.parameter: [exc.message]}) from exc
         self.next_url, self.previous_url = page.next_url, page.previous_url
+        self.counted = self.count(queryset)
         return page.rows
 
     def get_paginated_response(self, data):
-        return Response({"next": self.next_url, "previous": self.previous_url, "results": data})
+        count, exact = self.counted
+        return Response(
+            {
+                "count": count,
+                "count_exact": exact,
+                "count_label": count_label(count, exact),
+                "next": self.next_url,
+                "previous": self.previous_url,
+                "results": data,
+            }
+        )
 
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["count", "count_exact", "count_label", "results"],
             "properties": {
+                "count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many records match: exact up to 1,000, "
+                    "the database's estimate beyond (see count_exact).",
+                },
+                "count_exact": {"type": "boolean", "description": "Whether count is exact."},
+                "count_label": {
+                    "type": "string",
+                    "description": "The count as the site shows it: '1,234', 'about 1,200,000'.",
+                    "example": "about 1,200,000",
+                },
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
                 "results": schema,
