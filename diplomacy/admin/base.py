@@ -8,6 +8,7 @@ from django.db import models, router, transaction
 from django.db.models.functions import ExtractYear
 from simple_history.admin import SimpleHistoryAdmin
 
+from diplomacy.admin.forms import PartialDatesFormMixin
 from diplomacy.models import Citation
 from diplomacy.versions import changed_fields, current_version, last_change, loaded_version
 
@@ -21,7 +22,7 @@ def can_publish(request, model) -> bool:
     return can_publish_model(request.user, model)
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(PartialDatesFormMixin, forms.ModelForm):
     """A change form that carries the version of the record it was loaded from
     and refuses to save over a newer one: two editors with the same record open,
     the second save would otherwise silently undo the first.
@@ -171,8 +172,9 @@ def citation_inline(citation_model: type[Citation]) -> type[admin.TabularInline]
         (admin.StackedInline,),
         {
             "model": citation_model,
-            "extra": 0,
             "min_num": 0,
+            # A new record starts with one citation row: every record needs a source.
+            "get_extra": lambda self, request, obj=None, **kwargs: 1 if obj is None else 0,
             "autocomplete_fields": ["source"],
             "fields": [("source", "locator"), "quote", "note"],
             "verbose_name": "citation",

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
+from diplomacy.admin.forms import PartialDatesModelForm
 from diplomacy.admin.importing import ImportMixin
 from diplomacy.models import (
     Project,
@@ -36,10 +37,14 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
 
 class TreatyPartyInline(admin.TabularInline):
     model = TreatyParty
+    form = PartialDatesModelForm
     formset = TreatyPartyFormSet
-    extra = 0
     autocomplete_fields = ["state"]
-    fields = ["state", "ratified_on", "ratified_on_precision", "note"]
+    fields = ["state", "ratified_on", "note"]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Most treaties are bilateral: a new one starts with two party rows.
+        return 2 if obj is None else 0
 
 
 class TreatyRelationInline(admin.TabularInline):
@@ -88,10 +93,10 @@ class TreatyAdmin(ImportMixin, CuratedAdmin):
             "Dates and place",
             {
                 "fields": [
-                    ("signed_on", "signed_on_precision"),
+                    "signed_on",
                     "place_signed",
-                    ("entry_into_force_on", "entry_into_force_on_precision"),
-                    ("ended_on", "ended_on_precision"),
+                    "entry_into_force_on",
+                    "ended_on",
                     "visit",
                 ]
             },
@@ -134,7 +139,7 @@ class VisitAdmin(ImportMixin, CuratedAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", ("kind", "level")]}),
         ("Who and where", {"fields": [("host", "guest"), "principals", "city"]}),
-        ("When", {"fields": [("start_on", "start_on_precision"), ("end_on", "end_on_precision")]}),
+        ("When", {"fields": ["start_on", "end_on"]}),
         ("Content", {"fields": ["summary", "notes"]}),
         ("Publication", {"fields": ["is_published", "created_at", "updated_at"]}),
     ]
@@ -179,8 +184,8 @@ class ProjectAdmin(ImportMixin, CuratedAdmin):
             "When",
             {
                 "fields": [
-                    ("start_on", "start_on_precision"),
-                    ("completion_on", "completion_on_precision"),
+                    "start_on",
+                    "completion_on",
                 ]
             },
         ),
