@@ -3,10 +3,13 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
 from diplomacy.admin.forms import PartialDatesModelForm
 from diplomacy.admin.importing import ImportMixin
+from diplomacy.duplicates import probable_duplicates
 from diplomacy.models import (
     Project,
     ProjectCitation,
@@ -18,6 +21,10 @@ from diplomacy.models import (
     Visit,
     VisitCitation,
 )
+from diplomacy.partial_dates import normalise
+
+# The checkbox with which an editor confirms a treaty that looks like a duplicate.
+SAVE_ANYWAY = "save_anyway"
 
 
 class TreatyPartyFormSet(forms.BaseInlineFormSet):
@@ -33,6 +40,42 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
             Treaty.validate_party_count(kind, len(kept))
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
+        if self.instance.pk is None and not self.data.get(SAVE_ANYWAY):
+            self.warn_of_duplicates([form.cleaned_data["state"].pk for form in kept])
+
+    def warn_of_duplicates(self, party_ids) -> None:
+        """A new treaty that matches a record already in the register is not saved
+        until the editor, having seen the link, ticks "save anyway"."""
+        treaty = self.instance
+        matches = list(
+            probable_duplicates(
+                kind=treaty.kind,
+                signed_on=normalise(treaty.signed_on, treaty.signed_on_precision),
+                signed_on_precision=treaty.signed_on_precision,
+                party_ids=party_ids,
+            )[:5]
+        )
+        if not matches:
+            return
+        links = format_html_join(
+            ", ",
+            '<a href="{}" target="_blank">{}</a>',
+            (
+                (reverse("admin:diplomacy_treaty_change", args=[match.pk]), match.title)
+                for match in matches
+            ),
+        )
+        raise ValidationError(
+            format_html(
+                "This looks like a treaty already in the register (same kind, parties and "
+                "date of signature): {}. Check it; if this is another document, "
+                '<label><input type="checkbox" name="{}" value="1"> save anyway</label> '
+                "and save again.",
+                links,
+                SAVE_ANYWAY,
+            ),
+            code="probable_duplicate",
+        )
 
 
 class TreatyPartyInline(admin.TabularInline):
