@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models.functions import ExtractYear
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from diplomacy.admin.forms import PartialDatesFormMixin
@@ -122,6 +123,27 @@ class CuratedAdmin(SimpleHistoryAdmin):
                 self.model.objects.filter(pk=obj.pk).values_list("is_published", flat=True).first()
             )
         super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_publish" in request.POST:
+            return self.published(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_publish" in request.POST:
+            return self.published(request, obj)
+        return super().response_change(request, obj)
+
+    def published(self, request, obj):
+        """ "Save and publish" says what happened, and where the public sees it."""
+        message = format_html(
+            'The {} “{}” was published: <a href="{}">see it on the public site</a>.',
+            obj._meta.verbose_name,
+            obj,
+            obj.get_absolute_url(),
+        )
+        self.message_user(request, message, messages.SUCCESS)
+        return self.response_post_save_change(request, obj)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # django-simple-history shows a past version to whoever may view the
