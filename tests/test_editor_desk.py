@@ -53,7 +53,9 @@ def test_a_kind_that_needs_two_parties_says_so_before_saving(editor_client, stat
     )
     response = editor_client.post("/admin/diplomacy/treaty/add/", data)
     assert response.status_code == 200
-    assert "needs at least two parties" in response.content.decode()
+    html = response.content.decode()
+    assert "needs at least two parties. Add the other party" in html
+    assert "the kinds that bind two states: alliance, diplomatic relations" in html
     assert not Treaty.objects.exists()
 
 

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
 from diplomacy.admin.forms import PartialDatesModelForm
 from diplomacy.admin.importing import ImportMixin
+from diplomacy.choices import BILATERAL_KINDS, TreatyKind
 from diplomacy.duplicates import probable_duplicates
 from diplomacy.models import (
     Project,
@@ -39,7 +40,12 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
         try:
             Treaty.validate_party_count(kind, len(kept))
         except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
+            kinds = sorted(str(TreatyKind(value).label).lower() for value in BILATERAL_KINDS)
+            needing_two = ", ".join(kinds)
+            raise ValidationError(
+                f"{' '.join(exc.messages)} Add the other party in the rows below "
+                f"(the kinds that bind two states: {needing_two})."
+            ) from exc
         if self.instance.pk is None and not self.data.get(SAVE_ANYWAY):
             self.warn_of_duplicates([form.cleaned_data["state"].pk for form in kept])
 
