@@ -7,7 +7,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.response import TemplateResponse
 
-SCREENSHOTS = ("treaty-add", "treaty-citation", "publish", "history", "visit-add")
+SCREENSHOTS = ("desk", "treaty-add", "treaty-citation", "publish", "history", "visit-add")
 
 
 def screenshot_url(name: str) -> str | None:

@@ -129,6 +129,7 @@ def test_editor_adds_an_agreement_a_publisher_publishes_it_the_public_sees_it(
     publisher = Person(publisher_page, live_server.url)
     publisher.log_in("publisher")
     page = publisher_page
+    page.locator("#content").screenshot(path=shots / "desk.png")
     drafts = page.locator("#curation-dashboard section", has_text="Drafts awaiting publication")
     publisher.click(drafts.get_by_role("link", name="Agreement on water cooperation"))
     publisher.click(page.get_by_role("button", name="Save and publish").first)
