@@ -84,12 +84,36 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
         )
 
 
+# Membership over time (SPEC 3.10): how and when it joined, entry into
+# force for it, and its exit; a ratification date alone is consent by
+# ratification.
+PARTY_FIELDS = [
+    "state",
+    "consent_mode",
+    "consented_on",
+    "entry_into_force_on",
+    "left_on",
+    "exit_kind",
+    "ratified_on",
+    "note",
+]
+
+
+class TreatyPartyForm(PartialDatesModelForm):
+    """A party row: each date typed as it is known, its precision derived
+    (diplomacy.admin.forms); a row added with no dates needs no precision."""
+
+    class Meta:
+        model = TreatyParty
+        fields = PARTY_FIELDS
+
+
 class TreatyPartyInline(admin.TabularInline):
     model = TreatyParty
-    form = PartialDatesModelForm
+    form = TreatyPartyForm
     formset = TreatyPartyFormSet
     autocomplete_fields = ["state"]
-    fields = ["state", "ratified_on", "note"]
+    fields = PARTY_FIELDS
 
     def get_extra(self, request, obj=None, **kwargs):
         # Most treaties are bilateral: a new one starts with two party rows.

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from diplomacy.caching import cached
-from diplomacy.choices import RELATION_LEVEL_BY_KIND, RelationLevel
+from diplomacy.choices import RELATION_LEVEL_BY_KIND
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Organization, Person, Project, State, Treaty, TreatyParty, Visit
 from diplomacy.pagination import approximate_count, count_label
@@ -64,7 +64,6 @@ def home(request):
         .for_items()
         .order_by(F("start_on").desc(nulls_last=True), "-pk")[:HOME_LIST_LENGTH],
         "strongest": strongest_relations(),
-        "alliance_label": RelationLevel.ALLIANCE.label,
     }
     return render(request, "diplomacy/home.html", context)
 
