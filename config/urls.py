@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from diplomacy.admin.guide import editors_guide
+
 urlpatterns = [
+    # Before the admin, whose catch-all would answer for it.
+    path("admin/guide/", editors_guide, name="editors-guide"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("diplomacy.api.urls")),
     path("", include("diplomacy.urls")),

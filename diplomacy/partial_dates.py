@@ -8,6 +8,7 @@ year, so ordering and ``__year`` filters are correct at every precision.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -60,19 +61,85 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        """Read 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'."""
-        parts = text.strip().split("-")
-        try:
-            numbers = [int(part) for part in parts]
-            if len(numbers) == 1:
-                return cls(datetime.date(numbers[0], 1, 1), DatePrecision.YEAR)
-            if len(numbers) == 2:
-                return cls(datetime.date(numbers[0], numbers[1], 1), DatePrecision.MONTH)
-            if len(numbers) == 3:
-                return cls(datetime.date(*numbers), DatePrecision.DAY)
-        except ValueError:
-            pass
-        raise ValueError(f"{text!r} is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD.")
+        """Read a date as people write it (see :func:`parse_partial_date`); never empty."""
+        value = parse_partial_date(text)
+        if value is None:
+            raise PartialDateError(f"“{text.strip()}” is not a date.")
+        return value
+
+
+class PartialDateError(ValueError):
+    """A date that cannot be read; the message is written for the person who typed it."""
+
+
+# The written forms the register reads, as one regular expression each. Month
+# names are English, in full or abbreviated ("Aug", "Sept"); a year has four
+# digits, so "23.08.24" is refused rather than guessed.
+MONTH_NUMBERS = {
+    **{name.lower(): number for number, name in enumerate(MONTHS, 1)},
+    **{name[:3].lower(): number for number, name in enumerate(MONTHS, 1)},
+    "sept": 9,
+}
+_MONTH = r"(?P<month_name>[A-Za-z]+)\.?"
+WRITTEN_FORMS = [
+    re.compile(pattern)
+    for pattern in (
+        # 2024, 2024-08, 2024-08-23
+        r"^(?P<year>\d{4})(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?$",
+        r"^(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})$",  # 23.08.2024
+        r"^(?P<month>\d{1,2})\.(?P<year>\d{4})$",  # 08.2024
+        rf"^{_MONTH},?\s+(?P<year>\d{{4}})$",  # August 2024, Aug 2024
+        rf"^(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>\d{{4}})$",  # 23 August 2024
+        rf"^{_MONTH}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})$",  # August 23, 2024
+    )
+]
+WRITTEN_HELP = "2024, August 2024 (or Aug 2024, 2024-08), 23 August 2024, 23.08.2024 or 2024-08-23"
+
+
+def parse_partial_date(text: str) -> PartialDate | None:
+    """The one reader of written dates, for the admin, the API and the import.
+
+    "2024" is known to the year, "August 2024" / "Aug 2024" / "2024-08" / "08.2024"
+    to the month, "23 August 2024" / "23 Aug 2024" / "23.08.2024" / "2024-08-23"
+    to the day. Empty text is no date. In the ISO form a zero means unknown, as
+    the import has always read it: "0000" is no date, "2024-00" the year,
+    "2024-08-00" the month. Raises :class:`PartialDateError` with a message
+    naming what is wrong ("30 February 2024 does not exist.").
+    """
+    text = " ".join(text.split())
+    if not text:
+        return None
+    for pattern in WRITTEN_FORMS:
+        match = pattern.match(text)
+        if match:
+            break
+    else:
+        raise PartialDateError(f"“{text}” is not a date: write it as {WRITTEN_HELP}.")
+    parts = match.groupdict()
+    year = int(parts["year"])
+    if parts.get("month_name") is not None:
+        month = MONTH_NUMBERS.get(parts["month_name"].lower())
+        if month is None:
+            raise PartialDateError(
+                f"“{parts['month_name']}” in “{text}” is not the name of a month (in English)."
+            )
+    else:
+        month = int(parts["month"]) if parts.get("month") else None
+    day = int(parts["day"]) if parts.get("day") else None
+    if year == 0:
+        return None
+    if not 1 <= year <= datetime.MAXYEAR:  # pragma: no cover - four digits and not 0
+        raise PartialDateError(f"“{text}”: the year is out of range.")
+    if month is not None and month > 12:
+        raise PartialDateError(f"“{text}”: there is no month {month}.")
+    if not month:
+        return PartialDate(datetime.date(year, 1, 1), DatePrecision.YEAR)
+    if not day:
+        return PartialDate(datetime.date(year, month, 1), DatePrecision.MONTH)
+    try:
+        return PartialDate(datetime.date(year, month, day), DatePrecision.DAY)
+    except ValueError:
+        raise PartialDateError(f"{day} {MONTHS[month - 1]} {year} does not exist.") from None
 
 
 def precision_field(verbose_name: str) -> models.CharField:

@@ -39,7 +39,7 @@ def test_admin_edits_are_recorded_with_who_and_what_and_can_be_reverted(editor_c
     treaty = alliance(w)
     original = (treaty.title, treaty.status, treaty.signed_on, treaty.signed_on_precision)
     data = change_form_data(editor_client, treaty, title="Renamed treaty", status="in_force",
-                            signed_on="2024-08-01", signed_on_precision="month")  # fmt: skip
+                            signed_on="August 2024")  # fmt: skip
     assert (
         editor_client.post(f"/admin/diplomacy/treaty/{treaty.pk}/change/", data).status_code == 302
     )

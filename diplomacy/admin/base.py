@@ -6,8 +6,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models.functions import ExtractYear
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from diplomacy.admin.forms import PartialDatesFormMixin
 from diplomacy.models import Citation
 from diplomacy.versions import changed_fields, current_version, last_change, loaded_version
 
@@ -21,7 +23,7 @@ def can_publish(request, model) -> bool:
     return can_publish_model(request.user, model)
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(PartialDatesFormMixin, forms.ModelForm):
     """A change form that carries the version of the record it was loaded from
     and refuses to save over a newer one: two editors with the same record open,
     the second save would otherwise silently undo the first.
@@ -122,6 +124,27 @@ class CuratedAdmin(SimpleHistoryAdmin):
             )
         super().save_model(request, obj, form, change)
 
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_publish" in request.POST:
+            return self.published(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_publish" in request.POST:
+            return self.published(request, obj)
+        return super().response_change(request, obj)
+
+    def published(self, request, obj):
+        """ "Save and publish" says what happened, and where the public sees it."""
+        message = format_html(
+            'The {} “{}” was published: <a href="{}">see it on the public site</a>.',
+            obj._meta.verbose_name,
+            obj,
+            obj.get_absolute_url(),
+        )
+        self.message_user(request, message, messages.SUCCESS)
+        return self.response_post_save_change(request, obj)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # django-simple-history shows a past version to whoever may view the
         # record, and saves it on POST: reverting is changing.
@@ -171,8 +194,9 @@ def citation_inline(citation_model: type[Citation]) -> type[admin.TabularInline]
         (admin.StackedInline,),
         {
             "model": citation_model,
-            "extra": 0,
             "min_num": 0,
+            # A new record starts with one citation row: every record needs a source.
+            "get_extra": lambda self, request, obj=None, **kwargs: 1 if obj is None else 0,
             "autocomplete_fields": ["source"],
             "fields": [("source", "locator"), "quote", "note"],
             "verbose_name": "citation",

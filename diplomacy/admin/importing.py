@@ -24,6 +24,9 @@ from django.urls import path, reverse
 
 from diplomacy.admin.base import can_publish
 from diplomacy.importing import import_file
+from diplomacy.importing.specs import SPECS
+from diplomacy.importing.values import CellError
+from diplomacy.partial_dates import WRITTEN_HELP
 
 SESSION_KEY = "diplomacy_imports"
 CLAIMED = ".claimed"
@@ -54,9 +57,52 @@ def sweep_stale_uploads(folder: Path) -> None:
             pass  # claimed or swept by another request meanwhile
 
 
+# What a cell of each kind of column holds, by the reader the spec names
+# (diplomacy/importing/specs.py); a choice column lists its values from the model.
+READER_HELP = {
+    "ignore": "The record's key in the register; made from the title and date when absent.",
+    "required": "Text. Required.",
+    "text": "Text.",
+    "date": f"A date as it is known: {WRITTEN_HELP}.",
+    "states": "States by ISO code (AZ or AZE) or COW number, separated by ; or |.",
+    "state": "A state by ISO code (AZ or AZE) or COW number.",
+    "required_state": "A state by ISO code (AZ or AZE) or COW number. Required.",
+    "sectors": "Sectors by slug, separated by ; or |.",
+    "people": "People by slug, separated by ; or |.",
+    "identifier": "Its number or key in that register.",
+    "source": "A source already in the register, by its URL or title.",
+    "quote": "The passage of that source that supports the record.",
+    "amount": "An amount, e.g. 1500000 or 1,500,000.00.",
+    "currency": "An ISO 4217 currency code, e.g. USD.",
+}
+
+
+def column_help(kind: str) -> list[dict]:
+    """The import's columns for ``kind``, generated from its spec, as the form lists them."""
+    spec = SPECS[kind]
+    rows = []
+    for column, reader in spec.columns.items():
+        text = READER_HELP.get(reader)
+        if text is None:  # a choice (kind, status, level): its values, and what an empty cell is
+            field = spec.model._meta.get_field(column)
+            text = f"One of: {', '.join(str(value) for value, _ in field.choices)}."
+            read: dict = {}
+            try:
+                getattr(spec, f"read_{reader}")(column, "", read, {}, {}, None)
+            except CellError:
+                text += " Required."
+            else:
+                text += f" Empty: {read[column]}."
+        rows.append({"column": column, "help": text})
+    return rows
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV (comma or semicolon separated, UTF-8) or JSON; columns as in the README."
+        help_text=(
+            "CSV (comma or semicolon separated, UTF-8, a header row naming the columns) "
+            "or JSON (a list of objects with the same keys); the columns are listed below."
+        )
     )
     publish = forms.BooleanField(
         required=False, help_text="Publish the imported records at once (publishers only)."
@@ -100,6 +146,7 @@ class ImportMixin:
             "opts": opts,
             "title": f"Import {opts.verbose_name_plural}",
             "can_publish": can_publish(request, self.model),
+            "columns": column_help(self.import_kind),
         }
         if request.method == "POST" and "token" in request.POST:
             return self._confirm(request, context)

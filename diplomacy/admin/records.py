@@ -3,10 +3,14 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
+from diplomacy.admin.forms import PartialDatesModelForm
 from diplomacy.admin.importing import ImportMixin
-from diplomacy.choices import DatePrecision
+from diplomacy.choices import BILATERAL_KINDS, TreatyKind
+from diplomacy.duplicates import probable_duplicates
 from diplomacy.models import (
     Project,
     ProjectCitation,
@@ -18,6 +22,10 @@ from diplomacy.models import (
     Visit,
     VisitCitation,
 )
+from diplomacy.partial_dates import normalise
+
+# The checkbox with which an editor confirms a treaty that looks like a duplicate.
+SAVE_ANYWAY = "save_anyway"
 
 
 class TreatyPartyFormSet(forms.BaseInlineFormSet):
@@ -32,7 +40,48 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
         try:
             Treaty.validate_party_count(kind, len(kept))
         except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
+            kinds = sorted(str(TreatyKind(value).label).lower() for value in BILATERAL_KINDS)
+            needing_two = ", ".join(kinds)
+            raise ValidationError(
+                f"{' '.join(exc.messages)} Add the other party in the rows below "
+                f"(the kinds that bind two states: {needing_two})."
+            ) from exc
+        if self.instance.pk is None and not self.data.get(SAVE_ANYWAY):
+            self.warn_of_duplicates([form.cleaned_data["state"].pk for form in kept])
+
+    def warn_of_duplicates(self, party_ids) -> None:
+        """A new treaty that matches a record already in the register is not saved
+        until the editor, having seen the link, ticks "save anyway"."""
+        treaty = self.instance
+        matches = list(
+            probable_duplicates(
+                kind=treaty.kind,
+                signed_on=normalise(treaty.signed_on, treaty.signed_on_precision),
+                signed_on_precision=treaty.signed_on_precision,
+                party_ids=party_ids,
+            )[:5]
+        )
+        if not matches:
+            return
+        links = format_html_join(
+            ", ",
+            '<a href="{}" target="_blank">{}</a>',
+            (
+                (reverse("admin:diplomacy_treaty_change", args=[match.pk]), match.title)
+                for match in matches
+            ),
+        )
+        raise ValidationError(
+            format_html(
+                "This looks like a treaty already in the register (same kind, parties and "
+                "date of signature): {}. Check it; if this is another document, "
+                '<label><input type="checkbox" name="{}" value="1"> save anyway</label> '
+                "and save again.",
+                links,
+                SAVE_ANYWAY,
+            ),
+            code="probable_duplicate",
+        )
 
 
 # Membership over time (SPEC 3.10): how and when it joined, entry into
@@ -42,47 +91,33 @@ PARTY_FIELDS = [
     "state",
     "consent_mode",
     "consented_on",
-    "consented_on_precision",
     "entry_into_force_on",
-    "entry_into_force_on_precision",
     "left_on",
-    "left_on_precision",
     "exit_kind",
     "ratified_on",
-    "ratified_on_precision",
     "note",
 ]
 
 
-class TreatyPartyForm(forms.ModelForm):
-    """A party row: a date's precision left out is the day, as in the API
-    and the import (a row added with no dates needs no precision)."""
+class TreatyPartyForm(PartialDatesModelForm):
+    """A party row: each date typed as it is known, its precision derived
+    (diplomacy.admin.forms); a row added with no dates needs no precision."""
 
     class Meta:
         model = TreatyParty
         fields = PARTY_FIELDS
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.fields:
-            if name.endswith("_precision"):
-                self.fields[name].required = False
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in self.fields:
-            if name.endswith("_precision") and not cleaned.get(name):
-                cleaned[name] = DatePrecision.DAY
-        return cleaned
 
 
 class TreatyPartyInline(admin.TabularInline):
     model = TreatyParty
     form = TreatyPartyForm
     formset = TreatyPartyFormSet
-    extra = 0
     autocomplete_fields = ["state"]
     fields = PARTY_FIELDS
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Most treaties are bilateral: a new one starts with two party rows.
+        return 2 if obj is None else 0
 
 
 class TreatyRelationInline(admin.TabularInline):
@@ -131,10 +166,10 @@ class TreatyAdmin(ImportMixin, CuratedAdmin):
             "Dates and place",
             {
                 "fields": [
-                    ("signed_on", "signed_on_precision"),
+                    "signed_on",
                     "place_signed",
-                    ("entry_into_force_on", "entry_into_force_on_precision"),
-                    ("ended_on", "ended_on_precision"),
+                    "entry_into_force_on",
+                    "ended_on",
                     "visit",
                 ]
             },
@@ -177,7 +212,7 @@ class VisitAdmin(ImportMixin, CuratedAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", ("kind", "level")]}),
         ("Who and where", {"fields": [("host", "guest"), "principals", "city"]}),
-        ("When", {"fields": [("start_on", "start_on_precision"), ("end_on", "end_on_precision")]}),
+        ("When", {"fields": ["start_on", "end_on"]}),
         ("Content", {"fields": ["summary", "notes"]}),
         ("Publication", {"fields": ["is_published", "created_at", "updated_at"]}),
     ]
@@ -222,8 +257,8 @@ class ProjectAdmin(ImportMixin, CuratedAdmin):
             "When",
             {
                 "fields": [
-                    ("start_on", "start_on_precision"),
-                    ("completion_on", "completion_on_precision"),
+                    "start_on",
+                    "completion_on",
                 ]
             },
         ),

@@ -41,7 +41,7 @@ class StateAdmin(CuratedAdmin):
                 "fields": [
                     "capital",
                     "region",
-                    ("independence_on", "independence_on_precision"),
+                    "independence_on",
                     "summary",
                 ]
             },
@@ -89,7 +89,7 @@ class SourceAdmin(CuratedAdmin):
     date_hierarchy = "published_on"
     fieldsets = [
         (None, {"fields": ["title", "slug", "publisher", "author", "url"]}),
-        ("Publication", {"fields": [("published_on", "published_on_precision"), "language"]}),
+        ("Publication", {"fields": ["published_on", "language"]}),
         ("Text", {"fields": ["text", "notes"]}),
         ("Register", {"fields": ["is_published", "created_at", "updated_at"]}),
     ]

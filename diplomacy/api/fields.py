@@ -1,4 +1,5 @@
-"""Relation fields: written as a public key (iso2, slug), read as a compact summary."""
+"""Relation fields: written as a public key (iso2, slug), read as a compact summary;
+strict scalar fields; partial dates written as people write them."""
 
 import re
 
@@ -13,6 +14,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 from diplomacy.api.summaries import StateSummarySerializer
 from diplomacy.models import State
 from diplomacy.models.projects import validate_currency
+from diplomacy.partial_dates import WRITTEN_HELP, PartialDate, PartialDateError, parse_partial_date
 from diplomacy.validators import reject_control_characters
 
 
@@ -223,3 +225,52 @@ class AmountField(serializers.DecimalField):
         if not isinstance(data, str) or not re.fullmatch(AMOUNT, data):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+WRITTEN_DATE_HELP = (
+    "Read back as an ISO date (the first day of its month or year when only that is "
+    "known) with its `_precision`. Written as an ISO date (its precision is then the "
+    "`_precision` field's, day by default) or as people write dates, which sets the "
+    f"precision: {WRITTEN_HELP}."
+)
+
+
+@extend_schema_field({"type": "string", "example": "2024-08-23"})
+class WrittenDateField(serializers.DateField):
+    """A partial date: an ISO date as before, or a date as people write it
+    ("August 2024"), read by the register's one date reader into a
+    :class:`PartialDate` that :func:`apply_written_dates` splits into date and precision."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not ISO_DAY.match(value.strip()) and value.strip():
+            try:
+                return parse_partial_date(value)
+            except PartialDateError as exc:
+                raise serializers.ValidationError(str(exc), code="invalid") from exc
+        return super().to_internal_value(value)
+
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def apply_written_dates(attrs: dict, data, names) -> dict:
+    """Each written date of ``names`` in ``attrs`` becomes its date and precision.
+    A precision sent with it must agree: "August 2024" is not known to the day."""
+    errors = {}
+    for name in names:
+        value = attrs.get(name)
+        if not isinstance(value, PartialDate):
+            continue
+        precision = f"{name}_precision"
+        sent = data.get(precision) if hasattr(data, "get") else None
+        if sent not in (None, "") and sent != value.precision:
+            errors[name] = [
+                f"“{data.get(name)}” is known to the {value.precision}, "
+                f"but {precision} says {sent}: send one or the other."
+            ]
+            continue
+        attrs[name] = value.date
+        attrs[precision] = value.precision
+    if errors:
+        raise serializers.ValidationError(errors)
+    return attrs

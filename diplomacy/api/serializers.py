@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from diplomacy.api.fields import (
+    WRITTEN_DATE_HELP,
     AmountField,
     StateCodeField,
     StrictBooleanField,
@@ -25,6 +26,8 @@ from diplomacy.api.fields import (
     StrictURLField,
     SummaryRelatedField,
     UpperCaseCharField,
+    WrittenDateField,
+    apply_written_dates,
     documented_validators,
 )
 from diplomacy.api.summaries import (
@@ -85,6 +88,9 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in getattr(model_field.model, "partial_dates", ()):
+            field_class = WrittenDateField
+            field_kwargs["help_text"] = WRITTEN_DATE_HELP
         if "validators" in field_kwargs:
             field_kwargs["validators"] = documented_validators(
                 field_kwargs["validators"], blank=field_kwargs.get("allow_blank", False)
@@ -99,6 +105,10 @@ class RecordSerializer(serializers.ModelSerializer):
 
     def get_html_url(self, record) -> str:
         return absolute_url(self.context.get("request"), record.get_absolute_url())
+
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        return apply_written_dates(attrs, data, getattr(self.Meta.model, "partial_dates", ()))
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -159,6 +169,9 @@ class StateSerializer(RecordSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_name in getattr(model_field.model, "partial_dates", ()):
+            field_class = WrittenDateField
+            field_kwargs["help_text"] = WRITTEN_DATE_HELP
         if field_name in ("iso2", "iso3"):
             # Codes are taken in either case and stored in upper case, which
             # the uniqueness check must see: "az" is Azerbaijan's "AZ".
@@ -254,10 +267,11 @@ class PartySerializer(serializers.Serializer):
     iso2 = serializers.CharField(source="state.iso2", read_only=True)
     name = serializers.CharField(source="state.name", read_only=True)
     url = serializers.SerializerMethodField()
-    ratified_on = serializers.DateField(
+    ratified_on = WrittenDateField(
         required=False,
         allow_null=True,
-        help_text="Kept for earlier clients: given alone, it is consent by ratification.",
+        help_text="Kept for earlier clients: given alone, it is consent by ratification. "
+        + WRITTEN_DATE_HELP,
     )
     ratified_on_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
@@ -266,20 +280,24 @@ class PartySerializer(serializers.Serializer):
     consent_mode = serializers.ChoiceField(
         choices=ConsentMode.choices, required=False, allow_blank=True, default=""
     )
-    consented_on = serializers.DateField(
-        required=False, allow_null=True, help_text="When it consented to be bound (joined)."
+    consented_on = WrittenDateField(
+        required=False,
+        allow_null=True,
+        help_text="When it consented to be bound (joined). " + WRITTEN_DATE_HELP,
     )
     consented_on_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
     )
-    entry_into_force_on = serializers.DateField(
-        required=False, allow_null=True, help_text="When the treaty entered into force for it."
+    entry_into_force_on = WrittenDateField(
+        required=False,
+        allow_null=True,
+        help_text="When the treaty entered into force for it. " + WRITTEN_DATE_HELP,
     )
     entry_into_force_on_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
     )
-    left_on = serializers.DateField(
-        required=False, allow_null=True, help_text="When its exit took effect."
+    left_on = WrittenDateField(
+        required=False, allow_null=True, help_text="When its exit took effect. " + WRITTEN_DATE_HELP
     )
     left_on_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
@@ -290,6 +308,9 @@ class PartySerializer(serializers.Serializer):
 
     def get_url(self, row) -> str:
         return api_url(self.context.get("request"), "state-detail", iso2=row.state.iso2.lower())
+
+    def to_internal_value(self, data):
+        return apply_written_dates(super().to_internal_value(data), data, TreatyParty.partial_dates)
 
     def validate(self, attrs):
         # A party is its state, in a PATCH too (where DRF asks for no field).

@@ -68,7 +68,11 @@ class ImportReport:
     def summary(self) -> str:
         verb = "would be" if self.dry_run or not self.written else "were"
         if self.errors:
-            found = f"{len(self.errors)} error(s) in {self.rows} row(s)"
+            lines = len({error.line for error in self.errors})
+            found = (
+                f"{len(self.errors)} error{'s' if len(self.errors) != 1 else ''} "
+                f"in {lines} row{'s' if lines != 1 else ''} of {self.rows}"
+            )
             return (
                 f"{found}: fix them before importing."
                 if self.dry_run

@@ -5,9 +5,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from diplomacy.choices import DatePrecision
+from diplomacy.partial_dates import PartialDateError, parse_partial_date
 
 LIST_SEPARATORS = re.compile(r"\s*[;|]\s*")
-DATE_PATTERN = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
 class CellError(ValueError):
@@ -15,25 +15,17 @@ class CellError(ValueError):
 
 
 def partial_date(text: str) -> tuple[datetime.date | None, str]:
-    """'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'. Zeros mean unknown: '0000' is no date,
-    month 0 keeps only the year, day 0 keeps the month."""
-    text = text.strip()
-    if not text:
-        return None, DatePrecision.DAY
-    match = DATE_PATTERN.match(text)
-    if not match:
-        raise CellError(f"“{text}” is not a date of the form YYYY, YYYY-MM or YYYY-MM-DD.")
-    year, month, day = (int(part) if part else None for part in match.groups())
-    if year == 0:
-        return None, DatePrecision.DAY
+    """A date as people write it, read by the register's one date reader
+    (diplomacy.partial_dates.parse_partial_date): "2024", "2024-08", "August 2024",
+    "23.08.2024", "2024-08-23"... Zeros mean unknown: '0000' is no date, month 0
+    keeps only the year, day 0 keeps the month."""
     try:
-        if not month:
-            return datetime.date(year, 1, 1), DatePrecision.YEAR
-        if not day:
-            return datetime.date(year, month, 1), DatePrecision.MONTH
-        return datetime.date(year, month, day), DatePrecision.DAY
-    except ValueError as exc:
-        raise CellError(f"“{text}” is not a real date ({exc}).") from exc
+        value = parse_partial_date(text)
+    except PartialDateError as exc:
+        raise CellError(str(exc)) from exc
+    if value is None:
+        return None, DatePrecision.DAY
+    return value.date, value.precision
 
 
 def split_list(text: str) -> list[str]:

@@ -21,9 +21,3 @@ def admin_change_url(record) -> str:
         f"admin:{opts.app_label}_{opts.model_name}_change",
         args=[record.pk if model is record._meta.model else record.id],
     )
-
-
-@register.filter
-def model_label(record) -> str:
-    model = getattr(record, "instance_type", None) or record._meta.model
-    return str(model._meta.verbose_name)

@@ -56,3 +56,37 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def admin_context(browser, live_server):
+    """A browser context for the admin, whose JavaScript (autocomplete, slugs) needs
+    the hashed static files. The live server answers /static/ from the apps' own
+    folders (unhashed names), so these requests are answered from the collected
+    STATIC_ROOT, as WhiteNoise does in production."""
+    from urllib.parse import unquote, urlsplit
+
+    from django.conf import settings
+
+    root = Path(settings.STATIC_ROOT)
+
+    def serve(route):
+        name = unquote(urlsplit(route.request.url).path).removeprefix(settings.STATIC_URL)
+        file = (root / name).resolve()
+        if file.is_file() and root.resolve() in file.parents:
+            route.fulfill(path=file)
+        else:
+            route.fulfill(status=404)
+
+    contexts = []
+
+    def new_context():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route(f"{live_server.url}{settings.STATIC_URL}**", serve)
+        context.set_default_timeout(15000)
+        contexts.append(context)
+        return context
+
+    yield new_context
+    for context in contexts:
+        context.close()
