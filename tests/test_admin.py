@@ -166,7 +166,7 @@ def test_an_alliance_with_one_party_is_refused_and_nothing_is_written(editor_cli
     )
     response = editor_client.post("/admin/diplomacy/treaty/add/", data)
     assert response.status_code == 200
-    assert "at least two parties" in response.content.decode()
+    assert "An alliance document needs at least two parties" in response.content.decode()
     assert not Treaty.objects.exists()
 
 

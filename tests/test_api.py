@@ -364,6 +364,15 @@ def test_a_party_without_its_state_is_a_400_in_a_patch_too(client, w, publisher)
     assert "state" in str(response.json()["parties"])
 
 
+def test_an_alliance_with_one_party_is_a_400_in_plain_english(client, w, publisher):
+    treaty = alliance(w)
+    api = token_client(client, publisher)
+    url = f"/api/v1/treaties/{treaty.slug}/"
+    response = api.patch(url, {"parties": [{"state": "uz"}]}, content_type="application/json")
+    assert response.status_code == 400
+    assert "An alliance document needs at least two parties." in response.content.decode()
+
+
 def test_the_schema_says_reads_are_open_and_what_filters_take(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     listing = schema["paths"]["/api/v1/treaties/"]

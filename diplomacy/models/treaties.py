@@ -341,9 +341,9 @@ class Treaty(PartialDatesMixin, CuratedModel):
         since a row-level constraint cannot count rows of another table.
         """
         if kind in BILATERAL_KINDS and party_count < 2:
-            raise ValidationError(
-                f"A {TreatyKind(kind).label.lower()} document needs at least two parties."
-            )
+            label = TreatyKind(kind).label.lower()
+            article = "An" if label[0] in "aeiou" else "A"
+            raise ValidationError(f"{article} {label} document needs at least two parties.")
 
 
 class TreatyPartyManager(models.Manager):
