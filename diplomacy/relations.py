@@ -226,14 +226,14 @@ def partners_of(state: State) -> list[Partner]:
     treaties = Treaty.objects.only(
         "slug", "title", "short_title", "kind", "signed_on", "signed_on_precision"
     ).in_bulk([treaty_id for treaty_id, _ in best.values()])
-    code = state.iso2.lower()
+    code = state.code
     partners = [
         Partner(
             state=states[state_id],
             level=RelationLevel(level),
             reached=treaties[treaty_id].signed,
             treaty=treaties[treaty_id],
-            href=relations_url(code, states[state_id].iso2.lower()),
+            href=relations_url(code, states[state_id].code),
             treaty_href=treaties[treaty_id].get_absolute_url(),
         )
         for state_id, (treaty_id, level) in best.items()

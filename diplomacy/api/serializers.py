@@ -92,9 +92,10 @@ class RecordSerializer(serializers.ModelSerializer):
         return field_class, field_kwargs
 
     def get_url(self, record) -> str:
-        value = getattr(record, self.lookup)
         if self.lookup == "iso2":
-            value = value.lower()
+            # A state's URL names its public code (a current state's is its iso2).
+            return api_url(self.context.get("request"), self.route, iso2=record.code)
+        value = getattr(record, self.lookup)
         return api_url(self.context.get("request"), self.route, **{self.lookup: value})
 
     def get_html_url(self, record) -> str:
@@ -260,7 +261,7 @@ class PartySerializer(serializers.Serializer):
     )
 
     def get_url(self, row) -> str:
-        return api_url(self.context.get("request"), "state-detail", iso2=row.state.iso2.lower())
+        return api_url(self.context.get("request"), "state-detail", iso2=row.state.code)
 
     def validate(self, attrs):
         # A party is its state, in a PATCH too (where DRF asks for no field).
@@ -302,7 +303,7 @@ class TreatySerializer(RecordSerializer):
         rows = attrs.get("party_rows")
         kind = attrs.get("kind", self.instance.kind if self.instance else Treaty().kind)
         if rows is not None:
-            codes = [row["state"].iso2 for row in rows]
+            codes = [row["state"].pk for row in rows]
             if len(set(codes)) != len(codes):
                 raise serializers.ValidationError({"parties": ["A state is listed twice."]})
             count = len(rows)

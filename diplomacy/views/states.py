@@ -17,10 +17,10 @@ STATE_PAGE_LIMIT = 20
 
 
 def _state_or_404(code: str) -> State:
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
+    if len(code) not in (2, 3) or not code.isascii() or not code.isalpha():
         raise Http404("No such state code.")
     try:
-        return State.objects.published().get(iso2=code.upper())
+        return State.objects.published().get(code=code.lower())
     except State.DoesNotExist:
         raise Http404("No such state.") from None
 
@@ -91,6 +91,22 @@ def state_body(state: State) -> Markup:
     )
 
 
+def history_context(state: State) -> dict:
+    """Periods, codes, predecessors and successors (published ones only)."""
+    periods = list(state.periods.all())
+    return {
+        "periods": periods,
+        "is_former": bool(periods) and all(p.ended_on is not None for p in periods),
+        "codes": list(state.codes.all()),
+        "predecessors": list(
+            state.predecessions.filter(predecessor__is_published=True).select_related("predecessor")
+        ),
+        "successors": list(
+            state.successions.filter(successor__is_published=True).select_related("successor")
+        ),
+    }
+
+
 @require_safe
 def state_detail(request, iso2):
     state = _state_or_404(iso2)
@@ -99,6 +115,7 @@ def state_detail(request, iso2):
         request,
         "diplomacy/state_detail.html",
         {
+            **history_context(state),
             "record": state,
             "state": state,
             "body_html": body_html,
@@ -163,7 +180,7 @@ def relations_detail(request, a, b):
         "diplomacy/_relation_body.html",
         lambda: {"relation": relation, "a": first, "b": second, "chart": timeline(relation)},
     )
-    canonical_codes = sorted([first.iso2.lower(), second.iso2.lower()])
+    canonical_codes = sorted([first.code, second.code])
     return render(
         request,
         "diplomacy/relations_detail.html",
