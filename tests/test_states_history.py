@@ -183,10 +183,17 @@ def test_the_api_gives_periods_codes_and_successions(client, history):
         "valid_from": "1922-12-30",
         "valid_to": "1991-12-25",
     } in data["codes"]
-    assert {"state": "ru", "kind": "continuation", "on": "1991-12-26"} in data["successors"]
+    assert {
+        "state": "ru",
+        "kind": "continuation",
+        "on": "1991-12-26",
+        "on_precision": "day",
+    } in data["successors"]
     ru = client.get("/api/v1/states/RU/").json()
     assert ru["iso2"] == "RU" and ru["code"] == "ru"
-    assert {"state": "su", "kind": "continuation", "on": "1991-12-26"} in ru["predecessors"]
+    assert {"state": "su", "kind": "continuation", "on": "1991-12-26", "on_precision": "day"} in ru[
+        "predecessors"
+    ]
 
 
 def test_loading_the_reference_data_twice_changes_nothing_and_keeps_curated_names():

@@ -169,6 +169,7 @@ class StateSerializer(RecordSerializer):
     class Meta:
         model = State
         fields = [
+            "code",
             "iso2",
             "iso3",
             "iso_numeric",
@@ -188,6 +189,69 @@ class StateSerializer(RecordSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+
+class StatePeriodSerializer(serializers.Serializer):
+    # "from" is a Python keyword: the fields are named in ``get_fields``.
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(source="started_on", allow_null=True),
+            "from_precision": serializers.CharField(source="started_on_precision"),
+            "to": serializers.DateField(source="ended_on", allow_null=True),
+            "to_precision": serializers.CharField(source="ended_on_precision"),
+        }
+
+
+class StateCodeSerializer(serializers.Serializer):
+    scheme = serializers.CharField(help_text="iso2, iso3, iso4 (ISO 3166-3), cow, cowabb.")
+    code = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_to = serializers.DateField(allow_null=True, help_text="null while it is held.")
+
+
+class SuccessionSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="The other state's public code.")
+    kind = serializers.CharField(
+        help_text="continuation, dissolution, secession, unification, absorption."
+    )
+    on = serializers.DateField(allow_null=True)
+    on_precision = serializers.CharField()
+
+
+class StateDetailSerializer(StateSerializer):
+    """One state (SPEC 3.9): with its periods, codes through time,
+    predecessors and successors, which lists leave out to stay one query."""
+
+    periods = StatePeriodSerializer(many=True, read_only=True)
+    codes = StateCodeSerializer(many=True, read_only=True)
+    predecessors = serializers.SerializerMethodField()
+    successors = serializers.SerializerMethodField()
+
+    class Meta(StateSerializer.Meta):
+        fields = [*StateSerializer.Meta.fields, "periods", "codes", "predecessors", "successors"]
+
+    @staticmethod
+    def _succession(row, other) -> dict:
+        return {
+            "state": other.code,
+            "kind": row.kind,
+            "on": row.on,
+            "on_precision": row.on_precision,
+        }
+
+    @extend_schema_field(SuccessionSerializer(many=True))
+    def get_predecessors(self, state) -> list[dict]:
+        rows = state.predecessions.filter(predecessor__is_published=True).select_related(
+            "predecessor"
+        )
+        data = [self._succession(row, row.predecessor) for row in rows]
+        return SuccessionSerializer(data, many=True).data
+
+    @extend_schema_field(SuccessionSerializer(many=True))
+    def get_successors(self, state) -> list[dict]:
+        rows = state.successions.filter(successor__is_published=True).select_related("successor")
+        data = [self._succession(row, row.successor) for row in rows]
+        return SuccessionSerializer(data, many=True).data
 
 
 class PersonSerializer(RecordSerializer):

@@ -236,6 +236,7 @@ def tag_version(response, record) -> None:
 class StateViewSet(RecordViewSet):
     model = State
     serializer_class = api.StateSerializer
+    detail_serializer_class = api.StateDetailSerializer
     filterset_class = StateFilterSet
     # The public code (a current state's ISO alpha-2, su, auh); the URL's
     # parameter keeps its name.
