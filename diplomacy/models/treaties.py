@@ -284,8 +284,9 @@ class Treaty(PartialDatesMixin, CuratedModel):
 
 
 class TreatyPartyManager(models.Manager):
-    def get_by_natural_key(self, treaty_slug, iso2):
-        return self.get(treaty__slug=treaty_slug, state__iso2=iso2)
+    def get_by_natural_key(self, treaty_slug, state_code):
+        # The state's public code; backups written before it name the ISO alpha-2 ("AZ").
+        return self.get(treaty__slug=treaty_slug, state__code=state_code.lower())
 
 
 class TreatyParty(PartialDatesMixin, models.Model):
