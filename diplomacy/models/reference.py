@@ -161,7 +161,8 @@ class State(PartialDatesMixin, CuratedModel):
         return Markup('<a href="{}">{}</a>').format(self.url, self.name)
 
     def natural_key(self) -> tuple[str]:
-        return (self.code,)
+        # A fixture's state may not have its public code yet (save() gives it).
+        return (self.code or (self.iso2 or "").lower(),)
 
     @property
     def independence(self):

@@ -262,8 +262,13 @@ class StateCodes:
         self.public: dict[str, int] = {}
         # code -> (ISO-like holdings, COW abbreviation holdings)
         self.holdings: dict[str, tuple[list[_Holding], list[_Holding]]] = {}
-        for pk, name, code, iso2, iso3 in states.values_list("pk", "name", "code", "iso2", "iso3"):
+        numbers = {}
+        for pk, name, code, iso2, iso3, cow in states.values_list(
+            "pk", "name", "code", "iso2", "iso3", "cow_code"
+        ):
             self.facts[pk] = _StateFacts(name, code, [])
+            if cow is not None:
+                numbers[pk] = str(cow)
             self.public[code.upper()] = pk
             for scheme, value in ((CodeScheme.ISO_ALPHA2, iso2), (CodeScheme.ISO_ALPHA3, iso3)):
                 if value:
@@ -288,6 +293,11 @@ class StateCodes:
                 _Holding(state_id, f"{SCHEME_LABELS[scheme]} {value}", start, end, True),
                 cow_abbreviation=scheme == CodeScheme.COW_ABBREVIATION,
             )
+            if scheme == CodeScheme.COW_NUMBER:
+                numbers.pop(state_id, None)
+        # A state's own COW number, where no period of it is recorded: held throughout.
+        for state_id, number in numbers.items():
+            self._add(number, _Holding(state_id, f"COW {number}", None, None, False))
 
     def _add(self, code: str, holding: _Holding, cow_abbreviation: bool = False) -> None:
         iso_like, cow = self.holdings.setdefault(code.upper(), ([], []))
