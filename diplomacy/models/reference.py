@@ -32,6 +32,13 @@ PUBLIC_CODE_FORMAT = RegexValidator(
 )
 
 
+def natural_key_lookup(key: str, prefix: str = "") -> dict:
+    """A state's natural key is its ISO alpha-2 code ("AZ", as fixtures and
+    backups have always named it) or, for a state without one, its public
+    code ("su"): upper case tells them apart."""
+    return {f"{prefix}iso2": key} if key.isupper() else {f"{prefix}code": key}
+
+
 class StateQuerySet(CuratedQuerySet):
     def by_iso2(self, code: str):
         return self.filter(iso2=code.upper())
@@ -39,10 +46,8 @@ class StateQuerySet(CuratedQuerySet):
     def by_code(self, code: str):
         return self.filter(code=code.lower())
 
-    def get_by_natural_key(self, code):
-        # Backups and fixtures written before public codes name a state by its
-        # ISO alpha-2 code ("AZ"), which is a current state's code in upper case.
-        return self.get(code=code.lower())
+    def get_by_natural_key(self, key):
+        return self.get(**natural_key_lookup(key))
 
     def current(self):
         """States that exist today: no recorded period, or one still open."""
@@ -161,8 +166,7 @@ class State(PartialDatesMixin, CuratedModel):
         return Markup('<a href="{}">{}</a>').format(self.url, self.name)
 
     def natural_key(self) -> tuple[str]:
-        # A fixture's state may not have its public code yet (save() gives it).
-        return (self.code or (self.iso2 or "").lower(),)
+        return (self.iso2 or self.code,)
 
     @property
     def independence(self):

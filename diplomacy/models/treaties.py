@@ -25,6 +25,7 @@ from diplomacy.models.reference import (
     Person,
     Sector,
     State,
+    natural_key_lookup,
     published_sectors_by_pk,
     published_states_by_pk,
 )
@@ -284,9 +285,8 @@ class Treaty(PartialDatesMixin, CuratedModel):
 
 
 class TreatyPartyManager(models.Manager):
-    def get_by_natural_key(self, treaty_slug, state_code):
-        # The state's public code; backups written before it name the ISO alpha-2 ("AZ").
-        return self.get(treaty__slug=treaty_slug, state__code=state_code.lower())
+    def get_by_natural_key(self, treaty_slug, state_key):
+        return self.get(treaty__slug=treaty_slug, **natural_key_lookup(state_key, "state__"))
 
 
 class TreatyParty(PartialDatesMixin, models.Model):

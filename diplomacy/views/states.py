@@ -1,6 +1,6 @@
 """A state's page and the relations of two states."""
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -9,7 +9,15 @@ from markupsafe import Markup
 from diplomacy import metadata
 from diplomacy.caching.fragments import cached_fragment
 from diplomacy.choices import RelationLevel
-from diplomacy.models import Project, ProjectState, State, Treaty, TreatyParty, Visit
+from diplomacy.models import (
+    Project,
+    ProjectState,
+    State,
+    StateSuccession,
+    Treaty,
+    TreatyParty,
+    Visit,
+)
 from diplomacy.relations import cached_relation, partners_of
 
 # A state page shows the latest records of each type; the lists hold the rest.
@@ -62,6 +70,23 @@ def latest_projects_of(state: State, limit: int) -> list[Project]:
     )
 
 
+def history_context(state: State) -> dict:
+    """Periods, predecessors and successors (published ones): two queries."""
+    periods = list(state.periods.all())
+    changes = list(
+        StateSuccession.objects.filter(
+            Q(predecessor=state, successor__is_published=True)
+            | Q(successor=state, predecessor__is_published=True)
+        ).select_related("predecessor", "successor")
+    )
+    return {
+        "periods": periods,
+        "is_former": bool(periods) and all(p.ended_on is not None for p in periods),
+        "predecessors": [c for c in changes if c.successor_id == state.pk],
+        "successors": [c for c in changes if c.predecessor_id == state.pk],
+    }
+
+
 def state_body_context(state: State) -> dict:
     """A state page's derived part: partners grouped by level, closest first,
     and the latest records of each type."""
@@ -69,6 +94,7 @@ def state_body_context(state: State) -> dict:
     levels = sorted((level for level in RelationLevel if level != RelationLevel.NONE), reverse=True)
     groups = [(level, [p for p in partners if p.level == level]) for level in levels]
     return {
+        **history_context(state),
         "state": state,
         "partner_groups": [(level, members) for level, members in groups if members],
         "treaties": latest_treaties_of(state, STATE_PAGE_LIMIT),
@@ -91,22 +117,6 @@ def state_body(state: State) -> Markup:
     )
 
 
-def history_context(state: State) -> dict:
-    """Periods, codes, predecessors and successors (published ones only)."""
-    periods = list(state.periods.all())
-    return {
-        "periods": periods,
-        "is_former": bool(periods) and all(p.ended_on is not None for p in periods),
-        "codes": list(state.codes.all()),
-        "predecessors": list(
-            state.predecessions.filter(predecessor__is_published=True).select_related("predecessor")
-        ),
-        "successors": list(
-            state.successions.filter(successor__is_published=True).select_related("successor")
-        ),
-    }
-
-
 @require_safe
 def state_detail(request, iso2):
     state = _state_or_404(iso2)
@@ -115,7 +125,6 @@ def state_detail(request, iso2):
         request,
         "diplomacy/state_detail.html",
         {
-            **history_context(state),
             "record": state,
             "state": state,
             "body_html": body_html,

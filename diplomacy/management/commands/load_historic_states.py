@@ -40,6 +40,14 @@ def withdrawal(text: str) -> datetime.date:
     return datetime.date(int(text), 12, 31) if len(text) == 4 else datetime.date.fromisoformat(text)
 
 
+def current_cow_numbers() -> dict[str, int]:
+    """The COW number each state holds today, by public code (``load_countries``
+    gives a new state its number, so that its history starts with it)."""
+    return {
+        row["holder"]: int(row["ccode"]) for row in read("cow_holders.csv") if not row["valid_to"]
+    }
+
+
 def overlap(a_from, a_to, b_from, b_to):
     """The intersection of two spans (None: unbounded), or None if empty."""
     start = max((d for d in (a_from, b_from) if d), default=None)
@@ -66,13 +74,17 @@ class Command(BaseCommand):
             )
         iso_historic = {country.alpha_4: country for country in pycountry.historic_countries}
 
+        holders = read("cow_holders.csv")
+        # A new state is created with its COW number, so that its history starts with it.
+        numbers = {}
+        for row in holders:
+            numbers.setdefault(row["holder"], int(row["ccode"]))
         for row in read("iso3166_3.csv"):
             if row["name"]:
-                self.state(row["holder"], row["name"])
-        holders = read("cow_holders.csv")
+                self.state(row["holder"], row["name"], numbers.get(row["holder"]))
         for row in holders:
             ccode = int(row["ccode"])
-            self.state(row["holder"], cow[ccode][0][1])
+            self.state(row["holder"], cow[ccode][0][1], ccode)
 
         periods = defaultdict(list)
         for row in holders:
@@ -139,7 +151,7 @@ class Command(BaseCommand):
         summary = ", ".join(f"{n} {what}" for what, n in self.counts.items()) or "nothing"
         self.stdout.write(f"Historic states: {summary} added.")
 
-    def state(self, code: str, name: str) -> State:
+    def state(self, code: str, name: str, cow_code: int | None) -> State:
         state = self.states.get(code)
         if state is not None:
             return state
@@ -148,7 +160,7 @@ class Command(BaseCommand):
         slug = slugify(name) or code
         if slug in self.slugs:
             slug = f"{slug}-{code}"
-        state = State(name=name, code=code, slug=slug, is_published=True)
+        state = State(name=name, code=code, slug=slug, cow_code=cow_code, is_published=True)
         state.save()
         self.slugs.add(slug)
         self.states[code] = state
