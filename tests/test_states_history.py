@@ -228,3 +228,12 @@ def test_loading_the_reference_data_twice_changes_nothing_and_keeps_curated_name
     assert State.objects.get(iso2="UZ").cow_code == 704
     assert State.objects.get(iso2="RU").cow_code == 365
     assert State.objects.get(code="su").cow_code == 365
+
+
+def test_the_admin_edits_periods_codes_and_successions_on_the_state(admin_client, history):
+    page = admin_client.get(f"/admin/diplomacy/state/{history['su'].pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for prefix in ("periods", "codes", "predecessions", "successions"):
+        assert f'name="{prefix}-TOTAL_FORMS"' in html, prefix
+    assert "1922-12-30" in html and "365" in html
