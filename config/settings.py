@@ -7,7 +7,6 @@ file beside manage.py (``make setup`` writes one with a SECRET_KEY for the
 clone) adds the variables the environment does not set.
 """
 
-import hashlib
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str, load_env_file
 from diplomacy.caching.settings import caches as register_caches
+from diplomacy.caching.settings import release_fingerprint
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The clone's own SECRET_KEY, so that manage.py runs as the README shows;
@@ -227,20 +227,8 @@ STORAGES = {
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
 
 
-def _release_fingerprint() -> str:
-    """A short hash of the code and templates that render and derive what is
-    cached (pages, rendered parts, pickled values): each release keeps its own
-    cache keys, so a deploy, rolling or not, never serves what older code made."""
-    digest = hashlib.blake2b(digest_size=6)
-    for folder in ("diplomacy", "templates"):
-        for path in sorted((BASE_DIR / folder).rglob("*")):
-            if path.suffix in {".py", ".html", ".txt", ".xml"} and path.is_file():
-                digest.update(str(path.relative_to(BASE_DIR)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX") or _release_fingerprint()
+# Each release keeps its own cache keys: a deploy never serves what older code made.
+CACHE_KEY_PREFIX = env_str("CACHE_KEY_PREFIX") or release_fingerprint(BASE_DIR)
 REDIS_URL = env_str("REDIS_URL")
 # The shared cache (Redis, or this process's memory without REDIS_URL) and the
 # per-process stores, with their sizes: diplomacy.caching.settings.

@@ -59,6 +59,24 @@ class TreatyStatus(models.TextChoices):
 ACTIVE_TREATY_STATUSES = (TreatyStatus.SIGNED, TreatyStatus.RATIFIED, TreatyStatus.IN_FORCE)
 
 
+class ConsentMode(models.TextChoices):
+    """How a party consented to be bound (SPEC 3.10; Vienna Convention arts. 11-18)."""
+
+    SIGNATURE = "signature", "Signature"
+    RATIFICATION = "ratification", "Ratification"
+    ACCESSION = "accession", "Accession"
+    ACCEPTANCE_APPROVAL = "acceptance_approval", "Acceptance or approval"
+    SUCCESSION = "succession", "Succession"
+
+
+class ExitKind(models.TextChoices):
+    """How a party stopped being one (SPEC 3.10)."""
+
+    WITHDRAWAL = "withdrawal", "Withdrawal"
+    DENUNCIATION = "denunciation", "Denunciation"
+    CEASED = "ceased", "Ceased to be a party"
+
+
 class TreatyRelationKind(models.TextChoices):
     SUPERSEDES = "supersedes", "Supersedes"
     AMENDS = "amends", "Amends"

@@ -5,6 +5,12 @@ advice against CSV injection): a title such as ``=HYPERLINK(...)`` comes out as
 ``'=HYPERLINK(...)`` and is shown as text. Every column is text made by the
 register; the one numeric column, a project's value, is never negative (a
 database constraint), so no number is changed.
+
+For analysts: each row also carries its page's absolute address, the names
+beside the codes, the summary, identifiers, and every date's precision (new
+columns come after the old ones, which scripts read by name and position);
+the file is named for its filters (``treaties-az-uz-2024.csv``); ``excel=1``
+starts the file with a byte-order mark, so Excel reads it as UTF-8.
 """
 
 import csv
@@ -13,6 +19,7 @@ from contextlib import contextmanager
 
 from django.db import connections, transaction
 from django.http import StreamingHttpResponse
+from django.utils.text import slugify
 
 
 def _date(record, field: str) -> str:
@@ -20,8 +27,25 @@ def _date(record, field: str) -> str:
     return value.iso if value else ""
 
 
+def _precision(record, field: str) -> str:
+    return getattr(record, f"{field}_precision") if getattr(record, field) else ""
+
+
 def _join(items: Iterable, attr: str) -> str:
     return ";".join(str(getattr(item, attr)) for item in items)
+
+
+def _identifiers(treaty) -> str:
+    """``scheme:value`` per identifier (``other`` ones by their register's name)."""
+    return ";".join(
+        f"{(i.scheme_name if i.scheme == 'other' and i.scheme_name else i.scheme)}:{i.value}"
+        for i in treaty.identifiers.all()
+    )
+
+
+def ABSOLUTE_URL(record) -> str:
+    """The record's page, with the scheme and host the request came by."""
+    return record.get_absolute_url()
 
 
 Column = tuple[str, Callable]
@@ -41,7 +65,16 @@ TREATY_COLUMNS: list[Column] = [
     ("sectors", lambda t: _join(t.sector_list, "slug")),
     ("full_text_url", lambda t: t.full_text_url),
     ("url", lambda t: t.get_absolute_url()),
+    # Added for analysts (after the columns scripts already read).
+    ("absolute_url", ABSOLUTE_URL),
+    ("party_names", lambda t: _join((row.state for row in t.party_rows), "name")),
+    ("summary", lambda t: t.summary),
+    ("identifiers", _identifiers),
+    ("entry_into_force_on_precision", lambda t: _precision(t, "entry_into_force_on")),
+    ("ended_on_precision", lambda t: _precision(t, "ended_on")),
 ]
+# What the added columns read beyond a list row: one more query per chunk of rows.
+TREATY_PREFETCH = ("identifiers",)
 
 VISIT_COLUMNS: list[Column] = [
     ("slug", lambda v: v.slug),
@@ -56,6 +89,11 @@ VISIT_COLUMNS: list[Column] = [
     ("city", lambda v: v.city),
     ("principals", lambda v: _join(v.principals.all(), "slug")),
     ("url", lambda v: v.get_absolute_url()),
+    ("absolute_url", ABSOLUTE_URL),
+    ("host_name", lambda v: v.host.name),
+    ("guest_name", lambda v: v.guest.name),
+    ("end_on_precision", lambda v: _precision(v, "end_on")),
+    ("summary", lambda v: v.summary),
 ]
 
 PROJECT_COLUMNS: list[Column] = [
@@ -74,6 +112,11 @@ PROJECT_COLUMNS: list[Column] = [
     ("start_on_precision", lambda p: p.start_on_precision if p.start_on else ""),
     ("completion_on", lambda p: _date(p, "completion_on")),
     ("url", lambda p: p.get_absolute_url()),
+    ("absolute_url", ABSOLUTE_URL),
+    ("state_names", lambda p: _join(p.states.all(), "name")),
+    ("location_state_name", lambda p: p.location_state.name if p.location_state else ""),
+    ("completion_on_precision", lambda p: _precision(p, "completion_on")),
+    ("description", lambda p: p.description),
 ]
 
 
@@ -91,13 +134,50 @@ class _Echo:
         return value
 
 
-def _rows(queryset, columns: list[Column]) -> Iterator[str]:
+def _rows(queryset, columns: list[Column], site: str = "", excel: bool = False) -> Iterator[str]:
     writer = csv.writer(_Echo())
+    if excel:
+        # The byte-order mark: Excel otherwise reads UTF-8 as the system's code page.
+        yield "\ufeff"
     yield writer.writerow([name for name, _ in columns])
     with without_statement_timeout(queryset.db):
         # chunk_size keeps memory flat and lets prefetches run per chunk.
         for record in queryset.iterator(chunk_size=1000):
-            yield writer.writerow([neutralised(value(record)) for _, value in columns])
+            yield writer.writerow(
+                [
+                    site + value(record) if value is ABSOLUTE_URL else neutralised(value(record))
+                    for _, value in columns
+                ]
+            )
+
+
+# The filters a file name tells, in this order: treaties-az-uz-2024.csv.
+FILENAME_FILTERS = (
+    ("party", ""),
+    ("state", ""),
+    ("guest", ""),
+    ("host", "in-"),
+    ("kind", ""),
+    ("status", ""),
+    ("sector", ""),
+    ("year", ""),
+    ("year_min", "from-"),
+    ("year_max", "to-"),
+    ("q", ""),
+)
+FILENAME_MAX_LENGTH = 120
+
+
+def export_filename(name: str, params) -> str:
+    """``<name>[-<filter values>].csv``, the values lower case and safe in a file name."""
+    parts = [name]
+    for key, prefix in FILENAME_FILTERS:
+        for value in params.getlist(key):
+            slug = slugify(value)[:40]
+            if slug:
+                parts.append(prefix + slug)
+    stem = "-".join(parts)[:FILENAME_MAX_LENGTH].rstrip("-")
+    return f"{stem}.csv"
 
 
 @contextmanager
@@ -121,9 +201,17 @@ def without_statement_timeout(using: str):
         yield
 
 
-def csv_response(queryset, columns: list[Column], filename: str) -> StreamingHttpResponse:
+def csv_response(
+    queryset, columns: list[Column], filename: str, request=None, prefetch: tuple = ()
+) -> StreamingHttpResponse:
+    """The CSV of ``queryset``; with ``request``, absolute addresses and, for
+    ``excel=1``, a byte-order mark."""
+    site = request.build_absolute_uri("/").rstrip("/") if request is not None else ""
+    excel = request is not None and request.GET.get("excel") in ("1", "true", "yes")
+    if prefetch:
+        queryset = queryset.prefetch_related(*prefetch)
     response = StreamingHttpResponse(
-        _rows(queryset, columns), content_type="text/csv; charset=utf-8"
+        _rows(queryset, columns, site, excel), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

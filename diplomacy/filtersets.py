@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.forms.renderers import Jinja2
 from django_filters import fields as filter_fields
 
-from diplomacy.caching import cached
+from diplomacy.caching import cached_objects
 from diplomacy.choices import (
     IdentifierScheme,
     ProjectKind,
@@ -37,8 +37,9 @@ from diplomacy.models import (
     Visit,
 )
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
+from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.search import search_queryset
-from diplomacy.widgets import NumberInput
+from diplomacy.widgets import NumberInput, RememberedSelect, RememberedSelectMultiple
 
 # Different states one repeatable state filter takes (``party``, a project's
 # ``state``). Each adds an EXISTS subquery, and PostgreSQL's planning time grows
@@ -57,21 +58,21 @@ def state_codes() -> dict[str, int]:
     """Each published state's lower-case ISO alpha-2 code and its primary key,
     by name. Filters name states by code but query by key: the planner then
     knows how many treaties that particular state has (column statistics)."""
-    return cached(
+    return cached_objects(
         "choices:state-ids",
         lambda: {state.code: pk for pk, state in published_states_by_pk().items()},
     )
 
 
 def state_choices() -> list[tuple[str, str]]:
-    return cached(
+    return cached_objects(
         "choices:states",
         lambda: [(state.code, state.name) for state in published_states_by_pk().values()],
     )
 
 
 def sector_choices() -> list[tuple[str, str]]:
-    return cached(
+    return cached_objects(
         "choices:sectors",
         lambda: [(sector.slug, sector.name) for sector in published_sectors_by_pk().values()],
     )
@@ -90,6 +91,8 @@ class DistinctValuesField(filter_fields.MultipleChoiceField):
     """A repeatable filter's field: a value given twice counts once, and more
     than ``max_values`` different ones are refused with a message naming the
     parameter (each value can cost the query a subquery)."""
+
+    widget = RememberedSelectMultiple
 
     def __init__(self, *args, parameter: str = "", max_values: int = MAX_REPEATED_VALUES, **kwargs):
         self.parameter = parameter
@@ -125,6 +128,8 @@ class PublishedStateCodes:
 
 class StateChoiceField(PublishedStateCodes, filter_fields.ChoiceField):
     """A filter form's state, by its ISO alpha-2 code in lower case."""
+
+    widget = RememberedSelect
 
     def to_python(self, value) -> str:
         return self.normalize(super().to_python(value))
@@ -211,7 +216,8 @@ class SearchFilter(filters.CharFilter):
 
     def filter(self, qs, value):
         fields = self.parent.search_fields
-        return search_queryset(qs, value, fields, fields[0])
+        paths = self.parent.search_state_paths
+        return search_queryset(qs, value, fields, fields[0], state_paths=paths)
 
 
 class OrderingNamesField(filter_fields.BaseCSVField):
@@ -251,6 +257,8 @@ class StableOrderingFilter(filters.OrderingFilter):
 class RegisterFilterSet(filters.FilterSet):
     # The fields ``q`` searches, the first one a record's name (search ranks by it).
     search_fields: tuple[str, ...] = ()
+    # Relations to State: ``q`` also finds the records of the states it names.
+    search_state_paths: tuple[str, ...] = ()
 
     class Meta:
         form = FilterForm
@@ -278,7 +286,21 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         help_text=f"Every state chosen must be a party (at most {MAX_REPEATED_VALUES}).",
     )
     sector = filters.ChoiceFilter(
-        field_name="sectors__slug", choices=sector_choices, label="Sector", distinct=False
+        field_name="sectors__slug",
+        choices=sector_choices,
+        label="Sector",
+        distinct=False,
+        widget=RememberedSelect,
+    )
+    in_force_on = filters.DateFilter(
+        method="filter_in_force_on",
+        label="In force on",
+        help_text="YYYY-MM-DD: in force on that day (SPEC 3.10); with parties, in force for "
+        "each of them. Where no entry into force is recorded, a binding treaty counts from "
+        "its signature.",
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Give a date as YYYY-MM-DD, e.g. 2005-11-14."},
     )
     identifier = filters.CharFilter(
         method="filter_identifier",
@@ -293,15 +315,31 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         ],
     )
     ordering = StableOrderingFilter(
-        fields=(("signed_on", "signed_on"), ("title", "title")),
-        field_labels={"signed_on": "Date signed", "title": "Title"},
+        fields=(
+            ("signed_on", "signed_on"),
+            ("title", "title"),
+            ("kind", "kind"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "signed_on": "Date signed",
+            "title": "Title",
+            "kind": "Kind",
+            "status": "Status",
+        },
         label="Sort by",
     )
 
     search_fields = ("title", "short_title", "summary")
+    search_state_paths = ("parties",)
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"signed_on": "signed_on", "title": "title"}
+    keyset_orderings = {
+        "signed_on": "signed_on",
+        "title": "title",
+        "kind": "kind",
+        "status": "status",
+    }
     keyset_default = "-signed_on"
 
     class Meta(RegisterFilterSet.Meta):
@@ -319,6 +357,22 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         return queryset.filter(
             Exists(TreatyIdentifier.objects.filter(match, treaty=OuterRef("pk")))
         )
+
+    def filter_in_force_on(self, queryset, name, value):
+        # With ``party``, the chosen states' own membership counts too: from
+        # each one's own joining date, until it left (one EXISTS per state,
+        # as ``filter_party``).
+        queryset = queryset.filter(treaty_in_force_on(value))
+        ids = state_codes()
+        for code in self.form.cleaned_data.get("party") or ():
+            queryset = queryset.filter(
+                Exists(
+                    TreatyParty.objects.filter(
+                        party_member_on(value), treaty=OuterRef("pk"), state_id=ids[code]
+                    )
+                )
+            )
+        return queryset
 
     def filter_party(self, queryset, name, value: list[str]):
         # One EXISTS per state (at most MAX_REPEATED_VALUES, each state once):
@@ -351,15 +405,16 @@ class VisitFilterSet(record_filters("start_on", "Year", VisitKind.choices)):
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
     ordering = StableOrderingFilter(
-        fields=(("start_on", "start_on"), ("title", "title")),
-        field_labels={"start_on": "Date", "title": "Title"},
+        fields=(("start_on", "start_on"), ("title", "title"), ("kind", "kind")),
+        field_labels={"start_on": "Date", "title": "Title", "kind": "Kind"},
         label="Sort by",
     )
 
     search_fields = ("title", "summary", "city")
+    search_state_paths = ("host", "guest")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"start_on": "start_on", "title": "title"}
+    keyset_orderings = {"start_on": "start_on", "title": "title", "kind": "kind"}
     keyset_default = "-start_on"
 
     class Meta(RegisterFilterSet.Meta):
@@ -379,7 +434,11 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
         help_text=f"Every state chosen must take part (at most {MAX_REPEATED_VALUES}).",
     )
     sector = filters.ChoiceFilter(
-        field_name="sectors__slug", choices=sector_choices, label="Sector", distinct=False
+        field_name="sectors__slug",
+        choices=sector_choices,
+        label="Sector",
+        distinct=False,
+        widget=RememberedSelect,
     )
     value_min = filters.NumberFilter(
         field_name="value_amount",
@@ -402,15 +461,34 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Give an ISO 4217 code such as USD.")],
     )
     ordering = StableOrderingFilter(
-        fields=(("start_on", "start_on"), ("name", "name"), ("value_amount", "value")),
-        field_labels={"start_on": "Date", "name": "Name", "value_amount": "Value"},
+        fields=(
+            ("start_on", "start_on"),
+            ("name", "name"),
+            ("value_amount", "value"),
+            ("kind", "kind"),
+            ("status", "status"),
+        ),
+        field_labels={
+            "start_on": "Date",
+            "name": "Name",
+            "value_amount": "Value",
+            "kind": "Kind",
+            "status": "Status",
+        },
         label="Sort by",
     )
 
     search_fields = ("name", "description", "city")
+    search_state_paths = ("states", "location_state")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
-    keyset_orderings = {"start_on": "start_on", "name": "name", "value": "value_amount"}
+    keyset_orderings = {
+        "start_on": "start_on",
+        "name": "name",
+        "value": "value_amount",
+        "kind": "kind",
+        "status": "status",
+    }
     keyset_default = "-start_on"
 
     class Meta(RegisterFilterSet.Meta):

@@ -7,7 +7,10 @@ treaty between them that still binds them (in force, or signed and not ended).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime
+import heapq
+import re
+from dataclasses import dataclass, field, replace
 
 from django.db import connections
 from django.db.models import (
@@ -18,17 +21,21 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
 from diplomacy.caching import cached
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
 from diplomacy.models.reference import published_states_by_pk
-from diplomacy.models.treaties import binding_relation_treaty
+from diplomacy.models.treaties import (
+    ENDED_TREATY_STATUSES,
+    binding_relation_treaty,
+    party_member_on,
+)
 from diplomacy.partial_dates import PartialDate
 from diplomacy.urlpaths import relations_url
 
@@ -71,6 +78,131 @@ def projects_between(a: State, b: State) -> QuerySet[Project]:
     )
 
 
+def _partial(value, precision) -> PartialDate | None:
+    return PartialDate(value, precision) if value else None
+
+
+@dataclass(frozen=True)
+class Span:
+    """The time one treaty set a pair's level (SPEC 3.8, 3.10): from the
+    latest of the treaty's start (entry into force, else, where only the
+    signature is known, signature) and each party's own joining date, until
+    the earliest of its end and each party's exit (that day included)."""
+
+    treaty: Treaty
+    level: RelationLevel
+    start: PartialDate | None
+    end: PartialDate | None
+    by_signature: bool
+    # Has a start and a known end, so it has a place in the level's history.
+    placed: bool
+    # Binds the pair on the day asked for (an undated treaty: while it binds).
+    binding_now: bool
+
+
+def treaty_span(treaty: Treaty, parties: list[dict], day: datetime.date) -> Span:
+    """A treaty's span for the states whose own dates (``joined``, ``left``) are given."""
+    active = treaty.status in ACTIVE_TREATY_STATUSES
+    # As ``treaty_in_force_on``: by signature while it binds, or until a known end.
+    ended = treaty.status in ENDED_TREATY_STATUSES and treaty.ended_on
+    if treaty.entry_into_force_on:
+        treaty_start, by_signature = treaty.entry_into_force, False
+    elif (active or ended) and treaty.signed_on:
+        treaty_start, by_signature = treaty.signed, True
+    else:
+        treaty_start, by_signature = None, False
+    joined = [row["joined"] for row in parties if row["joined"]]
+    left = [row["left"] for row in parties if row["left"]]
+    ends = [*([treaty.ended] if treaty.ended_on else []), *left]
+    start = max([treaty_start, *joined], key=lambda d: d.date) if treaty_start else None
+    end = min(ends, key=lambda d: d.date) if ends else None
+    # No longer binding, since a day the register does not know.
+    ended_unknown = not treaty.ended_on and not active
+    undated = active and not treaty.signed_on and not treaty.entry_into_force_on
+    placed = bool(start) and not ended_unknown and (end is None or end.date >= start.date)
+    binding_now = (
+        (placed or (undated and not joined))
+        and not ended_unknown
+        and (start is None or start.date <= day)
+        and (end is None or end.date >= day)
+    )
+    level = RELATION_LEVEL_BY_KIND.get(treaty.kind, RelationLevel.NONE)
+    return Span(treaty, RelationLevel(level), start, end, by_signature, placed, binding_now)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of a pair's level history, with the treaty that carried it
+    (``None`` for a stretch with no relation after one ended)."""
+
+    level: RelationLevel
+    treaty: Treaty | None
+    by_signature: bool
+    first_day: datetime.date
+    # The day after its last one; None while it lasts.
+    stop_day: datetime.date | None
+    # How to say its start: ``start`` ("from 14 November 2005"), or ``after``
+    # ("after 1999": the day after the end that opened it).
+    start: PartialDate | None
+    after: PartialDate | None
+    # Its last day as the sources give it, when a span's end ended it; else
+    # the next period's start says when it ended.
+    end: PartialDate | None
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.first_day <= day and (self.stop_day is None or day < self.stop_day)
+
+
+def level_history(spans: list[Span]) -> list[Period]:
+    """The pair's level over time: on each day, the highest level a span in
+    force gives, carried by the earliest-started treaty at that level."""
+    placed = [span for span in spans if span.placed]
+    starts: dict[datetime.date, PartialDate] = {}
+    stops: dict[datetime.date, PartialDate] = {}
+    for span in placed:
+        starts.setdefault(span.start.date, span.start)
+        if span.end:
+            stops.setdefault(span.end.date + datetime.timedelta(days=1), span.end)
+    days = sorted(set(starts) | set(stops))
+    periods: list[Period] = []
+    # A sweep over the days something starts or stops, the spans in force in
+    # a heap, best first; a span that stopped leaves it when it comes to the
+    # top (n log n: the busiest pair of a large register has a thousand spans).
+    by_start: dict[datetime.date, list[Span]] = {}
+    for span in placed:
+        by_start.setdefault(span.start.date, []).append(span)
+    heap: list[tuple] = []
+    for index, day in enumerate(days):
+        following = days[index + 1] if index + 1 < len(days) else None
+        for span in by_start.get(day, ()):
+            heapq.heappush(heap, (-span.level, span.start.date, span.treaty.pk, span))
+        while heap and heap[0][3].end is not None and heap[0][3].end.date < day:
+            heapq.heappop(heap)
+        best = heap[0][3] if heap else None
+        level = best.level if best else RelationLevel.NONE
+        treaty = best.treaty if best else None
+        if not periods and best is None:
+            continue
+        if periods and periods[-1].level == level and periods[-1].treaty == treaty:
+            periods[-1] = replace(periods[-1], stop_day=following, end=None)
+        else:
+            periods.append(
+                Period(
+                    level=level,
+                    treaty=treaty,
+                    by_signature=best.by_signature if best else False,
+                    first_day=day,
+                    stop_day=following,
+                    start=starts.get(day),
+                    after=None if day in starts else stops.get(day),
+                    end=None,
+                )
+            )
+        if following is not None and following in stops:
+            periods[-1] = replace(periods[-1], end=stops[following])
+    return periods
+
+
 @dataclass
 class Relation:
     a: State
@@ -78,6 +210,12 @@ class Relation:
     level: RelationLevel
     reached: PartialDate | None
     reached_by: Treaty | None
+    # The day the level is for; None: today.
+    on: datetime.date | None = None
+    history: list[Period] = field(default_factory=list)
+    # The treaty that sets the level counts by its signature alone (no entry
+    # into force recorded): pages say so.
+    by_signature: bool = False
     treaties: list[Treaty] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
@@ -100,24 +238,92 @@ class Relation:
         return self.total("projects")
 
 
-def relation_level(a: State, b: State) -> tuple[RelationLevel, Treaty | None]:
-    """The highest rung the pair has reached, and the first treaty that reached it.
+# A treaty's columns a span and a page's link need, read with its party rows.
+SPAN_TREATY_FIELDS = (
+    "slug", "title", "short_title", "kind", "status",
+    "signed_on", "signed_on_precision", "entry_into_force_on", "entry_into_force_on_precision",
+    "ended_on", "ended_on_precision",
+)  # fmt: skip
+PARTY_DATE_FIELDS = (
+    "consented_on", "consented_on_precision", "entry_into_force_on",
+    "entry_into_force_on_precision", "left_on", "left_on_precision",
+)  # fmt: skip
 
-    One query: binding treaties of a relation kind, best rung first, then earliest.
+
+def own_dates(values: dict, prefix: str = "") -> dict:
+    """A party row's own joining date (entry into force for it, else consent) and exit."""
+
+    def get(name):
+        return _partial(values[f"{prefix}{name}"], values[f"{prefix}{name}_precision"])
+
+    return {"joined": get("entry_into_force_on") or get("consented_on"), "left": get("left_on")}
+
+
+def _is_party_row(state: State) -> Exists:
+    return Exists(TreatyParty.objects.filter(treaty_id=OuterRef("treaty_id"), state=state))
+
+
+def pair_spans(a: State, b: State, day: datetime.date) -> list[Span]:
+    """Every published treaty of a relation kind between the pair, as a span.
+
+    One query: the two states' party rows of those treaties (the relation-kind
+    partial index and the party rows' covering index), with the treaty's dates.
     """
-    # The best treaty's id first, from the partial index's columns alone
-    # (kind, date, id); then that one treaty's row.
-    best_id = (
-        treaties_between(a, b)
-        .filter(binding_relation_treaty())
-        .annotate(level=level_expression())
-        .order_by("-level", "signed_on", "pk")
-        .values("pk")[:1]
+    rows = (
+        TreatyParty.objects.filter(
+            state_id__in=(a.pk, b.pk),
+            treaty__is_published=True,
+            treaty__kind__in=list(RELATION_LEVEL_BY_KIND),
+        )
+        .filter(_is_party_row(a), _is_party_row(b))
+        .order_by()
+        .values(
+            "treaty_id", *PARTY_DATE_FIELDS, *(f"treaty__{name}" for name in SPAN_TREATY_FIELDS)
+        )
     )
-    best = Treaty.objects.annotate(level=level_expression()).filter(pk=Subquery(best_id)).first()
-    if best is None:
-        return RelationLevel.NONE, None
-    return RelationLevel(best.level), best
+    treaties: dict[int, Treaty] = {}
+    parties: dict[int, list[dict]] = {}
+    for row in rows:
+        pk = row["treaty_id"]
+        if pk not in treaties:
+            # Only what a span and a link need: the page shows title and date.
+            treaties[pk] = Treaty(
+                pk=pk, **{name: row[f"treaty__{name}"] for name in SPAN_TREATY_FIELDS}
+            )
+        parties.setdefault(pk, []).append(own_dates(row))
+    return [treaty_span(treaties[pk], parties[pk], day) for pk in sorted(treaties)]
+
+
+def level_on(
+    history: list[Period], spans: list[Span], on: datetime.date | None, today: datetime.date
+) -> tuple[RelationLevel, PartialDate | None, Treaty | None, bool]:
+    """The level on ``on`` (today when None), the date it was reached (the
+    start of the unbroken stretch at that level), the treaty that reached it,
+    and whether the treaty carrying it counts by signature only. Today also
+    counts a binding treaty the register has no date for, as it always has."""
+    day = on or today
+    index = next((i for i, p in enumerate(history) if p.covers(day)), None)
+    level, reached, by, by_signature = RelationLevel.NONE, None, None, False
+    if index is not None and history[index].level != RelationLevel.NONE:
+        first = index
+        while (
+            first > 0
+            and history[first - 1].level == history[index].level
+            and history[first - 1].stop_day == history[first].first_day
+        ):
+            first -= 1
+        level, by = history[first].level, history[first].treaty
+        reached = history[first].start or history[first].after
+        by_signature = history[index].by_signature
+    if on is None:
+        undated = min(
+            (s for s in spans if s.binding_now and not s.placed),
+            key=lambda s: (-s.level, s.treaty.pk),
+            default=None,
+        )
+        if undated is not None and undated.level > level:
+            level, reached, by, by_signature = undated.level, None, undated.treaty, False
+    return level, reached, by, by_signature
 
 
 # A relations page lists the latest records of each type; the lists hold the rest.
@@ -151,16 +357,28 @@ def _treaty_years_between(a: State, b: State) -> list[tuple[int | None, int]]:
 
 
 def relation_between(
-    a: State, b: State, *, with_records: bool = True, limit: int = RECORDS_LIMIT
+    a: State,
+    b: State,
+    *,
+    with_records: bool = True,
+    limit: int = RECORDS_LIMIT,
+    on: datetime.date | None = None,
 ) -> Relation:
-    """Level, date reached, counts per year (aggregates) and the latest records."""
-    level, treaty = relation_level(a, b)
+    """Level (today, or ``on`` a date) and its history, the date it was
+    reached, counts per year (aggregates) and the latest records."""
+    today = timezone.localdate()
+    spans = pair_spans(a, b, today)
+    history = level_history(spans)
+    level, reached, treaty, by_signature = level_on(history, spans, on, today)
     relation = Relation(
         a=a,
         b=b,
         level=level,
-        reached=treaty.signed if treaty else None,
+        reached=reached,
         reached_by=treaty,
+        on=on,
+        history=history,
+        by_signature=by_signature,
     )
     if with_records:
         sets = {
@@ -176,12 +394,32 @@ def relation_between(
     return relation
 
 
-def cached_relation(first: State, second: State) -> Relation:
+ON_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def on_date(text: str | None) -> tuple[datetime.date | None, str]:
+    """``?on=YYYY-MM-DD`` (the relations page and API): the day, or the message
+    that says why it is not one. An absent or empty value means today."""
+    if not text:
+        return None, ""
+    if ON_DATE.fullmatch(text):
+        try:
+            return datetime.date.fromisoformat(text), ""
+        except ValueError:
+            pass
+    return None, f"“{text[:40]}” is not a date: give on=YYYY-MM-DD, e.g. on=1995-06-01."
+
+
+def cached_relation(first: State, second: State, on: datetime.date | None = None) -> Relation:
     """``relation_between``, kept per data version under one key per pair (in
-    either order): the relations page and the API's relations endpoint share
-    it. At a million treaties the busiest pair's aggregates take seconds."""
+    either order) and day: the relations page and the API's relations
+    endpoint share it. At a million treaties the busiest pair's aggregates
+    take seconds. Today's relation is keyed by today's date too: a recorded
+    exit or entry into force may fall on any day."""
     low, high = sorted((first.pk, second.pk))
-    return cached(f"relation:{low}:{high}", lambda: relation_between(first, second))
+    day = (on or timezone.localdate()).isoformat()
+    key = f"relation:{low}:{high}:{'on' if on else 'now'}:{day}"
+    return cached(key, lambda: relation_between(first, second, on=on))
 
 
 @dataclass(frozen=True)
@@ -194,48 +432,86 @@ class Partner:
     # partners, each to the relations page and to the treaty.
     href: str
     treaty_href: str
+    # A former partner: the day the relation ended (None: not known).
+    until: PartialDate | None = None
 
 
-def partners_of(state: State) -> list[Partner]:
-    """Every state with a recorded relation to ``state``, closest first.
-
-    One query over the party rows of the treaties that set a level (a partial
-    index holds them, with their kind and date): for each partner, its best
-    rung and the earliest binding treaty that reached it; then those treaties.
-    """
+def _partner_rows(state: State, day: datetime.date):
+    """Each partner's best party row in the treaties with ``state`` that set
+    a level: a treaty binding both on ``day`` first (``current``), then the
+    best it had before."""
+    own = TreatyParty.objects.filter(treaty_id=OuterRef("treaty_id"), state=state)
+    binding = Q(
+        binding_relation_treaty("treaty__"),
+        party_member_on(day),
+        Exists(own.filter(party_member_on(day))),
+    )
     rows = (
         TreatyParty.objects.filter(
-            # Said of the joined treaty so that the join reads the partial index.
-            binding_relation_treaty("treaty__"),
-            Exists(TreatyParty.objects.filter(treaty_id=OuterRef("treaty_id"), state=state)),
+            Exists(own), treaty__is_published=True, treaty__kind__in=list(RELATION_LEVEL_BY_KIND)
         )
         .exclude(state=state)
-        .annotate(level=level_expression("treaty__"))
-        .order_by("state_id", "-level", "treaty__signed_on", "treaty_id")
-        .values_list("state_id", "treaty_id", "level")
+        .annotate(
+            level=level_expression("treaty__"),
+            current=Case(
+                When(binding, then=Value(1)), default=Value(0), output_field=IntegerField()
+            ),
+        )
+        .order_by("state_id", "-current", "-level", "treaty__signed_on", "treaty_id")
+        .values("state_id", "treaty_id", "level", "current", *PARTY_DATE_FIELDS)
     )
     if connections[rows.db].vendor == "postgresql":
         # The database keeps only each partner's best row (DISTINCT ON), so at
         # most one row per state comes back however many treaties there are.
         rows = rows.distinct("state_id")
+    return rows
+
+
+def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
+    """The states with a relation to ``state`` today, closest first; and the
+    states it had one with and has no more (their best level then, and when
+    it ended: a treaty's end, or one of them leaving it).
+
+    One query over the party rows of the treaties that set a level (a partial
+    index holds them, with their kind and dates): for each partner its best
+    row, binding ones first; then those treaties, with ``state``'s own
+    membership of each.
+    """
+    today = timezone.localdate()
     states = published_states_by_pk()
-    best: dict[int, tuple[int, int]] = {}
-    for state_id, treaty_id, level in rows:
-        if state_id not in best and state_id in states:
-            best[state_id] = (treaty_id, level)
-    treaties = Treaty.objects.only(
-        "slug", "title", "short_title", "kind", "signed_on", "signed_on_precision"
-    ).in_bulk([treaty_id for treaty_id, _ in best.values()])
+    best: dict[int, dict] = {}
+    for row in _partner_rows(state, today):
+        if row["state_id"] not in best and row["state_id"] in states:
+            best[row["state_id"]] = row
+    treaties: dict[int, Treaty] = {}
+    own: dict[int, dict] = {}
+    for row in Treaty.objects.filter(
+        pk__in={row["treaty_id"] for row in best.values()}, treatyparty__state=state
+    ).values("pk", *SPAN_TREATY_FIELDS, *(f"treatyparty__{name}" for name in PARTY_DATE_FIELDS)):
+        fields = {name: row[name] for name in SPAN_TREATY_FIELDS}
+        treaties[row["pk"]] = Treaty(pk=row["pk"], **fields)
+        own[row["pk"]] = own_dates(row, "treatyparty__")
     code = state.code
-    partners = [
-        Partner(
+    current, former = [], []
+    for state_id, row in best.items():
+        treaty = treaties[row["treaty_id"]]
+        span = treaty_span(treaty, [own[treaty.pk], own_dates(row)], today)
+        if not row["current"] and not span.placed:
+            continue  # never bound both at once (one joined after the other left)
+        partner = Partner(
             state=states[state_id],
-            level=RelationLevel(level),
-            reached=treaties[treaty_id].signed,
-            treaty=treaties[treaty_id],
+            level=RelationLevel(row["level"]),
+            reached=span.start,
+            treaty=treaty,
             href=relations_url(code, states[state_id].code),
-            treaty_href=treaties[treaty_id].get_absolute_url(),
+            treaty_href=treaty.get_absolute_url(),
+            until=None if row["current"] else span.end,
         )
-        for state_id, (treaty_id, level) in best.items()
-    ]
-    return sorted(partners, key=lambda p: (-p.level, p.state.name))
+        (current if row["current"] else former).append(partner)
+    order = lambda p: (-p.level, p.state.name)  # noqa: E731
+    return sorted(current, key=order), sorted(former, key=order)
+
+
+def partners_of(state: State) -> list[Partner]:
+    """Every state with a relation to ``state`` today, closest first."""
+    return partners_and_former(state)[0]

@@ -11,6 +11,8 @@ PUBLISHERS = "publishers"
 EDITOR_ACTIONS = ("add", "change", "view")
 PUBLISHER_ACTIONS = (*EDITOR_ACTIONS, "delete")
 RECORD_PARTS = ("treatyparty", "treatyrelation", "treatyidentifier")
+# Models no group holds a permission on.
+NOT_EDITED = ("dataversion",)
 
 
 def sync_roles(apps) -> None:
@@ -18,9 +20,12 @@ def sync_roles(apps) -> None:
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     app_perms = permission_model.objects.filter(content_type__app_label="diplomacy")
-    # Historical models are read through the admin history views of their record.
-    app_perms = app_perms.exclude(content_type__model__startswith="historical").select_related(
-        "content_type"
+    # Historical models are read through the admin history views of their
+    # record; the data version changes with the data alone, never by hand.
+    app_perms = (
+        app_perms.exclude(content_type__model__startswith="historical")
+        .exclude(content_type__model__in=NOT_EDITED)
+        .select_related("content_type")
     )
 
     def codenames(actions):

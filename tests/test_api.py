@@ -1,6 +1,7 @@
 """The REST API: reading, writing with permissions, keyset pagination, schema."""
 
 import datetime
+import re
 
 import pytest
 from django.core.management import call_command
@@ -24,14 +25,15 @@ pytestmark = pytest.mark.django_db
 # keys every cached value: diplomacy.caching.version), filter choices, the page, one
 # query per nested list.
 API_BUDGETS = {
-    "/api/v1/treaties/": 5,  # version, states, sectors, rows, party rows and sectors together
-    "/api/v1/visits/": 4,  # version, states, rows (+ host, guest), principals
-    "/api/v1/projects/": 6,  # version, states, sectors, rows (+ location), states, sectors
-    "/api/v1/states/": 2,  # version, rows
-    "/api/v1/people/": 2,
-    "/api/v1/organizations/": 2,
-    "/api/v1/sectors/": 2,
-    "/api/v1/sources/": 2,
+    # Each list also counts its filtered set once per data version (cold cache: counted).
+    "/api/v1/treaties/": 6,  # version, count, states, sectors, rows, party rows and sectors
+    "/api/v1/visits/": 5,  # version, count, states, rows (+ host, guest), principals
+    "/api/v1/projects/": 7,  # version, count, states, sectors, rows (+ location), states, sectors
+    "/api/v1/states/": 3,  # version, count, rows
+    "/api/v1/people/": 3,
+    "/api/v1/organizations/": 3,
+    "/api/v1/sectors/": 3,
+    "/api/v1/sources/": 3,
     # (cold cache: with the published states and sectors, read once per data version)
     "/api/v1/relations/az/uz/": 15,
 }
@@ -307,7 +309,13 @@ def test_lists_without_a_page_sort_as_their_schema_says(client, plural, field, m
         make(i)
     listing = client.get("/api/v1/schema/?format=json").json()["paths"][f"/api/v1/{plural}/"]
     ordering = next(p for p in listing["get"]["parameters"] if p["name"] == "ordering")
-    assert set(ordering["schema"]["items"]["enum"]) == {"", field, f"-{field}"}  # "": default
+    pattern = re.compile(ordering["schema"]["pattern"])
+    assert [bool(pattern.match(v)) for v in ("", field, f"-{field},{field}", f",{field}")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
 
     values, url = [], f"/api/v1/{plural}/?ordering=-{field}&page_size=5"
     while url:

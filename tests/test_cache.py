@@ -2,6 +2,7 @@
 computed once per data version however many ask at once, every change makes
 a new version, and pages tell the caches in front of the site what to keep."""
 
+import re
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client, override_settings
 
 from diplomacy import caching
 from diplomacy.caching import stores
+from diplomacy.caching.settings import release_fingerprint
 from diplomacy.models import Treaty
 from tests.factories import TreatyFactory
 from tests.helpers import alliance, world
@@ -206,22 +208,64 @@ def test_clear_all_empties_every_cache():
     assert Client().get("/treaties/")["X-Cache"] == "miss"
 
 
-def test_each_release_keeps_its_own_cache_keys(tmp_path, monkeypatch):
+def test_each_release_keeps_its_own_cache_keys(tmp_path):
     """Pages, rendered parts and pickled values made by older code are never
     read by newer code: the cache keys carry a fingerprint of the release."""
-    from config import settings as project_settings
-
     (tmp_path / "diplomacy").mkdir()
     (tmp_path / "templates").mkdir()
     view = tmp_path / "diplomacy" / "views.py"
     page = tmp_path / "templates" / "page.html"
     view.write_text("def view(): ...\n")
     page.write_text("<p>{{ partners }}</p>\n")
-    monkeypatch.setattr(project_settings, "BASE_DIR", tmp_path)
-    release = project_settings._release_fingerprint()
+    release = release_fingerprint(tmp_path)
     (tmp_path / "notes.md").write_text("not code")
-    assert project_settings._release_fingerprint() == release
+    assert release_fingerprint(tmp_path) == release
     page.write_text("<ul>{{ partners }}</ul>\n")
-    changed_template = project_settings._release_fingerprint()
+    changed_template = release_fingerprint(tmp_path)
     view.write_text("def view(): return 1\n")
-    assert len({release, changed_template, project_settings._release_fingerprint()}) == 3
+    assert len({release, changed_template, release_fingerprint(tmp_path)}) == 3
+
+
+def selected_states(html: str) -> set[str]:
+    """The codes a state filter shows chosen."""
+    select = re.search(r'<select name="party".*?</select>', html, re.S).group(0)
+    return set(re.findall(r'<option value="(\w+)"[^>]*\bselected\b', select))
+
+
+def state_options(html: str) -> dict[str, str]:
+    select = re.search(r'<select name="party".*?</select>', html, re.S).group(0)
+    return dict(re.findall(r'<option value="(\w+)"[^>]*>([^<]*)</option>', select))
+
+
+def test_an_edited_state_shows_at_once_in_list_rows_and_filters(client):
+    """The states that list rows and filter forms are made from are kept per
+    process between requests: an edit still shows on the next request."""
+    w = world()
+    alliance(w)
+    for url in ("/treaties/", "/treaties/?party=az"):  # kept, and read again
+        assert "Azerbaijan" in client.get(url).content.decode()
+        assert "Azerbaijan" in client.get(url).content.decode()
+    w["az"].name = "Aserbaidschan"
+    w["az"].save()
+    w["kz"].is_published = False
+    w["kz"].save()
+    listed = client.get("/treaties/").content.decode()
+    filtered = client.get("/treaties/?party=az").content.decode()
+    for html in (listed, filtered):
+        assert "Aserbaidschan" in html
+        assert "Azerbaijan" not in html
+    assert state_options(filtered) == {"az": "Aserbaidschan", "uz": "Uzbekistan"}
+    assert selected_states(filtered) == {"az"}
+
+
+def test_each_filtered_page_shows_its_own_states_chosen(client):
+    w = world()
+    alliance(w)
+    assert selected_states(client.get("/treaties/?party=az").content.decode()) == {"az"}
+    assert selected_states(client.get("/treaties/?party=uz").content.decode()) == {"uz"}
+    both = client.get("/treaties/?party=UZ&party=az").content.decode()
+    assert selected_states(both) == {"az", "uz"}
+    assert selected_states(client.get("/treaties/?party=az").content.decode()) == {"az"}
+    # Another list's state filter (a visit's host) is its own select.
+    hosted = client.get("/visits/?host=uz").content.decode()
+    assert re.search(r'<select name="host"[^>]*>.*?<option value="uz"[^>]*selected', hosted, re.S)

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -225,3 +226,15 @@ def test_an_account_that_may_only_view_cannot_revert(client):
     assert client.post(url, form_fields(page, "historicaltreaty_form")).status_code == 403
     record.refresh_from_db()
     assert record.title == "New"
+
+
+def test_no_group_holds_a_permission_on_the_data_version(editor, publisher):
+    """The data version changes with the data alone (``data_changed``): no
+    editor or publisher may add, change, view or delete it by hand, also
+    after ``sync_roles`` (run after adding a model) gave the groups theirs."""
+    call_command("sync_roles")
+    for user in (editor, publisher):
+        user = type(user).objects.get(pk=user.pk)  # permissions are cached per user object
+        for action in ("add", "change", "view", "delete"):
+            assert not user.has_perm(f"diplomacy.{action}_dataversion"), (user, action)
+    assert editor.has_perm("diplomacy.change_treaty")  # the groups hold their other permissions

@@ -184,7 +184,7 @@ def citation_inline(citation_model: type[Citation]) -> type[admin.TabularInline]
 def year_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
     """A list filter by the year of a (partial) date field; years come from the data."""
 
-    class YearFilter(admin.SimpleListFilter):
+    class YearListFilter(admin.SimpleListFilter):
         parameter_name = f"{field}_year"
 
         def lookups(self, request, model_admin):
@@ -203,6 +203,6 @@ def year_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
                 return queryset.filter(**{f"{field}__year": int(value)})
             return queryset
 
-    YearFilter.title = title
-    YearFilter.__name__ = f"{field.title().replace('_', '')}YearFilter"
-    return YearFilter
+    YearListFilter.title = title
+    YearListFilter.__name__ = f"{field.title().replace('_', '')}YearListFilter"
+    return YearListFilter

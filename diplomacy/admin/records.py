@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
 from diplomacy.admin.importing import ImportMixin
+from diplomacy.choices import DatePrecision
 from diplomacy.models import (
     Project,
     ProjectCitation,
@@ -34,12 +35,54 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
             raise ValidationError(exc.messages) from exc
 
 
+# Membership over time (SPEC 3.10): how and when it joined, entry into
+# force for it, and its exit; a ratification date alone is consent by
+# ratification.
+PARTY_FIELDS = [
+    "state",
+    "consent_mode",
+    "consented_on",
+    "consented_on_precision",
+    "entry_into_force_on",
+    "entry_into_force_on_precision",
+    "left_on",
+    "left_on_precision",
+    "exit_kind",
+    "ratified_on",
+    "ratified_on_precision",
+    "note",
+]
+
+
+class TreatyPartyForm(forms.ModelForm):
+    """A party row: a date's precision left out is the day, as in the API
+    and the import (a row added with no dates needs no precision)."""
+
+    class Meta:
+        model = TreatyParty
+        fields = PARTY_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            if name.endswith("_precision"):
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fields:
+            if name.endswith("_precision") and not cleaned.get(name):
+                cleaned[name] = DatePrecision.DAY
+        return cleaned
+
+
 class TreatyPartyInline(admin.TabularInline):
     model = TreatyParty
+    form = TreatyPartyForm
     formset = TreatyPartyFormSet
     extra = 0
     autocomplete_fields = ["state"]
-    fields = ["state", "ratified_on", "ratified_on_precision", "note"]
+    fields = PARTY_FIELDS
 
 
 class TreatyRelationInline(admin.TabularInline):

@@ -1,6 +1,8 @@
 """OpenAPI schema: every operation documents the errors it can return, who
 may call it, and the rules its parameters are checked against."""
 
+import re
+
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django_filters import OrderingFilter
@@ -51,7 +53,12 @@ class RegisterAutoSchema(AutoSchema):
         rules = self.parameter_rules()
         for parameter in operation.get("parameters", []):
             rule = rules.get(parameter["name"]) if parameter["in"] == "query" else None
-            if rule:
+            if rule and parameter["name"] in self.ordering_parameters():
+                # Names the filter reads from one comma-separated string.
+                parameter["schema"] = rule
+                parameter.pop("explode", None)
+                parameter.pop("style", None)
+            elif rule:
                 schema = parameter["schema"]
                 schema.get("items", schema).update(rule)
         responses = operation.setdefault("responses", {})
@@ -60,6 +67,11 @@ class RegisterAutoSchema(AutoSchema):
             body = {"content": {"application/json": {"schema": {**schema}}}}
             responses.setdefault(code, {**body, "description": description})
         return operation
+
+    def ordering_parameters(self) -> set[str]:
+        filterset = getattr(self.view, "filterset_class", None)
+        filters = filterset.base_filters.items() if filterset else ()
+        return {name for name, filter_ in filters if isinstance(filter_, OrderingFilter)}
 
     def parameter_rules(self) -> dict[str, dict]:
         """JSON Schema for what a list's query parameters must hold, as its
@@ -97,8 +109,15 @@ class RegisterAutoSchema(AutoSchema):
                 # An empty value is no filter, as in the list page's form.
                 rule["pattern"] = f"^(?:{rule['pattern'].removeprefix('^').removesuffix('$')})?$"
             if isinstance(filter_, OrderingFilter):
-                # An empty ordering is the list's own order.
-                rule["enum"] = list(dict.fromkeys(["", *(value for value, _ in field.choices)]))
+                # Names separated by single commas (an empty name is a 400), or
+                # nothing: the list's own order. One string with a pattern, since
+                # an array of names cannot say "no names" apart from "one empty name".
+                names = "|".join(re.escape(value) for value, _ in field.choices if value)
+                rules[name] = {
+                    "type": "string",
+                    "pattern": f"^(?:(?:{names})(?:,(?:{names}))*)?$",
+                    "description": filter_.label or "Which field to sort by.",
+                }
         return rules
 
     def error_responses(self) -> dict[str, tuple[str, dict]]:

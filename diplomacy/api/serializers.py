@@ -38,7 +38,7 @@ from diplomacy.api.summaries import (
     absolute_url,
     api_url,
 )
-from diplomacy.choices import DatePrecision
+from diplomacy.choices import ConsentMode, DatePrecision, ExitKind
 from diplomacy.models import (
     Organization,
     Person,
@@ -319,9 +319,38 @@ class PartySerializer(serializers.Serializer):
     iso2 = serializers.CharField(source="state.iso2", read_only=True)
     name = serializers.CharField(source="state.name", read_only=True)
     url = serializers.SerializerMethodField()
-    ratified_on = serializers.DateField(required=False, allow_null=True)
+    ratified_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Kept for earlier clients: given alone, it is consent by ratification.",
+    )
     ratified_on_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    )
+    # Membership over time (SPEC 3.10); every date at its precision.
+    consent_mode = serializers.ChoiceField(
+        choices=ConsentMode.choices, required=False, allow_blank=True, default=""
+    )
+    consented_on = serializers.DateField(
+        required=False, allow_null=True, help_text="When it consented to be bound (joined)."
+    )
+    consented_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    )
+    entry_into_force_on = serializers.DateField(
+        required=False, allow_null=True, help_text="When the treaty entered into force for it."
+    )
+    entry_into_force_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    )
+    left_on = serializers.DateField(
+        required=False, allow_null=True, help_text="When its exit took effect."
+    )
+    left_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, required=False, default=DatePrecision.DAY
+    )
+    exit_kind = serializers.ChoiceField(
+        choices=ExitKind.choices, required=False, allow_blank=True, default=""
     )
 
     def get_url(self, row) -> str:
@@ -331,7 +360,23 @@ class PartySerializer(serializers.Serializer):
         # A party is its state, in a PATCH too (where DRF asks for no field).
         if "state" not in attrs:
             raise serializers.ValidationError({"state": ["This field is required."]})
+        # The membership's own rules (dates in order, an exit with its kind);
+        # its dates against the treaty's signature are checked by the treaty.
+        party = TreatyParty(**{name: attrs.get(name) for name in MEMBERSHIP_FIELDS})
+        party.normalise_partial_dates()
+        try:
+            TreatyParty.validate_membership(party, None)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
         return attrs
+
+
+# A party row's fields the API reads and writes besides its state.
+MEMBERSHIP_FIELDS = (
+    "ratified_on", "ratified_on_precision", "consent_mode", "consented_on",
+    "consented_on_precision", "entry_into_force_on", "entry_into_force_on_precision",
+    "left_on", "left_on_precision", "exit_kind",
+)  # fmt: skip
 
 
 def sectors_field(attached_list: str | None = None):
@@ -379,7 +424,33 @@ class TreatySerializer(RecordSerializer):
             Treaty.validate_party_count(kind, count)
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"parties": exc.messages}) from exc
+        if rows:
+            self.validate_membership_dates(attrs, rows)
         return attrs
+
+    def validate_membership_dates(self, attrs, rows):
+        """No party's date before the treaty's signature (the one sent, else the stored one)."""
+        treaty = Treaty(
+            signed_on=attrs.get("signed_on", self.instance.signed_on if self.instance else None),
+            signed_on_precision=attrs.get(
+                "signed_on_precision",
+                self.instance.signed_on_precision if self.instance else DatePrecision.DAY,
+            ),
+        )
+        treaty.normalise_partial_dates()
+        errors = {}
+        for index, row in enumerate(rows):
+            party = TreatyParty(**{name: row.get(name) for name in MEMBERSHIP_FIELDS})
+            party.consent_from_ratification()
+            party.normalise_partial_dates()
+            try:
+                TreatyParty.validate_membership(party, treaty)
+            except DjangoValidationError as exc:
+                errors[index] = exc.message_dict
+        if errors:
+            raise serializers.ValidationError(
+                {"parties": [errors.get(index, {}) for index in range(len(rows))]}
+            )
 
     @transaction.atomic
     def create(self, validated_data):
@@ -404,8 +475,13 @@ class TreatySerializer(RecordSerializer):
             treaty.treatyparty_set.exclude(state__in=[row["state"] for row in rows]).delete()
             for row in rows:
                 party, _ = TreatyParty.objects.get_or_create(treaty=treaty, state=row["state"])
-                party.ratified_on = row.get("ratified_on")
-                party.ratified_on_precision = row.get("ratified_on_precision", DatePrecision.DAY)
+                # The party as sent: a field left out is cleared.
+                for name in MEMBERSHIP_FIELDS:
+                    if name.endswith("_precision"):
+                        default = DatePrecision.DAY
+                    else:
+                        default = "" if name in ("consent_mode", "exit_kind") else None
+                    setattr(party, name, row.get(name, default))
                 party.save()
         if sectors is not None:
             treaty.sectors.set(sectors)

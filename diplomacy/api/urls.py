@@ -5,10 +5,13 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from diplomacy.api import views
+from diplomacy.api.root import ApiRootView
 
 app_name = "api"
 
 router = DefaultRouter(trailing_slash=True)
+# The root is a page for people and a map for scripts, not DRF's "Api Root".
+router.APIRootView = ApiRootView
 router.register("states", views.StateViewSet, basename="state")
 router.register("people", views.PersonViewSet, basename="person")
 router.register("organizations", views.OrganizationViewSet, basename="organization")

@@ -7,7 +7,12 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from drf_spectacular.plumbing import is_serializer
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import JSONParser
@@ -25,6 +30,7 @@ from diplomacy.api.pagination import KeysetPagination
 from diplomacy.api.permissions import RegisterPermissions, check_publish_permission
 from diplomacy.api.schema import ErrorDetailSerializer, RegisterAutoSchema
 from diplomacy.api.summaries import StateSummarySerializer, TreatySummarySerializer
+from diplomacy.choices import RelationLevel
 from diplomacy.filtersets import (
     ProjectFilterSet,
     StateFilterSet,
@@ -32,7 +38,7 @@ from diplomacy.filtersets import (
     VisitFilterSet,
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
-from diplomacy.relations import cached_relation
+from diplomacy.relations import cached_relation, on_date
 from diplomacy.versions import if_match_passes, last_change, version_of
 from diplomacy.visibility import can_view_drafts, visible_for_detail
 
@@ -119,17 +125,9 @@ class RecordViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     permission_classes = [RegisterPermissions]
     parser_classes = [JSONParser]
+    # The keyset cursor walks the order the FilterSet's ``ordering`` offers, as the list pages do.
     pagination_class = KeysetPagination
     detail_serializer_class = None
-
-    # The keyset cursor walks the order the FilterSet's ``ordering`` offers, as the list pages do.
-    @property
-    def keyset_orderings(self) -> dict[str, str]:
-        return self.filterset_class.keyset_orderings
-
-    @property
-    def keyset_default(self) -> str:
-        return self.filterset_class.keyset_default
 
     def get_queryset(self):
         if self.action == "retrieve":
@@ -299,23 +297,65 @@ class ProjectViewSet(RecordViewSet):
     filterset_class = ProjectFilterSet
 
 
+class PeriodSerializer(serializers.Serializer):
+    """A stretch of the level's history, with the treaty that carried it."""
+
+    level = serializers.CharField()
+    level_rank = serializers.IntegerField()
+    start_on = serializers.CharField(
+        allow_null=True, help_text="ISO date at its precision; null when it began after an end"
+    )
+    start_on_precision = serializers.CharField(allow_null=True)
+    after = serializers.CharField(
+        allow_null=True, help_text="It began the day after this end (ISO date at its precision)"
+    )
+    end_on = serializers.CharField(
+        allow_null=True, help_text="Its last day when an end or exit closed it"
+    )
+    end_on_precision = serializers.CharField(allow_null=True)
+    until = serializers.DateField(
+        allow_null=True, help_text="The first day after it (null: it lasts)"
+    )
+    treaty = TreatySummarySerializer(allow_null=True)
+    by_signature = serializers.BooleanField()
+
+
 class RelationSerializer(serializers.Serializer):
     a = StateSummarySerializer()
     b = StateSummarySerializer()
-    level = serializers.CharField(
-        help_text="none, diplomatic_relations, strategic_partnership, alliance"
-    )
+    level = serializers.CharField(help_text=", ".join(level.code for level in RelationLevel))
     level_rank = serializers.IntegerField(help_text="0 none … 3 alliance")
     level_label = serializers.CharField()
     reached_on = serializers.CharField(allow_null=True, help_text="ISO date at its precision")
     reached_on_precision = serializers.CharField(allow_null=True)
     reached_by = TreatySummarySerializer(allow_null=True)
+    on = serializers.DateField(allow_null=True, help_text="The day the level is for (null: today).")
+    by_signature = serializers.BooleanField(
+        help_text="The treaty carrying the level counts from its signature only "
+        "(no entry into force recorded)."
+    )
+    history = PeriodSerializer(many=True)
     treaties = api.TreatySerializer(many=True)
     visits = api.VisitSerializer(many=True)
     projects = api.ProjectSerializer(many=True)
 
 
-LEVEL_CODES = {0: "none", 1: "diplomatic_relations", 2: "strategic_partnership", 3: "alliance"}
+def period_data(period, context) -> dict:
+    start, end = period.start, period.end
+    return {
+        "level": period.level.code,
+        "level_rank": int(period.level),
+        "start_on": start.iso if start else None,
+        "start_on_precision": start.precision if start else None,
+        "after": period.after.iso if period.after else None,
+        "end_on": end.iso if end else None,
+        "end_on_precision": end.precision if end else None,
+        "until": period.stop_day.isoformat() if period.stop_day else None,
+        "treaty": TreatySummarySerializer(period.treaty, context=context).data
+        if period.treaty
+        else None,
+        "by_signature": period.by_signature,
+    }
 
 
 class RelationsView(APIView):
@@ -328,27 +368,46 @@ class RelationsView(APIView):
         return State.objects.none()
 
     @extend_schema(
-        responses=RelationSerializer,
+        responses={
+            200: RelationSerializer,
+            400: OpenApiResponse(
+                inline_serializer(
+                    "RelationDateError",
+                    {"on": serializers.ListField(child=serializers.CharField())},
+                ),
+                description="``on`` is not a date of the form YYYY-MM-DD.",
+            ),
+        },
         parameters=[
             OpenApiParameter("a", str, OpenApiParameter.PATH, description="ISO alpha-2, e.g. az"),
             OpenApiParameter("b", str, OpenApiParameter.PATH, description="ISO alpha-2, e.g. uz"),
+            OpenApiParameter(
+                "on",
+                str,
+                OpenApiParameter.QUERY,
+                description="YYYY-MM-DD: the level on that day (default today)",
+                pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            ),
         ],
     )
     def get(self, request, a, b):
+        on, problem = on_date(request.query_params.get("on"))
+        if problem:
+            raise ValidationError({"on": [problem]})
         states = {
             s.code: s for s in State.objects.published().filter(code__in=[a.lower(), b.lower()])
         }
         first, second = states.get(a.lower()), states.get(b.lower())
         if first is None or second is None or first.pk == second.pk:
             raise Http404("Give two different published states by ISO alpha-2 code.")
-        relation = cached_relation(first, second)
+        relation = cached_relation(first, second, on=on)
         context = {"request": request}
         reached = relation.reached
         return Response(
             {
                 "a": StateSummarySerializer(first, context=context).data,
                 "b": StateSummarySerializer(second, context=context).data,
-                "level": LEVEL_CODES[int(relation.level)],
+                "level": relation.level.code,
                 "level_rank": int(relation.level),
                 "level_label": relation.level.label,
                 "reached_on": reached.iso if reached else None,
@@ -356,6 +415,9 @@ class RelationsView(APIView):
                 "reached_by": TreatySummarySerializer(relation.reached_by, context=context).data
                 if relation.reached_by
                 else None,
+                "on": on.isoformat() if on else None,
+                "by_signature": relation.by_signature,
+                "history": [period_data(period, context) for period in relation.history],
                 "treaties": api.TreatySerializer(
                     relation.treaties, many=True, context=context
                 ).data,

@@ -3,6 +3,9 @@
 Kept free of Django imports: the settings module imports it.
 """
 
+import hashlib
+from pathlib import Path
+
 LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 
 # The per-process stores (``diplomacy.caching.stores``) and how many entries
@@ -12,7 +15,7 @@ LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
 PROCESS_STORES = {
     "process-values": 512,
     "process-html": 48,  # at most about 5 MB of rendered parts
-    "process-rows": 4096,  # about 4 MB of rendered list rows
+    "process-widgets": 256,  # at most about 3 MB of rendered selects
     "process-records": 256,
 }
 PROCESS_TIMEOUT = 3600
@@ -47,3 +50,17 @@ PROCESS_CACHES = {
     }
     for alias, entries in PROCESS_STORES.items()
 }
+
+
+def release_fingerprint(base_dir: Path) -> str:
+    """A short hash of the code and templates under ``base_dir`` that render
+    and derive what is cached (pages, rendered parts, pickled values): each
+    release keeps its own cache keys (``CACHE_KEY_PREFIX``), so a deploy,
+    rolling or not, never serves what older code made."""
+    digest = hashlib.blake2b(digest_size=6)
+    for folder in ("diplomacy", "templates"):
+        for path in sorted((base_dir / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt", ".xml"} and path.is_file():
+                digest.update(str(path.relative_to(base_dir)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()

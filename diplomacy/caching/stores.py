@@ -23,9 +23,9 @@ VALUES = "process-values"
 # 100 KB, and a crawler walking the pairs of states must not push the small,
 # hot values out, nor fill a worker's memory.
 HTML = "process-html"
-# Was the list rows' store; nothing uses it since list pages render their rows
-# (it goes with its entry in ``diplomacy.caching.settings``).
-ROWS = "process-rows"
+# Rendered selects of filter forms (``diplomacy.widgets``), keyed by what
+# they are made of: a state filter's 249 options weigh about 10 KB.
+WIDGETS = "process-widgets"
 # Record pages' records with their change logs (``diplomacy.caching.records``).
 RECORDS = "process-records"
 
@@ -56,6 +56,32 @@ def cached(key: str, compute, timeout: int = 3600, store: str = VALUES):
     return value
 
 
+# ``cached_objects``: the values of one data version, the last this process
+# read, as objects: ``{version: {key: value}}``, one entry.
+_objects: dict[str, dict] = {}
+
+
+def cached_objects(key: str, compute):
+    """``cached(key, compute)``, kept as the objects themselves for the data
+    version this process last read: a LocMem store pickles what it keeps, and
+    unpickling a map of 249 states on every request cost a list page more than
+    building its rows. Exact as ``cached`` is: the version is the request's,
+    read first (``RequestVersionMiddleware``), and a new one replaces the
+    entry. The objects are shared by every request of the process: read them,
+    never change them."""
+    global _objects
+    version = data_version()
+    values = _objects.get(version)
+    if values is None:
+        values = {}
+        # One assignment: a thread reading the old entry keeps its own.
+        _objects = {version: values}
+    found = values.get(key, _MISSING)
+    if found is _MISSING:
+        found = values[key] = cached(key, compute)
+    return found
+
+
 def _compute_once(full_key: str, compute, timeout: int):
     lock = f"computing:{full_key}"
     deadline = time.monotonic() + COMPUTE_WAIT
@@ -79,5 +105,7 @@ def _compute_once(full_key: str, compute, timeout: int):
 def clear_all() -> None:
     """Empty every cache of the register (the shared one too): for tests,
     and for an operator who wants a cold start without a restart."""
+    global _objects
     for alias in settings.CACHES:
         caches[alias].clear()
+    _objects = {}

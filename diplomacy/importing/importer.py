@@ -16,7 +16,7 @@ from diplomacy.caching import data_changed
 from diplomacy.importing.lookups import Lookups
 from diplomacy.importing.reading import FileFormatError, read_rows
 from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
-from diplomacy.models import Treaty, TreatyIdentifier
+from diplomacy.models import Treaty, TreatyIdentifier, TreatyParty
 
 BATCH_SIZE = 1000
 PREVIEW_LENGTH = 200
@@ -436,7 +436,111 @@ class _Abort(Exception):
     """Rolls the write pass back when a row fails only at write time."""
 
 
+class MembershipImporter:
+    """The ``membership`` kind: party rows keyed by treaty and state, read and
+    checked whole (every row's errors), then written in one transaction or
+    not at all. Each row is saved as a model (its history kept, the data
+    version bumped); a membership file is as long as a treaty's parties."""
+
+    def __init__(self, user=None):
+        self.spec = SPECS["membership"]
+        self.user = user
+
+    def run(self, path: Path, file_format=None, dry_run: bool = False) -> ImportReport:
+        report = ImportReport(kind="membership", dry_run=dry_run)
+        lookups = Lookups.load()
+        parsed: dict[tuple[str, int], tuple[int, dict]] = {}
+        try:
+            for line, raw in read_rows(path, file_format):
+                report.rows += 1
+                try:
+                    slug, state, fields = self.spec.parse(line, raw, lookups)
+                except RowErrors as exc:
+                    Importer._errors(report, line, exc.errors)
+                    continue
+                previous = parsed.get((slug, state))
+                if previous is not None:
+                    if previous[1] == fields:
+                        report.duplicates += 1
+                    else:
+                        report.errors.append(
+                            RowError(line, "state", f"Same party as line {previous[0]} "
+                                     "with other values.")
+                        )  # fmt: skip
+                    continue
+                parsed[(slug, state)] = (line, fields)
+        except FileFormatError as exc:
+            report.errors.append(RowError(0, "file", str(exc)))
+            return report
+        # The rows that could be read are checked against the register too,
+        # so one pass reports every error.
+        treaties = Treaty.objects.in_bulk({slug for slug, _ in parsed}, field_name="slug")
+        existing = {
+            (party.treaty_id, party.state_id): party
+            for party in TreatyParty.objects.filter(treaty__in=treaties.values())
+        }
+        changes = []
+        for (slug, state), (line, fields) in parsed.items():
+            treaty = treaties.get(slug)
+            if treaty is None:
+                report.errors.append(RowError(line, "treaty", f"No treaty with the slug “{slug}”."))
+                continue
+            party = existing.get((treaty.pk, state)) or TreatyParty(treaty=treaty, state_id=state)
+            before = {name: getattr(party, name) for name in fields}
+            for name, value in fields.items():
+                setattr(party, name, value)
+            party.normalise_partial_dates()
+            try:
+                party.clean_fields(exclude=["treaty", "state"])
+                TreatyParty.validate_membership(party, treaty)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    column = MEMBERSHIP_COLUMNS.get(name.removesuffix("_precision"), "row")
+                    report.errors.append(RowError(line, column, " ".join(messages)))
+                continue
+            changed = [name for name, value in before.items() if getattr(party, name) != value]
+            if party.pk is None:
+                report.created += 1
+                action = "create"
+            elif changed:
+                report.updated += 1
+                action = "update"
+            else:
+                report.unchanged += 1
+                continue
+            changes.append(party)
+            if len(report.preview) < PREVIEW_LENGTH:
+                columns = tuple(dict.fromkeys(MEMBERSHIP_COLUMNS.get(
+                    name.removesuffix("_precision"), name) for name in changed))  # fmt: skip
+                report.preview.append(PreviewRow(line, f"{slug}/{state}", action, columns))
+        if report.errors:
+            report.created = report.updated = report.unchanged = 0
+            report.preview = []
+            return report
+        if dry_run or not changes:
+            return report
+        try:
+            with transaction.atomic():
+                for party in changes:
+                    party._change_reason = "import"  # simple-history's documented hook
+                    if self.user is not None:
+                        party._history_user = self.user
+                    party.save()
+        except DatabaseError as exc:
+            report.errors.append(RowError(0, "database", f"Nothing was written: {exc}"))
+            return report
+        report.written = True
+        return report
+
+
+# The file's column for each membership field.
+MEMBERSHIP_COLUMNS = {field: column for column, field in SPECS["membership"].columns.items()}
+
+
 def import_file(
     path, kind: str, user=None, publish: bool = False, dry_run: bool = False, file_format=None
 ) -> ImportReport:
+    if kind == "membership":
+        # A membership is no record of its own: nothing to publish.
+        return MembershipImporter(user=user).run(Path(path), file_format, dry_run=dry_run)
     return Importer(kind, user=user, publish=publish).run(Path(path), file_format, dry_run=dry_run)

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from diplomacy.choices import (
+    ConsentMode,
+    ExitKind,
     IdentifierScheme,
     ProjectKind,
     ProjectStatus,
@@ -331,4 +333,74 @@ class ProjectSpec(Spec):
         fields["value_currency"] = text.upper()
 
 
-SPECS = {"treaty": TreatySpec(), "visit": VisitSpec(), "project": ProjectSpec()}
+class MembershipSpec:
+    """A party's membership of a treaty over time (SPEC 3.10), one row per
+    treaty and state: the state becomes a party if it is not one yet. Columns:
+    ``treaty`` (slug) and ``state`` (ISO alpha-2 or alpha-3 code, COW number)
+    name the row and are required; ``mode`` (signature, ratification,
+    accession, acceptance_approval, succession), ``joined`` (date of consent),
+    ``in_force`` (entry into force for the state), ``left`` (date its exit
+    took effect) and ``exit_kind`` (withdrawal, denunciation, ceased) are
+    each optional: an absent column leaves the field as it is, an empty cell
+    clears it (SPEC 8)."""
+
+    model = TreatyParty
+    columns = {
+        "treaty": "treaty",
+        "state": "state",
+        "mode": "consent_mode",
+        "joined": "consented_on",
+        "in_force": "entry_into_force_on",
+        "left": "left_on",
+        "exit_kind": "exit_kind",
+        "note": "note",
+    }
+    dates = {"joined", "in_force", "left"}
+
+    def parse(self, line: int, raw: dict, lookups: Lookups) -> tuple[str, int, dict]:
+        """The treaty's slug, the state's id and the fields the row sets."""
+        if "__error__" in raw:
+            raise RowErrors([("row", raw["__error__"])])
+        errors: list[tuple[str, str]] = []
+        unknown = set(raw) - set(self.columns)
+        if unknown:
+            errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
+        cells = {name: as_text(raw[name]) for name in self.columns if name in raw}
+        fields: dict = {}
+        slug, state = cells.get("treaty", "").strip().lower(), None
+        if not slug:
+            errors.append(("treaty", "The treaty (its slug) is required."))
+        try:
+            if not cells.get("state", "").strip():
+                raise CellError("The state is required.")
+            state = lookups.state(cells["state"])
+        except CellError as exc:
+            errors.append(("state", str(exc)))
+        for column, text in cells.items():
+            if column in ("treaty", "state"):
+                continue
+            try:
+                reject_control_characters(text)
+                name = self.columns[column]
+                if column in self.dates:
+                    fields[name], fields[f"{name}_precision"] = partial_date(text)
+                elif column == "mode":
+                    fields[name] = choice(text, ConsentMode, "consent mode", default="")
+                elif column == "exit_kind":
+                    fields[name] = choice(text, ExitKind, "kind of exit", default="")
+                else:
+                    fields[name] = text
+            except (CellError, ValidationError) as exc:
+                message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                errors.append((column, message))
+        if errors:
+            raise RowErrors(errors)
+        return slug, state, fields
+
+
+SPECS = {
+    "treaty": TreatySpec(),
+    "visit": VisitSpec(),
+    "project": ProjectSpec(),
+    "membership": MembershipSpec(),
+}

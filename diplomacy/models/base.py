@@ -63,6 +63,7 @@ class CuratedQuerySet(models.QuerySet):
             flags[PRESENCE_PREFIX + prefetch.to_attr] = models.Exists(related)
         queryset = self.annotate(**flags).prefetch_related(*prefetches)
         queryset.sparse_lists = (*self.sparse_lists, *(p.to_attr for p in prefetches))
+        # No public hook runs on every way of reading a queryset: see AttachingIterable.
         queryset._iterable_class = AttachingIterable
         return queryset
 
@@ -79,6 +80,7 @@ class CuratedQuerySet(models.QuerySet):
         replaced = {link.to_attr for link in links}
         kept = [link for link in self.published_links if link.to_attr not in replaced]
         queryset.published_links = (*kept, *links)
+        # No public hook runs on every way of reading a queryset: see AttachingIterable.
         queryset._iterable_class = AttachingIterable
         return queryset
 

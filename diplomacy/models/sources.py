@@ -8,6 +8,16 @@ from diplomacy.partial_dates import PartialDatesMixin, precision_constraint, pre
 from diplomacy.urlpaths import record_url
 from diplomacy.validators import reject_control_characters
 
+# Addresses the seed corpus's sources had before they were named for readers
+# (migration 0012 renamed them); the old address redirects permanently.
+RENAMED_SOURCE_SLUGS = {
+    "seed-000-allied-relations-commentary": "allied-relations-commentary",
+    "seed-001-alliance-relations-new-stage": "alliance-relations-new-stage",
+    "seed-002-treaty-more-than-formality": "treaty-more-than-formality",
+    "seed-003-friendship-rooted-in-history": "friendship-rooted-in-history",
+    "seed-004-uzbekistans-allies": "uzbekistans-allies",
+}
+
 
 class Source(PartialDatesMixin, CuratedModel):
     title = models.CharField(max_length=500, validators=[reject_control_characters])

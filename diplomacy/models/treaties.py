@@ -13,6 +13,8 @@ from diplomacy.choices import (
     ACTIVE_TREATY_STATUSES,
     BILATERAL_KINDS,
     RELATION_LEVEL_BY_KIND,
+    ConsentMode,
+    ExitKind,
     IdentifierScheme,
     TreatyKind,
     TreatyRelationKind,
@@ -33,11 +35,17 @@ from diplomacy.models.sources import Citation
 from diplomacy.partial_dates import (
     PartialDatesMixin,
     dates_in_order_constraint,
+    normalise,
     precision_constraint,
     precision_field,
 )
 from diplomacy.urlpaths import record_url
 from diplomacy.validators import reject_control_characters
+
+# What a short list row reads of a treaty.
+ITEM_FIELDS = (
+    "slug", "title", "kind", "status", "signed_on", "signed_on_precision", "entry_into_force_on",
+)  # fmt: skip
 
 
 class TreatyQuerySet(CuratedQuerySet):
@@ -50,10 +58,9 @@ class TreatyQuerySet(CuratedQuerySet):
         """What a short record list (a state's latest treaties) shows: title,
         kind, date and the parties' names; the rest of each record is not read."""
         return (
-            self.only("slug", "title", "kind", "status", "signed_on", "signed_on_precision")
-            .prefetch_related(None)
-            .with_links(None)
-            .with_links(PARTY_STATES)
+            # entry_into_force_on: a list filtered by in_force_on marks the
+            # rows that count by signature only.
+            self.only(*ITEM_FIELDS).prefetch_related(None).with_links(None).with_links(PARTY_STATES)
         )
 
     def for_table(self):
@@ -125,6 +132,49 @@ def binding_relation_treaty(prefix: str = "") -> models.Q:
             f"{prefix}kind__in": list(RELATION_LEVEL_BY_KIND),
             f"{prefix}status__in": list(ACTIVE_TREATY_STATUSES),
         }
+    )
+
+
+# Statuses of a treaty that bound its parties until its end.
+ENDED_TREATY_STATUSES = (TreatyStatus.TERMINATED, TreatyStatus.EXPIRED)
+
+
+def treaty_in_force_on(day, prefix: str = "") -> models.Q:
+    """Treaties in force on ``day`` (SPEC 3.10): entered into force on or
+    before it, or, where no entry into force is recorded and the status does
+    not say it is not binding, signed on or before it; and not ended before it
+    (an end date, or, without one, a status that still binds). Plain column
+    comparisons, so each side can use the date indexes."""
+    p = prefix
+    active = {f"{p}status__in": list(ACTIVE_TREATY_STATUSES)}
+    # By signature: a treaty that binds, or one that ended on a known day
+    # (it bound until then); never one under negotiation or suspended.
+    by_signature = models.Q(**active) | models.Q(
+        **{f"{p}status__in": list(ENDED_TREATY_STATUSES), f"{p}ended_on__isnull": False}
+    )
+    started = models.Q(**{f"{p}entry_into_force_on__lte": day}) | (
+        models.Q(**{f"{p}entry_into_force_on__isnull": True, f"{p}signed_on__lte": day})
+        & by_signature
+    )
+    not_ended = models.Q(**{f"{p}ended_on__gte": day}) | models.Q(
+        **{f"{p}ended_on__isnull": True, **active}
+    )
+    return started & not_ended
+
+
+def party_member_on(day, prefix: str = "") -> models.Q:
+    """Party rows whose state was a member on ``day``: from its own entry into
+    force, else its own consent; a party with neither is one from the treaty's
+    own start (checked by ``treaty_in_force_on``); until it left (SPEC 3.10:
+    not left before ``day``)."""
+    p = prefix
+    joined = (
+        models.Q(**{f"{p}entry_into_force_on__lte": day})
+        | models.Q(**{f"{p}entry_into_force_on__isnull": True, f"{p}consented_on__lte": day})
+        | models.Q(**{f"{p}entry_into_force_on__isnull": True, f"{p}consented_on__isnull": True})
+    )
+    return joined & (
+        models.Q(**{f"{p}left_on__isnull": True}) | models.Q(**{f"{p}left_on__gte": day})
     )
 
 
@@ -222,6 +272,19 @@ class Treaty(PartialDatesMixin, CuratedModel):
                 condition=binding_relation_treaty(),
                 name="diplomacy_treaty_binding_rel",
             ),
+            # Every treaty that ever set a relation's level, ended or not: a
+            # pair's level history and a state's former partners read their
+            # dates and status from it alone.
+            models.Index(
+                fields=["id"],
+                include=["kind", "status", "signed_on", "entry_into_force_on", "ended_on"],
+                condition=models.Q(is_published=True, kind__in=list(RELATION_LEVEL_BY_KIND)),
+                name="diplomacy_treaty_relation_kind",
+            ),
+            # in_force_on: published treaties by their entry into force.
+            models.Index(
+                fields=["is_published", "entry_into_force_on"], name="diplomacy_treaty_pub_force"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,10 +353,40 @@ class TreatyPartyManager(models.Manager):
 
 
 class TreatyParty(PartialDatesMixin, models.Model):
+    """A state's membership of a treaty (SPEC 3.10): how and when it consented,
+    when the treaty entered into force for it, and when and how it left."""
+
     treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE)
     state = models.ForeignKey(State, on_delete=models.PROTECT, related_name="treaty_parties")
-    ratified_on = models.DateField("ratified", null=True, blank=True)
+    ratified_on = models.DateField(
+        "ratified",
+        null=True,
+        blank=True,
+        help_text="Kept for earlier clients: a ratification date with no consent recorded "
+        "becomes consent by ratification on that date.",
+    )
     ratified_on_precision = precision_field("ratification date precision")
+    consent_mode = models.CharField(
+        "consent", max_length=20, choices=ConsentMode.choices, blank=True,
+        help_text="How the state consented to be bound.",
+    )  # fmt: skip
+    consented_on = models.DateField(
+        "joined", null=True, blank=True, help_text="When it consented (signed, ratified, acceded…)."
+    )
+    consented_on_precision = precision_field("joining date precision")
+    entry_into_force_on = models.DateField(
+        "in force for it", null=True, blank=True,
+        help_text="When the treaty entered into force for this state, if known.",
+    )  # fmt: skip
+    entry_into_force_on_precision = precision_field("entry into force precision")
+    left_on = models.DateField(
+        "left", null=True, blank=True, help_text="When its withdrawal or denunciation took effect."
+    )
+    left_on_precision = precision_field("exit date precision")
+    exit_kind = models.CharField(
+        "exit", max_length=12, choices=ExitKind.choices, blank=True,
+        help_text="How it stopped being a party; required with an exit date.",
+    )  # fmt: skip
     note = models.CharField(max_length=300, blank=True, validators=[reject_control_characters])
     # Copies of the treaty's signature date and publication, written by database
     # triggers (migration 0007) whatever the write path, so that "a state's
@@ -303,7 +396,7 @@ class TreatyParty(PartialDatesMixin, models.Model):
 
     objects = TreatyPartyManager()
     history = HistoricalRecords(excluded_fields=["treaty_signed_on", "treaty_is_published"])
-    partial_dates = ("ratified_on",)
+    partial_dates = ("ratified_on", "consented_on", "entry_into_force_on", "left_on")
 
     class Meta:
         ordering = ["state__name", "pk"]
@@ -314,20 +407,124 @@ class TreatyParty(PartialDatesMixin, models.Model):
                 fields=["treaty", "state"], name="diplomacy_treatyparty_unique_state"
             ),
             precision_constraint("treatyparty", "ratified_on"),
+            precision_constraint("treatyparty", "consented_on"),
+            precision_constraint("treatyparty", "entry_into_force_on"),
+            precision_constraint("treatyparty", "left_on"),
+            models.CheckConstraint(
+                condition=models.Q(consent_mode__in=["", *ConsentMode.values]),
+                name="diplomacy_treatyparty_consent_mode_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(exit_kind__in=["", *ExitKind.values]),
+                name="diplomacy_treatyparty_exit_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True, exit_kind="")
+                | (models.Q(left_on__isnull=False) & ~models.Q(exit_kind="")),
+                name="diplomacy_treatyparty_exit_has_kind_and_date",
+            ),
+            dates_in_order_constraint(
+                "treatyparty", "consented_on", "entry_into_force_on", "force_not_before_consent"
+            ),
+            dates_in_order_constraint(
+                "treatyparty", "consented_on", "left_on", "exit_not_before_consent"
+            ),
+            dates_in_order_constraint(
+                "treatyparty", "entry_into_force_on", "left_on", "exit_not_before_force"
+            ),
         ]
-        indexes = [models.Index(fields=["state", "treaty"], name="diplomacy_party_state_treaty")]
+        indexes = [
+            # A state's party rows; with their own dates (PostgreSQL), a
+            # membership on a date (relations on a date, in_force_on with a
+            # party) is read from the index alone.
+            models.Index(
+                fields=["state", "treaty"],
+                include=["consented_on", "entry_into_force_on", "left_on"],
+                name="diplomacy_party_state_treaty",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.state} — {self.treaty}"
+
+    def save(self, *args, **kwargs):
+        self.consent_from_ratification()
+        super().save(*args, **kwargs)
 
     def natural_key(self) -> tuple[str, str]:
         return (*self.treaty.natural_key(), *self.state.natural_key())
 
     natural_key.dependencies = ["diplomacy.treaty", "diplomacy.state"]
 
+    def consent_from_ratification(self) -> None:
+        """A ratification date given alone (as before memberships existed, and
+        by clients that still send only ``ratified_on``) is consent by
+        ratification on that date."""
+        if self.ratified_on and not self.consent_mode and not self.consented_on:
+            self.consent_mode = ConsentMode.RATIFICATION
+            self.consented_on = self.ratified_on
+            self.consented_on_precision = self.ratified_on_precision
+
     @property
     def ratified(self):
         return self.partial("ratified_on")
+
+    @property
+    def consented(self):
+        return self.partial("consented_on")
+
+    @property
+    def entry_into_force(self):
+        return self.partial("entry_into_force_on")
+
+    @property
+    def left(self):
+        return self.partial("left_on")
+
+    @property
+    def joined(self):
+        """Its own date of becoming a party: entry into force for it, else consent."""
+        return self.entry_into_force or self.consented
+
+    def clean(self):
+        super().clean()
+        self.consent_from_ratification()
+        self.normalise_partial_dates()
+        try:
+            # In the admin, the treaty being edited, with the signature date its form sets.
+            treaty = self.treaty
+        except Treaty.DoesNotExist:
+            treaty = None
+        self.validate_membership(self, treaty)
+
+    @staticmethod
+    def validate_membership(values, treaty) -> None:
+        """The membership's rules, for the admin, the API and the import alike
+        (``values`` has the party's fields as attributes): its dates in order
+        and none before the treaty's signature (at the precision the date is
+        known to: a party that joined "in 1992" may have joined after a
+        signature of 15 May 1992); an exit date and its kind together."""
+        errors = {}
+        get = lambda name: getattr(values, name, None)  # noqa: E731
+        if get("left_on") and not get("exit_kind"):
+            errors["exit_kind"] = "Say how it left: withdrawal, denunciation or ceased."
+        if get("exit_kind") and not get("left_on"):
+            errors["left_on"] = "Give the date it left."
+        for earlier, later, message in (
+            ("consented_on", "entry_into_force_on", "Cannot be before it joined."),
+            ("consented_on", "left_on", "Cannot be before it joined."),
+            ("entry_into_force_on", "left_on", "Cannot be before it entered into force for it."),
+        ):
+            first, second = get(earlier), get(later)
+            if first and second and second < first and later not in errors:
+                errors[later] = message
+        signed = treaty.signed_on if treaty is not None else None
+        for name in ("consented_on", "entry_into_force_on", "left_on"):
+            value, precision = get(name), get(f"{name}_precision") or "day"
+            if value and signed and value < normalise(signed, precision) and name not in errors:
+                errors[name] = f"Cannot be before the treaty's signature ({treaty.signed})."
+        if errors:
+            raise ValidationError(errors)
 
 
 class TreatyRelation(models.Model):

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
@@ -17,6 +17,7 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
+from diplomacy.models.sources import RENAMED_SOURCE_SLUGS
 from diplomacy.visibility import mark_private_if_draft
 
 
@@ -121,6 +122,8 @@ def organization_detail(request, slug):
 
 @require_safe
 def source_detail(request, slug):
+    if slug in RENAMED_SOURCE_SLUGS:
+        return redirect("source-detail", slug=RENAMED_SOURCE_SLUGS[slug], permanent=True)
     source = get_object_or_404(Source.objects.published(), slug=slug)
     return render(
         request,

@@ -34,6 +34,7 @@ class FilteredListView(View):
     template_name = ""
     paginate_by = 25
     csv_columns: list = []
+    csv_prefetch: tuple[str, ...] = ()
     facet_fields: tuple[str, ...] = ()
     export = False
 
@@ -63,7 +64,13 @@ class FilteredListView(View):
         queryset = filterset.qs
         if self.export or request.GET.get("format") == "csv":
             name = self.model._meta.verbose_name_plural.replace(" ", "-")
-            return exports.csv_response(queryset, self.csv_columns, f"{name}.csv")
+            return exports.csv_response(
+                queryset,
+                self.csv_columns,
+                exports.export_filename(name, request.GET),
+                request=request,
+                prefetch=self.csv_prefetch,
+            )
 
         if not filterset.is_bound:
             # The empty form (every state, sector, kind as a choice) is the same
@@ -134,7 +141,7 @@ class FilteredListView(View):
         return render(request, self.template_name, context)
 
     # Parameters that page through or order a set without changing what is in it.
-    NOT_FILTERS = frozenset({"page", "cursor", "ordering", "format", "page_size"})
+    NOT_FILTERS = frozenset({"page", "cursor", "ordering", "format", "page_size", "excel"})
 
     def filtered_set_key(self, request) -> str:
         """Names the filtered set (not the page of it) for cached counts and facets."""
@@ -186,6 +193,7 @@ class TreatyListView(FilteredListView):
     filterset_class = TreatyFilterSet
     template_name = "diplomacy/treaty_list.html"
     csv_columns = exports.TREATY_COLUMNS
+    csv_prefetch = exports.TREATY_PREFETCH
     facet_fields = ("kind", "status")
 
     def for_page(self, queryset):

@@ -3,14 +3,14 @@
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from diplomacy.caching import cached
-from diplomacy.choices import RELATION_LEVEL_BY_KIND, RelationLevel
+from diplomacy.choices import RELATION_LEVEL_BY_KIND
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Organization, Person, Project, State, Treaty, TreatyParty, Visit
 from diplomacy.pagination import approximate_count, count_label
@@ -64,21 +64,53 @@ def home(request):
         .for_items()
         .order_by(F("start_on").desc(nulls_last=True), "-pk")[:HOME_LIST_LENGTH],
         "strongest": strongest_relations(),
-        "alliance_label": RelationLevel.ALLIANCE.label,
     }
     return render(request, "diplomacy/home.html", context)
 
 
-# What search looks through, in order: (heading, records, fields searched, the
-# name first, list page). The lists search as their ``q`` filter does.
-SEARCHED = [
-    ("Treaties", Treaty, TreatyFilterSet.search_fields, "treaty-list"),
-    ("Visits", Visit, VisitFilterSet.search_fields, "visit-list"),
-    ("Projects", Project, ProjectFilterSet.search_fields, "project-list"),
-    ("States", State, StateFilterSet.search_fields, "state-list"),
-    ("People", Person, ("name", "office"), None),
-    ("Organizations", Organization, ("name", "acronym"), None),
-]
+# What search looks through, in order: (heading, kind of result, records as
+# the result shows them, fields searched with the name first, relations to the
+# states it involves, list page). The lists search as their ``q`` filter does.
+def _searched():
+    published_states = Prefetch("states", queryset=State.objects.published())
+    return [
+        (
+            "Treaties",
+            "treaty",
+            Treaty.objects.published().for_items(),  # kind, date, parties' names
+            TreatyFilterSet,
+            "treaty-list",
+        ),
+        (
+            "Visits",
+            "visit",
+            Visit.objects.published().select_related("host", "guest"),
+            VisitFilterSet,
+            "visit-list",
+        ),
+        (
+            "Projects",
+            "project",
+            Project.objects.published().prefetch_related(published_states),
+            ProjectFilterSet,
+            "project-list",
+        ),
+        ("States", "state", State.objects.published(), StateFilterSet, "state-list"),
+        (
+            "People",
+            "person",
+            Person.objects.published().select_related("state"),
+            ("name", "office"),
+            None,
+        ),
+        (
+            "Organizations",
+            "organization",
+            Organization.objects.published().select_related("state"),
+            ("name", "acronym"),
+            None,
+        ),
+    ]
 
 
 @require_GET
@@ -86,15 +118,19 @@ def search(request):
     query = request.GET.get("q", "").strip()[:200]
     groups = []
     if query.split():
-        for label, model, fields, list_url in SEARCHED:
-            records = model.objects.published().for_list()
-            matches = search_queryset(records, query, fields, fields[0], rank=True)
+        for label, kind, records, searched, list_url in _searched():
+            fields = getattr(searched, "search_fields", searched)
+            paths = getattr(searched, "search_state_paths", ())
+            matches = search_queryset(
+                records, query, fields, fields[0], rank=True, state_paths=paths
+            )
             rows = list(matches[: SEARCH_LIMIT + 1])
             if rows:
                 more_url = f"{reverse(list_url)}?{urlencode({'q': query})}" if list_url else None
                 groups.append(
                     {
                         "label": label,
+                        "kind": kind,
                         "results": rows[:SEARCH_LIMIT],
                         "more": len(rows) > SEARCH_LIMIT,
                         "more_url": more_url,

@@ -3,6 +3,7 @@
 from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 from markupsafe import Markup
 
@@ -18,7 +19,7 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
-from diplomacy.relations import cached_relation, partners_of
+from diplomacy.relations import cached_relation, on_date, partners_and_former
 
 # A state page shows the latest records of each type; the lists hold the rest.
 STATE_PAGE_LIMIT = 20
@@ -90,13 +91,15 @@ def history_context(state: State) -> dict:
 def state_body_context(state: State) -> dict:
     """A state page's derived part: partners grouped by level, closest first,
     and the latest records of each type."""
-    partners = partners_of(state)
+    partners, former = partners_and_former(state)
     levels = sorted((level for level in RelationLevel if level != RelationLevel.NONE), reverse=True)
     groups = [(level, [p for p in partners if p.level == level]) for level in levels]
     return {
         **history_context(state),
         "state": state,
         "partner_groups": [(level, members) for level, members in groups if members],
+        # States it had a relation with and has no more (a treaty ended, one left it).
+        "former_partners": former,
         "treaties": latest_treaties_of(state, STATE_PAGE_LIMIT),
         "visits_hosted": list(
             Visit.objects.published().filter(host=state).for_items()[:STATE_PAGE_LIMIT]
@@ -112,8 +115,11 @@ def state_body(state: State) -> Markup:
     """Partners and latest records, rendered once per data version: they depend
     on the published data alone (at a million treaties a mid-size state lists
     211 partners and full lists)."""
+    # Keyed by the day too: a recorded exit or entry into force may fall on any day.
     return cached_fragment(
-        f"state:{state.pk}", "diplomacy/_state_body.html", lambda: state_body_context(state)
+        f"state:{state.pk}:{timezone.localdate().isoformat()}",
+        "diplomacy/_state_body.html",
+        lambda: state_body_context(state),
     )
 
 
@@ -182,7 +188,15 @@ def relations_detail(request, a, b):
     first, second = _state_or_404(a), _state_or_404(b)
     if first.pk == second.pk:
         raise Http404("A state has no relations with itself.")
-    relation = cached_relation(first, second)
+    on, problem = on_date(request.GET.get("on"))
+    if problem:
+        return render(
+            request,
+            "diplomacy/relations_detail.html",
+            {"a": first, "b": second, "on_error": problem, "on_value": request.GET.get("on")},
+            status=400,
+        )
+    relation = cached_relation(first, second, on=on)
     # The body names the states in the order asked ("Visits of <a>"): one fragment per order.
     body_html = cached_fragment(
         f"relation:{first.pk}:{second.pk}",
@@ -199,5 +213,6 @@ def relations_detail(request, a, b):
             "b": second,
             "body_html": body_html,
             "canonical_codes": canonical_codes,
+            "on_value": on.isoformat() if on else "",
         },
     )

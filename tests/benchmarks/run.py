@@ -167,7 +167,7 @@ def own_targets(database: str, shared: dict) -> dict:
     script = r"""
 import json, os
 from diplomacy.models import Treaty, TreatyParty
-from diplomacy.api.pagination import _encode
+from diplomacy.pagination import encode_cursor
 shared = json.loads(os.environ["BENCH_SHARED"])
 published = Treaty.objects.published()
 total = published.count()
@@ -176,7 +176,7 @@ dated = published.order_by("-signed_on", "-pk").exclude(signed_on=None)
 deep = dated.values_list("signed_on", "pk")[min(total - 30, total // 2)]
 print(json.dumps({
     "treaty": middle.slug,
-    "cursor": _encode({"v": deep[0].isoformat(), "pk": deep[1]}),
+    "cursor": encode_cursor({"v": deep[0].isoformat(), "pk": deep[1]}),
     "year_rows": published.filter(signed_on__year=shared["year"], kind="agreement").count(),
     "mid_rows": TreatyParty.objects.filter(state__iso2__iexact=shared["mid"]).count(),
 }))

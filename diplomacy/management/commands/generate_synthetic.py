@@ -256,12 +256,30 @@ class Command(BaseCommand):
                     "state_id",
                     "ratified_on",
                     "ratified_on_precision",
+                    # Membership over time (migration 0012): parties from the
+                    # treaty's own dates, none left.
+                    "consent_mode",
+                    "consented_on_precision",
+                    "entry_into_force_on_precision",
+                    "left_on_precision",
+                    "exit_kind",
                     "note",
                     "treaty_signed_on",
                     "treaty_is_published",
                 ],
                 (
-                    (t, s, None, DatePrecision.DAY, "", signed, published)
+                    (
+                        t,
+                        s,
+                        None,
+                        DatePrecision.DAY,
+                        "",
+                        *[DatePrecision.DAY] * 3,
+                        "",
+                        "",
+                        signed,
+                        published,
+                    )
                     for t, s, signed, published in parties
                 ),
             )

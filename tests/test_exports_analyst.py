@@ -1,0 +1,120 @@
+"""CSV downloads an analyst can open: absolute addresses, names beside codes,
+summaries, identifiers, dates with their precision, a file name that says what
+it holds, and a file Excel reads as UTF-8."""
+
+import csv
+import datetime
+import io
+
+import pytest
+
+from diplomacy.choices import DatePrecision
+from diplomacy.exports import TREATY_COLUMNS
+from diplomacy.models import TreatyIdentifier
+from tests.factories import ProjectFactory, TreatyFactory, VisitFactory
+from tests.helpers import alliance, world
+
+# The columns scripts read before the analysts' ones were added, in their order.
+OLD_TREATY_COLUMNS = [
+    "slug", "title", "short_title", "kind", "status", "signed_on", "signed_on_precision",
+    "place_signed", "entry_into_force_on", "ended_on", "parties", "sectors",
+    "full_text_url", "url",
+]  # fmt: skip
+
+
+@pytest.fixture
+def w(db):
+    return world()
+
+
+def download(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    return response, content
+
+
+def rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_treaty_rows_carry_addresses_names_summary_identifiers_and_precisions(client, w):
+    treaty = alliance(w, summary="The two states become allies.")
+    treaty.entry_into_force_on = datetime.date(2025, 3, 1)
+    treaty.entry_into_force_on_precision = DatePrecision.MONTH
+    treaty.save()
+    TreatyIdentifier.objects.create(treaty=treaty, scheme="wikidata", value="Q42")
+    _, content = download(client, "/treaties/export.csv")
+    (row,) = rows(content)
+    assert list(row)[: len(OLD_TREATY_COLUMNS)] == OLD_TREATY_COLUMNS
+    assert row["url"] == "/treaties/treaty-on-allied-relations/"
+    assert row["absolute_url"] == "http://testserver/treaties/treaty-on-allied-relations/"
+    assert (row["parties"], row["party_names"]) == ("AZ;UZ", "Azerbaijan;Uzbekistan")
+    assert row["summary"] == "The two states become allies."
+    assert row["identifiers"] == "wikidata:Q42"
+    assert (row["signed_on"], row["signed_on_precision"]) == ("2024-08-23", "day")
+    assert (row["entry_into_force_on"], row["entry_into_force_on_precision"]) == (
+        "2025-03",
+        "month",
+    )
+    assert (row["ended_on"], row["ended_on_precision"]) == ("", "")
+
+
+def test_visit_and_project_rows_name_their_states(client, w):
+    VisitFactory(host=w["uz"], guest=w["az"], summary="A state visit.")
+    project = ProjectFactory(location_state=w["uz"], description="A school.")
+    project.states.set([w["az"], w["uz"]])
+    (visit,) = rows(download(client, "/visits/export.csv")[1])
+    assert (visit["host"], visit["host_name"], visit["guest_name"]) == (
+        "UZ",
+        "Uzbekistan",
+        "Azerbaijan",
+    )
+    assert visit["absolute_url"].startswith("http://testserver/visits/")
+    assert visit["summary"] == "A state visit."
+    (row,) = rows(download(client, "/projects/export.csv")[1])
+    assert (row["states"], row["state_names"]) == ("AZ;UZ", "Azerbaijan;Uzbekistan")
+    assert row["location_state_name"] == "Uzbekistan" and row["description"] == "A school."
+
+
+@pytest.mark.parametrize(
+    ("query", "filename"),
+    [
+        ("", "treaties.csv"),
+        ("?party=az&party=UZ&year=2024", "treaties-az-uz-2024.csv"),
+        ("?kind=alliance&year_min=2020&year_max=2024", "treaties-alliance-from-2020-to-2024.csv"),
+        ("?party=uz&excel=1&ordering=title", "treaties-uz.csv"),
+    ],
+)
+def test_the_file_name_says_what_it_holds(client, w, query, filename):
+    alliance(w)
+    response, _ = download(client, f"/treaties/export.csv{query}")
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+
+
+def test_excel_gets_a_byte_order_mark_and_scripts_do_not(client, w):
+    alliance(w, summary="Союзнические отношения")
+    _, plain = download(client, "/treaties/export.csv")
+    _, excel = download(client, "/treaties/export.csv?excel=1")
+    assert not plain.startswith(b"\xef\xbb\xbf")
+    assert excel.startswith(b"\xef\xbb\xbf")
+    assert excel[3:] == plain
+    assert rows(excel)[0]["summary"] == "Союзнические отношения"
+
+
+def test_the_list_offers_the_excel_download_with_its_filters(client, w):
+    alliance(w)
+    html = client.get("/treaties/?party=uz").content.decode()
+    assert 'href="/treaties/export.csv?party=uz&amp;excel=1"' in html
+
+
+def test_the_export_reads_a_fixed_number_of_queries(client, w, django_assert_max_num_queries):
+    for n in range(30):
+        treaty = TreatyFactory(slug=f"t-{n}", parties=[w["az"], w["uz"]])
+        TreatyIdentifier.objects.create(treaty=treaty, scheme="unts", value=str(n))
+    # version; states, sectors (the filter form's choices); rows; party rows
+    # and sectors; identifiers.
+    with django_assert_max_num_queries(7):
+        _, content = download(client, "/treaties/export.csv")
+    assert len(rows(content)) == 30
+    assert len(TREATY_COLUMNS) == len(rows(content)[0])
