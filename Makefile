@@ -23,7 +23,7 @@ install: $(STAMP)
 	umask 077 && $(PYTHON) -c 'import secrets; print("SECRET_KEY=" + secrets.token_urlsafe(50))' > $@.tmp
 	mv $@.tmp $@
 
-## setup: venv, install, migrate, the seed corpus and all ISO countries (idempotent; honours DATABASE_URL)
+## setup: venv, install, migrate, the seed corpus, all ISO countries and the states through history (idempotent; honours DATABASE_URL)
 # Local setup runs with DEBUG on unless the environment says otherwise;
 # production sets DEBUG=0 and SECRET_KEY itself.
 # Every deploy runs it, so its data steps only add what the register never held:
@@ -34,6 +34,7 @@ setup: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seed
 	$(PY) manage.py load_countries
+	$(PY) manage.py load_historic_states
 	$(PY) manage.py populate_history --auto --batchsize 500
 
 ## run: setup, then serve the site on http://$(HOST):$(PORT) with the development server

@@ -60,14 +60,14 @@ def state_codes() -> dict[str, int]:
     knows how many treaties that particular state has (column statistics)."""
     return cached_objects(
         "choices:state-ids",
-        lambda: {state.iso2.lower(): pk for pk, state in published_states_by_pk().items()},
+        lambda: {state.code: pk for pk, state in published_states_by_pk().items()},
     )
 
 
 def state_choices() -> list[tuple[str, str]]:
     return cached_objects(
         "choices:states",
-        lambda: [(state.iso2.lower(), state.name) for state in published_states_by_pk().values()],
+        lambda: [(state.code, state.name) for state in published_states_by_pk().values()],
     )
 
 
@@ -513,8 +513,15 @@ class StateFilterSet(RegisterFilterSet):
     q = SearchFilter()
     region = filters.CharFilter(field_name="region", lookup_expr="iexact", max_length=100)
     cow = IntegerFilter(field_name="cow_code", label="COW code", min_value=1, max_value=32767)
+    # The HTML list shows current states unless asked (StateListView).
+    historic = filters.ChoiceFilter(
+        method="filter_historic",
+        label="Current or former",
+        choices=[("0", "Current states"), ("1", "Former states"), ("all", "All states")],
+        empty_label=None,
+    )
 
-    search_fields = ("name", "official_name", "iso2", "iso3")
+    search_fields = ("name", "official_name", "code", "iso2", "iso3")
 
     # The API's keyset cursor and deep HTML pages walk the same order.
     keyset_orderings = {"name": "name"}
@@ -523,3 +530,10 @@ class StateFilterSet(RegisterFilterSet):
     class Meta(RegisterFilterSet.Meta):
         model = State
         fields = []  # every filter is declared
+
+    def filter_historic(self, queryset, name, value: str):
+        if value == "0":
+            return queryset.current()
+        if value == "1":
+            return queryset.historic()
+        return queryset

@@ -30,7 +30,7 @@ def treaty_jsonld(request, treaty) -> dict:
         "abstract": treaty.summary or None,
         "legislationDate": treaty.signed.iso if treaty.signed else None,
         "spatialCoverage": [
-            {"@type": "Country", "name": row.state.name, "identifier": row.state.iso2}
+            {"@type": "Country", "name": row.state.name, "identifier": row.state.display_code}
             for row in treaty.party_rows
         ],
         "citation": [c.source.url or c.source.title for c in getattr(treaty, "citation_list", [])],
@@ -49,7 +49,7 @@ def visit_jsonld(request, visit) -> dict:
         "location": {
             "@type": "Place",
             "name": visit.city or visit.host.name,
-            "address": {"@type": "PostalAddress", "addressCountry": visit.host.iso2},
+            "address": {"@type": "PostalAddress", "addressCountry": visit.host.display_code},
         },
         "url": absolute(request, visit.get_absolute_url()),
     }
@@ -74,6 +74,6 @@ def state_jsonld(request, state) -> dict:
         "@type": "Country",
         "name": state.name,
         "alternateName": state.official_name or state.name,
-        "identifier": state.iso2,
+        "identifier": state.display_code,
         "url": absolute(request, state.get_absolute_url()),
     }

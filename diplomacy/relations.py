@@ -491,7 +491,7 @@ def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
         fields = {name: row[name] for name in SPAN_TREATY_FIELDS}
         treaties[row["pk"]] = Treaty(pk=row["pk"], **fields)
         own[row["pk"]] = own_dates(row, "treatyparty__")
-    code = state.iso2.lower()
+    code = state.code
     current, former = [], []
     for state_id, row in best.items():
         treaty = treaties[row["treaty_id"]]
@@ -503,7 +503,7 @@ def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
             level=RelationLevel(row["level"]),
             reached=span.start,
             treaty=treaty,
-            href=relations_url(code, states[state_id].iso2.lower()),
+            href=relations_url(code, states[state_id].code),
             treaty_href=treaty.get_absolute_url(),
             until=None if row["current"] else span.end,
         )

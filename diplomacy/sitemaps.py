@@ -32,7 +32,7 @@ class StateSitemap(RecordSitemap):
     model = State
 
     def items(self):
-        return State.objects.published().order_by("pk").only("iso2", "updated_at")
+        return State.objects.published().order_by("pk").only("code", "updated_at")
 
 
 class PagesSitemap(Sitemap):

@@ -380,7 +380,7 @@ def test_the_schema_says_reads_are_open_and_what_filters_take(client):
     assert {} not in listing["post"]["security"]
     parameters = {p["name"]: p["schema"] for p in listing["get"]["parameters"]}
     assert parameters["year"] == {"type": "integer", "minimum": 1, "maximum": 9999}
-    assert parameters["party"]["items"]["pattern"] == "^[A-Za-z]{2}$"
+    assert parameters["party"]["items"]["pattern"] == "^[A-Za-z]{2,3}$"
     assert list(schema["paths"]["/api/v1/treaties/"]["post"]["requestBody"]["content"]) == [
         "application/json"
     ]

@@ -60,7 +60,7 @@ PAGE_BUDGETS = {
     # state, partners, treaty ids + treaties + parties, visits hosted and made,
     # project ids + projects (short lists read no sectors, principals or states),
     # the published states the parties name (cached after the first visit), version
-    "/states/uz/": 11,
+    "/states/uz/": 13,  # + the state's periods, and its predecessors and successors
     "/relations/az/uz/": 16,  # two states, level, 3 per-year aggregates, 3 lists + their prefetches
     # one per record type, and the prefetches of matching treaties, visits, projects
     "/search/?q=energy": 11,

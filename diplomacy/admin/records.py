@@ -188,7 +188,7 @@ class TreatyAdmin(ImportMixin, CuratedAdmin):
 
     @admin.display(description="parties")
     def party_list(self, obj):
-        return ", ".join(row.state.iso2 for row in obj.party_rows)
+        return ", ".join(row.state.display_code for row in obj.party_rows)
 
 
 @admin.register(Visit)

@@ -12,17 +12,56 @@ from diplomacy.models import (
     Source,
     State,
     StateCitation,
+    StateCode,
+    StatePeriod,
+    StateSuccession,
 )
+
+
+class StatePeriodInline(admin.TabularInline):
+    model = StatePeriod
+    extra = 0
+    fields = [("started_on", "started_on_precision"), ("ended_on", "ended_on_precision"), "note"]
+
+
+class StateCodeInline(admin.TabularInline):
+    model = StateCode
+    extra = 0
+    fields = ["scheme", "code", "valid_from", "valid_to"]
+
+
+class SuccessorInline(admin.TabularInline):
+    model = StateSuccession
+    fk_name = "predecessor"
+    verbose_name, verbose_name_plural = "successor", "successors"
+    extra = 0
+    autocomplete_fields = ["successor"]
+    fields = ["successor", "kind", ("on", "on_precision"), "note"]
+
+
+class PredecessorInline(SuccessorInline):
+    fk_name = "successor"
+    verbose_name, verbose_name_plural = "predecessor", "predecessors"
+    autocomplete_fields = ["predecessor"]
+    fields = ["predecessor", "kind", ("on", "on_precision"), "note"]
 
 
 @admin.register(State)
 class StateAdmin(CuratedAdmin):
-    list_display = ["name", "iso2", "iso3", "cow_code", "official_name", "region", "is_published"]
+    list_display = [
+        "name", "code", "iso2", "iso3", "cow_code", "official_name", "region", "is_published",
+    ]  # fmt: skip
     list_filter = ["is_published", "region"]
-    search_fields = ["name", "official_name", "iso2", "iso3", "=cow_code"]
+    search_fields = ["name", "official_name", "code", "iso2", "iso3", "=cow_code"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["name"]
-    inlines = [citation_inline(StateCitation)]
+    inlines = [
+        StatePeriodInline,
+        StateCodeInline,
+        PredecessorInline,
+        SuccessorInline,
+        citation_inline(StateCitation),
+    ]
     fieldsets = [
         (
             None,
@@ -31,7 +70,7 @@ class StateAdmin(CuratedAdmin):
                     "name",
                     "official_name",
                     "slug",
-                    ("iso2", "iso3", "iso_numeric", "cow_code"),
+                    ("code", "iso2", "iso3", "iso_numeric", "cow_code"),
                 ]
             },
         ),

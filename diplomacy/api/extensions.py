@@ -6,7 +6,7 @@ from diplomacy.api.schema import SLUG, STATE_CODE
 
 
 class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
-    """Written as the related record's key (iso2 or slug), read as its summary object."""
+    """Written as the related record's key (state code or slug), read as its summary object."""
 
     target_class = "diplomacy.api.fields.SummaryRelatedField"
     match_subclasses = True
@@ -16,7 +16,7 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
             key = self.target.slug_field
             return {
                 "type": "string",
-                "pattern": STATE_CODE if key == "iso2" else SLUG,
+                "pattern": STATE_CODE if key == "code" else SLUG,
                 "description": f"The related record's {key}.",
             }
         component = auto_schema.resolve_serializer(self.target.summary_class, direction)

@@ -91,7 +91,8 @@ class AttachedListField(serializers.ManyRelatedField):
 
 
 class StateCodeField(SummaryRelatedField):
-    """A state named by its ISO alpha-2 code, in either case."""
+    """A state named by its public code in either case: a current state's ISO
+    alpha-2 code, or a former state's (su, auh)."""
 
     default_error_messages = {
         "does_not_exist": "Unknown state code “{value}”: use an ISO 3166-1 alpha-2 code.",
@@ -99,14 +100,16 @@ class StateCodeField(SummaryRelatedField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("slug_field", "iso2")
+        kwargs.setdefault("slug_field", "code")
         kwargs.setdefault("queryset", State.objects.all())
         super().__init__(StateSummarySerializer, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str) or len(data) != 2 or not (data.isascii() and data.isalpha()):
+        if not isinstance(data, str) or len(data) not in (2, 3):
             self.fail("invalid")
-        return super().to_internal_value(data.upper())
+        if not (data.isascii() and data.isalpha()):
+            self.fail("invalid")
+        return super().to_internal_value(data.lower())
 
 
 # -- JSON types, strictly --------------------------------------------------------------

@@ -23,7 +23,7 @@ FIELD_ERRORS = {
 }
 # What a key of a related record looks like: a state's ISO alpha-2 code (any
 # case), any other record's slug.
-STATE_CODE = "^[A-Za-z]{2}$"
+STATE_CODE = "^[A-Za-z]{2,3}$"
 SLUG = "^[-a-zA-Z0-9_]+$"
 # A cursor is URL-safe base64, as the 'next' and 'previous' links give it.
 CURSOR = "^[-A-Za-z0-9_]*$"

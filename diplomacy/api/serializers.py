@@ -98,9 +98,10 @@ class RecordSerializer(serializers.ModelSerializer):
         return field_class, field_kwargs
 
     def get_url(self, record) -> str:
-        value = getattr(record, self.lookup)
         if self.lookup == "iso2":
-            value = value.lower()
+            # A state's URL names its public code (a current state's is its iso2).
+            return api_url(self.context.get("request"), self.route, iso2=record.code)
+        value = getattr(record, self.lookup)
         return api_url(self.context.get("request"), self.route, **{self.lookup: value})
 
     def get_html_url(self, record) -> str:
@@ -181,6 +182,7 @@ class StateSerializer(RecordSerializer):
     class Meta:
         model = State
         fields = [
+            "code",
             "iso2",
             "iso3",
             "iso_numeric",
@@ -200,6 +202,69 @@ class StateSerializer(RecordSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+
+
+class StatePeriodSerializer(serializers.Serializer):
+    # "from" is a Python keyword: the fields are named in ``get_fields``.
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(source="started_on", allow_null=True),
+            "from_precision": serializers.CharField(source="started_on_precision"),
+            "to": serializers.DateField(source="ended_on", allow_null=True),
+            "to_precision": serializers.CharField(source="ended_on_precision"),
+        }
+
+
+class StateCodeSerializer(serializers.Serializer):
+    scheme = serializers.CharField(help_text="iso2, iso3, iso4 (ISO 3166-3), cow, cowabb.")
+    code = serializers.CharField()
+    valid_from = serializers.DateField(allow_null=True)
+    valid_to = serializers.DateField(allow_null=True, help_text="null while it is held.")
+
+
+class SuccessionSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="The other state's public code.")
+    kind = serializers.CharField(
+        help_text="continuation, dissolution, secession, unification, absorption."
+    )
+    on = serializers.DateField(allow_null=True)
+    on_precision = serializers.CharField()
+
+
+class StateDetailSerializer(StateSerializer):
+    """One state (SPEC 3.9): with its periods, codes through time,
+    predecessors and successors, which lists leave out to stay one query."""
+
+    periods = StatePeriodSerializer(many=True, read_only=True)
+    codes = StateCodeSerializer(many=True, read_only=True)
+    predecessors = serializers.SerializerMethodField()
+    successors = serializers.SerializerMethodField()
+
+    class Meta(StateSerializer.Meta):
+        fields = [*StateSerializer.Meta.fields, "periods", "codes", "predecessors", "successors"]
+
+    @staticmethod
+    def _succession(row, other) -> dict:
+        return {
+            "state": other.code,
+            "kind": row.kind,
+            "on": row.on,
+            "on_precision": row.on_precision,
+        }
+
+    @extend_schema_field(SuccessionSerializer(many=True))
+    def get_predecessors(self, state) -> list[dict]:
+        rows = state.predecessions.filter(predecessor__is_published=True).select_related(
+            "predecessor"
+        )
+        data = [self._succession(row, row.predecessor) for row in rows]
+        return SuccessionSerializer(data, many=True).data
+
+    @extend_schema_field(SuccessionSerializer(many=True))
+    def get_successors(self, state) -> list[dict]:
+        rows = state.successions.filter(successor__is_published=True).select_related("successor")
+        data = [self._succession(row, row.successor) for row in rows]
+        return SuccessionSerializer(data, many=True).data
 
 
 class PersonSerializer(RecordSerializer):
@@ -307,7 +372,7 @@ class PartySerializer(serializers.Serializer):
     )
 
     def get_url(self, row) -> str:
-        return api_url(self.context.get("request"), "state-detail", iso2=row.state.iso2.lower())
+        return api_url(self.context.get("request"), "state-detail", iso2=row.state.code)
 
     def to_internal_value(self, data):
         return apply_written_dates(super().to_internal_value(data), data, TreatyParty.partial_dates)
@@ -368,7 +433,7 @@ class TreatySerializer(RecordSerializer):
         rows = attrs.get("party_rows")
         kind = attrs.get("kind", self.instance.kind if self.instance else Treaty().kind)
         if rows is not None:
-            codes = [row["state"].iso2 for row in rows]
+            codes = [row["state"].pk for row in rows]
             if len(set(codes)) != len(codes):
                 raise serializers.ValidationError({"parties": ["A state is listed twice."]})
             count = len(rows)

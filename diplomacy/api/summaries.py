@@ -31,7 +31,7 @@ class StateSummarySerializer(serializers.ModelSerializer):
         fields = ["iso2", "name", "url"]
 
     def get_url(self, state) -> str:
-        return api_url(self.context.get("request"), "state-detail", iso2=state.iso2.lower())
+        return api_url(self.context.get("request"), "state-detail", iso2=state.code)
 
 
 class SlugSummarySerializer(serializers.ModelSerializer):

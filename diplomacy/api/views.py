@@ -234,13 +234,17 @@ def tag_version(response, record) -> None:
 class StateViewSet(RecordViewSet):
     model = State
     serializer_class = api.StateSerializer
+    detail_serializer_class = api.StateDetailSerializer
     filterset_class = StateFilterSet
-    lookup_field = "iso2"
-    lookup_value_regex = "[A-Za-z]{2}"
+    # The public code (a current state's ISO alpha-2, su, auh); the URL's
+    # parameter keeps its name.
+    lookup_field = "code"
+    lookup_url_kwarg = "iso2"
+    lookup_value_regex = "[A-Za-z]{2,3}"
 
     def get_object(self):
-        # Codes are stored in upper case and typed in either.
-        self.kwargs["iso2"] = self.kwargs["iso2"].upper()
+        # Codes are stored in lower case and typed in either.
+        self.kwargs["iso2"] = self.kwargs["iso2"].lower()
         try:
             return super().get_object()
         except Http404:
@@ -391,9 +395,9 @@ class RelationsView(APIView):
         if problem:
             raise ValidationError({"on": [problem]})
         states = {
-            s.iso2: s for s in State.objects.published().filter(iso2__in=[a.upper(), b.upper()])
+            s.code: s for s in State.objects.published().filter(code__in=[a.lower(), b.lower()])
         }
-        first, second = states.get(a.upper()), states.get(b.upper())
+        first, second = states.get(a.lower()), states.get(b.lower())
         if first is None or second is None or first.pk == second.pk:
             raise Http404("Give two different published states by ISO alpha-2 code.")
         relation = cached_relation(first, second, on=on)

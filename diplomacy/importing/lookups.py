@@ -2,13 +2,24 @@
 
 from dataclasses import dataclass, field
 
-from diplomacy.importing.values import CellError
-from diplomacy.models import Person, Sector, Source, State
+from diplomacy.importing.values import CellError, partial_date
+from diplomacy.models import Person, Sector, Source, StateCodes, UnknownStateCode
+from diplomacy.partial_dates import PartialDate
+
+
+def record_date(text: str) -> PartialDate | None:
+    """A row's date as its state codes are read on it; None when it has none
+    or a malformed one (the date's own cell reports that)."""
+    try:
+        value, precision = partial_date(text)
+    except CellError:
+        return None
+    return PartialDate(value, precision) if value else None
 
 
 @dataclass
 class Lookups:
-    states: dict[str, int] = field(default_factory=dict)
+    states: StateCodes | None = None
     sectors: dict[str, int] = field(default_factory=dict)
     people: dict[str, int] = field(default_factory=dict)
     sources_by_url: dict[str, int] = field(default_factory=dict)
@@ -17,11 +28,7 @@ class Lookups:
     @classmethod
     def load(cls) -> "Lookups":
         lookups = cls()
-        for pk, iso2, iso3, cow in State.objects.values_list("pk", "iso2", "iso3", "cow_code"):
-            lookups.states[iso2.upper()] = pk
-            lookups.states[iso3.upper()] = pk
-            if cow is not None:
-                lookups.states[str(cow)] = pk
+        lookups.states = StateCodes()
         lookups.sectors = dict(Sector.objects.values_list("slug", "pk"))
         lookups.people = dict(Person.objects.values_list("slug", "pk"))
         for pk, url, title in Source.objects.values_list("pk", "url", "title"):
@@ -30,16 +37,13 @@ class Lookups:
             lookups.sources_by_title[title.strip().lower()] = pk
         return lookups
 
-    def state(self, code: str) -> int:
-        key = code.strip().upper()
-        if key.isdigit():
-            key = str(int(key))  # COW codes may come zero-padded
+    def state(self, code: str, on: PartialDate | None = None) -> int:
+        """The state a code names on the record's date ``on`` (the code
+        table's periods), or today's holder of the code when undated."""
         try:
-            return self.states[key]
-        except KeyError:
-            raise CellError(
-                f"Unknown state “{code}”: give an ISO alpha-2 or alpha-3 code or a COW number."
-            ) from None
+            return self.states.state_id(code, on)
+        except UnknownStateCode as exc:
+            raise CellError(str(exc)) from None
 
     def sector(self, slug: str) -> int:
         try:

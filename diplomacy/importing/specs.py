@@ -16,7 +16,7 @@ from diplomacy.choices import (
     VisitKind,
     VisitLevel,
 )
-from diplomacy.importing.lookups import Lookups
+from diplomacy.importing.lookups import Lookups, record_date
 from diplomacy.importing.reading import as_text
 from diplomacy.importing.values import CellError, choice, money, partial_date, split_list
 from diplomacy.models import (
@@ -103,7 +103,9 @@ class Spec:
         cells = {name: as_text(raw[name]) for name in present}
         fields: dict = {}
         relations: dict[str, tuple[int, ...]] = {}
-        extras: dict = {}
+        # The record's date, for the state codes: COW 365 is the Soviet Union
+        # in 1980 and Russia in 2000. A malformed date is its own cell's error.
+        extras: dict = {"on": record_date(cells.get(self.date_field, ""))}
 
         def attempt(column, function):
             try:
@@ -191,15 +193,15 @@ class Spec:
         fields[f"{column}_precision"] = precision
 
     def read_state(self, column, text, fields, relations, extras, lookups):
-        fields[f"{column}_id"] = lookups.state(text) if text else None
+        fields[f"{column}_id"] = lookups.state(text, extras.get("on")) if text else None
 
     def read_required_state(self, column, text, fields, relations, extras, lookups):
         if not text:
             raise CellError(f"The {column} state is required.")
-        fields[f"{column}_id"] = lookups.state(text)
+        fields[f"{column}_id"] = lookups.state(text, extras.get("on"))
 
     def read_states(self, column, text, fields, relations, extras, lookups):
-        ids = [lookups.state(code) for code in split_list(text)]
+        ids = [lookups.state(code, extras.get("on")) for code in split_list(text)]
         if len(set(ids)) != len(ids):
             raise CellError("A state is listed twice.")
         relations[column] = tuple(sorted(ids))

@@ -11,6 +11,15 @@ from diplomacy.models.reference import (
     StateCitation,
 )
 from diplomacy.models.sources import Citation, Source
+from diplomacy.models.states import (
+    CodeScheme,
+    StateCode,
+    StateCodes,
+    StatePeriod,
+    StateSuccession,
+    SuccessionKind,
+    UnknownStateCode,
+)
 from diplomacy.models.treaties import (
     Treaty,
     TreatyCitation,
@@ -22,6 +31,7 @@ from diplomacy.models.visits import Visit, VisitCitation
 
 __all__ = [
     "Citation",
+    "CodeScheme",
     "CuratedModel",
     "CuratedQuerySet",
     "DataVersion",
@@ -36,11 +46,17 @@ __all__ = [
     "Source",
     "State",
     "StateCitation",
+    "StateCode",
+    "StateCodes",
+    "StatePeriod",
+    "StateSuccession",
+    "SuccessionKind",
     "Treaty",
     "TreatyCitation",
     "TreatyIdentifier",
     "TreatyParty",
     "TreatyRelation",
+    "UnknownStateCode",
     "Visit",
     "VisitCitation",
 ]

@@ -2,6 +2,8 @@
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.functional import cached_property
 from markupsafe import Markup
@@ -23,14 +25,41 @@ ISO2_FORMAT = RegexValidator(
 ISO3_FORMAT = RegexValidator(
     r"^[A-Z]{3}\Z", "Three capital letters: the ISO 3166-1 alpha-3 code, e.g. UZB."
 )
+PUBLIC_CODE_FORMAT = RegexValidator(
+    r"^[a-z]{2,3}\Z",
+    "Two or three lower-case letters: the ISO alpha-2 code of a current state (uz), "
+    "a former one (su) or the COW abbreviation (auh).",
+)
+
+
+def natural_key_lookup(key: str, prefix: str = "") -> dict:
+    """A state's natural key is its ISO alpha-2 code ("AZ", as fixtures and
+    backups have always named it) or, for a state without one, its public
+    code ("su"): upper case tells them apart."""
+    return {f"{prefix}iso2": key} if key.isupper() else {f"{prefix}code": key}
 
 
 class StateQuerySet(CuratedQuerySet):
     def by_iso2(self, code: str):
         return self.filter(iso2=code.upper())
 
-    def get_by_natural_key(self, iso2):
-        return self.get(iso2=iso2)
+    def by_code(self, code: str):
+        return self.filter(code=code.lower())
+
+    def get_by_natural_key(self, key):
+        return self.get(**natural_key_lookup(key))
+
+    def current(self):
+        """States that exist today: no recorded period, or one still open."""
+        from diplomacy.models.states import StatePeriod
+
+        periods = StatePeriod.objects.filter(state=models.OuterRef("pk"))
+        return self.filter(
+            ~models.Exists(periods) | models.Exists(periods.filter(ended_on__isnull=True))
+        )
+
+    def historic(self):
+        return self.exclude(pk__in=self.model.objects.current().values("pk"))
 
 
 class State(PartialDatesMixin, CuratedModel):
@@ -45,18 +74,34 @@ class State(PartialDatesMixin, CuratedModel):
         help_text="e.g. 'Republic of Azerbaijan'.",
         validators=[reject_control_characters],
     )
+    code = models.CharField(
+        "public code",
+        max_length=3,
+        unique=True,
+        blank=True,
+        help_text="Lower case, in URLs and filters: the ISO alpha-2 code of a current state, "
+        "a former alpha-2 code (su, yu, dd) or the COW abbreviation (auh). "
+        "Empty: the ISO alpha-2 code in lower case.",
+        validators=[PUBLIC_CODE_FORMAT, reject_control_characters],
+    )
+    # Today's ISO 3166-1 codes; a former state has none (its former codes
+    # are in its ``codes``, each with its period).
     iso2 = models.CharField(
         "ISO alpha-2",
         max_length=2,
         unique=True,
-        help_text="ISO 3166-1 alpha-2, upper case.",
+        null=True,
+        blank=True,
+        help_text="ISO 3166-1 alpha-2, upper case; empty for a former state.",
         validators=[ISO2_FORMAT, reject_control_characters],
     )
     iso3 = models.CharField(
         "ISO alpha-3",
         max_length=3,
         unique=True,
-        help_text="ISO 3166-1 alpha-3, upper case.",
+        null=True,
+        blank=True,
+        help_text="ISO 3166-1 alpha-3, upper case; empty for a former state.",
         validators=[ISO3_FORMAT, reject_control_characters],
     )
     iso_numeric = models.CharField(
@@ -66,8 +111,9 @@ class State(PartialDatesMixin, CuratedModel):
         "COW code",
         null=True,
         blank=True,
-        unique=True,
-        help_text="Correlates of War state number (e.g. 704 for Uzbekistan).",
+        help_text="Correlates of War state number (e.g. 704 for Uzbekistan). A number can "
+        "name different states in different periods (365: the Soviet Union, then Russia): "
+        "the state's codes say when.",
     )
     capital = models.CharField(max_length=100, blank=True, validators=[reject_control_characters])
     region = models.CharField(
@@ -93,6 +139,10 @@ class State(PartialDatesMixin, CuratedModel):
                 condition=models.Q(iso3__regex=r"^[A-Z]{3}$"),
                 name="diplomacy_state_iso3_format",
             ),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[a-z]{2,3}$"),
+                name="diplomacy_state_code_format",
+            ),
             precision_constraint("state", "independence_on"),
         ]
 
@@ -100,7 +150,7 @@ class State(PartialDatesMixin, CuratedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return record_url("state-detail", "iso2", self.iso2.lower())
+        return record_url("state-detail", "iso2", self.code)
 
     @cached_property
     def url(self) -> str:
@@ -116,16 +166,39 @@ class State(PartialDatesMixin, CuratedModel):
         return Markup('<a href="{}">{}</a>').format(self.url, self.name)
 
     def natural_key(self) -> tuple[str]:
-        return (self.iso2,)
+        return (self.iso2 or self.code,)
 
     @property
     def independence(self):
         return self.partial("independence_on")
 
+    @property
+    def display_code(self) -> str:
+        """The code lists and exports show: today's ISO alpha-2, else the public code."""
+        return self.iso2 or self.code.upper()
+
+    def clean(self):
+        super().clean()
+        self.normalise_codes()
+
+    def normalise_codes(self) -> None:
+        # An empty code is no code: NULL, which the unique constraints let repeat.
+        self.iso2 = (self.iso2 or "").upper() or None
+        self.iso3 = (self.iso3 or "").upper() or None
+        self.code = (self.code or "").lower() or (self.iso2 or "").lower()
+
     def save(self, *args, **kwargs):
-        self.iso2 = self.iso2.upper()
-        self.iso3 = self.iso3.upper()
+        self.normalise_codes()
         super().save(*args, **kwargs)
+
+
+@receiver(pre_save, sender=State)
+def normalise_state_codes(sender, instance, raw=False, **kwargs):
+    """Fixtures, the seed corpus and backups written before public codes
+    existed load without one (a raw save skips ``save()``): a current state's
+    public code is its ISO alpha-2 code in lower case."""
+    if raw:
+        instance.normalise_codes()
 
 
 class StateCitation(Citation):
@@ -225,9 +298,9 @@ class Sector(CuratedModel):
 
 
 def published_states_by_pk() -> dict:
-    """``{pk: State}`` of the published states, by name (iso2 and name only),
+    """``{pk: State}`` of the published states, by name (codes and name only),
     kept per data version: list rows link their parties through it."""
-    return published_by_pk(State, "iso2", "name")
+    return published_by_pk(State, "code", "iso2", "name")
 
 
 def published_sectors_by_pk() -> dict:

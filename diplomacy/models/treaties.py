@@ -27,6 +27,7 @@ from diplomacy.models.reference import (
     Person,
     Sector,
     State,
+    natural_key_lookup,
     published_sectors_by_pk,
     published_states_by_pk,
 )
@@ -347,8 +348,8 @@ class Treaty(PartialDatesMixin, CuratedModel):
 
 
 class TreatyPartyManager(models.Manager):
-    def get_by_natural_key(self, treaty_slug, iso2):
-        return self.get(treaty__slug=treaty_slug, state__iso2=iso2)
+    def get_by_natural_key(self, treaty_slug, state_key):
+        return self.get(treaty__slug=treaty_slug, **natural_key_lookup(state_key, "state__"))
 
 
 class TreatyParty(PartialDatesMixin, models.Model):

@@ -231,6 +231,10 @@ class StateListView(FilteredListView):
             .annotate(n=Count("pk"))
             .values("n")
         )
-        return State.objects.published().annotate(
+        states = State.objects.published()
+        if not self.request.GET.get("historic"):
+            # Former states (the Soviet Union, Austria-Hungary) on request: ?historic=1 or =all.
+            states = states.current()
+        return states.annotate(
             treaty_count=Coalesce(Subquery(treaty_count, output_field=IntegerField()), 0)
         )

@@ -1,6 +1,6 @@
 """A state's page and the relations of two states."""
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,7 +10,15 @@ from markupsafe import Markup
 from diplomacy import metadata
 from diplomacy.caching.fragments import cached_fragment
 from diplomacy.choices import RelationLevel
-from diplomacy.models import Project, ProjectState, State, Treaty, TreatyParty, Visit
+from diplomacy.models import (
+    Project,
+    ProjectState,
+    State,
+    StateSuccession,
+    Treaty,
+    TreatyParty,
+    Visit,
+)
 from diplomacy.relations import cached_relation, on_date, partners_and_former
 
 # A state page shows the latest records of each type; the lists hold the rest.
@@ -18,10 +26,10 @@ STATE_PAGE_LIMIT = 20
 
 
 def _state_or_404(code: str) -> State:
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
+    if len(code) not in (2, 3) or not code.isascii() or not code.isalpha():
         raise Http404("No such state code.")
     try:
-        return State.objects.published().get(iso2=code.upper())
+        return State.objects.published().get(code=code.lower())
     except State.DoesNotExist:
         raise Http404("No such state.") from None
 
@@ -63,6 +71,23 @@ def latest_projects_of(state: State, limit: int) -> list[Project]:
     )
 
 
+def history_context(state: State) -> dict:
+    """Periods, predecessors and successors (published ones): two queries."""
+    periods = list(state.periods.all())
+    changes = list(
+        StateSuccession.objects.filter(
+            Q(predecessor=state, successor__is_published=True)
+            | Q(successor=state, predecessor__is_published=True)
+        ).select_related("predecessor", "successor")
+    )
+    return {
+        "periods": periods,
+        "is_former": bool(periods) and all(p.ended_on is not None for p in periods),
+        "predecessors": [c for c in changes if c.successor_id == state.pk],
+        "successors": [c for c in changes if c.predecessor_id == state.pk],
+    }
+
+
 def state_body_context(state: State) -> dict:
     """A state page's derived part: partners grouped by level, closest first,
     and the latest records of each type."""
@@ -70,6 +95,7 @@ def state_body_context(state: State) -> dict:
     levels = sorted((level for level in RelationLevel if level != RelationLevel.NONE), reverse=True)
     groups = [(level, [p for p in partners if p.level == level]) for level in levels]
     return {
+        **history_context(state),
         "state": state,
         "partner_groups": [(level, members) for level, members in groups if members],
         # States it had a relation with and has no more (a treaty ended, one left it).
@@ -177,7 +203,7 @@ def relations_detail(request, a, b):
         "diplomacy/_relation_body.html",
         lambda: {"relation": relation, "a": first, "b": second, "chart": timeline(relation)},
     )
-    canonical_codes = sorted([first.iso2.lower(), second.iso2.lower()])
+    canonical_codes = sorted([first.code, second.code])
     return render(
         request,
         "diplomacy/relations_detail.html",

@@ -1,7 +1,8 @@
 """Load or refresh every ISO 3166-1 country from pycountry.
 
 Idempotent: a second run changes nothing. It creates missing states (published,
-since ISO data is authoritative) and refreshes the ISO codes of existing ones,
+since ISO data is authoritative; with the COW number they hold today, from
+diplomacy/reference_data) and refreshes the ISO codes of existing ones,
 but never overwrites what editors curate: name, official name, capital,
 region, independence date, summary, publication.
 """
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
+from diplomacy.management.commands.load_historic_states import current_cow_numbers
 from diplomacy.models import State
 
 
@@ -20,6 +22,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         existing = {state.iso2: state for state in State.objects.all()}
+        cow_numbers = current_cow_numbers()
         to_create, to_update = [], []
         for country in pycountry.countries:
             name = getattr(country, "common_name", None) or country.name
@@ -32,6 +35,7 @@ class Command(BaseCommand):
                         iso2=country.alpha_2,
                         iso3=country.alpha_3,
                         iso_numeric=country.numeric,
+                        cow_code=cow_numbers.get(country.alpha_2.lower()),
                         slug=slugify(name) or country.alpha_2.lower(),
                         is_published=True,
                     )

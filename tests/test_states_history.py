@@ -1,0 +1,239 @@
+"""States through history (SPEC 3.9): codes by period, historic states' pages,
+the state list, and the reference data loaded by ``make setup``."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from diplomacy.importing import import_file
+from diplomacy.models import (
+    CodeScheme,
+    State,
+    StateCode,
+    StatePeriod,
+    StateSuccession,
+    Treaty,
+    TreatyParty,
+)
+from tests.factories import StateFactory, TreatyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def state(code, name, periods, **fields):
+    record = State.objects.create(
+        code=code, name=name, slug=name.lower().replace(" ", "-"), is_published=True, **fields
+    )
+    for start, end in periods:
+        StatePeriod.objects.create(state=record, started_on=start, ended_on=end)
+    return record
+
+
+def held(record, scheme, code, valid_from=None, valid_to=None):
+    StateCode.objects.create(
+        state=record, scheme=scheme, code=code, valid_from=valid_from, valid_to=valid_to
+    )
+
+
+D = datetime.date
+
+
+@pytest.fixture
+def history():
+    """COW 365 (the Soviet Union, then Russia), 255 and 260 (Germany, the
+    Federal Republic), 300 (Austria-Hungary), as the reference data loads them."""
+    ru = state(
+        "ru",
+        "Russia",
+        [(D(1816, 1, 1), D(1922, 12, 29)), (D(1991, 12, 26), None)],
+        iso2="RU",
+        iso3="RUS",
+    )
+    su = state("su", "Soviet Union", [(D(1922, 12, 30), D(1991, 12, 25))])
+    de = state(
+        "de",
+        "Germany",
+        [(D(1816, 1, 1), D(1945, 5, 8)), (D(1990, 10, 3), None)],
+        iso2="DE",
+        iso3="DEU",
+    )
+    gfr = state("gfr", "German Federal Republic", [(D(1949, 5, 23), D(1990, 10, 2))])
+    auh = state("auh", "Austria-Hungary", [(D(1816, 1, 1), D(1918, 11, 12))])
+    uz = state("uz", "Uzbekistan", [(D(1991, 12, 26), None)], iso2="UZ", iso3="UZB")
+    held(ru, CodeScheme.COW_NUMBER, "365", D(1816, 1, 1), D(1922, 12, 29))
+    held(su, CodeScheme.COW_NUMBER, "365", D(1922, 12, 30), D(1991, 12, 25))
+    held(ru, CodeScheme.COW_NUMBER, "365", D(1991, 12, 26))
+    held(su, CodeScheme.ISO_ALPHA2, "SU", None, D(1992, 8, 30))
+    held(de, CodeScheme.COW_NUMBER, "255", D(1816, 1, 1))
+    held(gfr, CodeScheme.COW_NUMBER, "260", D(1949, 5, 23), D(1990, 10, 2))
+    held(auh, CodeScheme.COW_NUMBER, "300", D(1816, 1, 1), D(1918, 11, 12))
+    held(uz, CodeScheme.COW_NUMBER, "704", D(1991, 12, 26))
+    StateSuccession.objects.create(
+        predecessor=su, successor=ru, kind="continuation", on=D(1991, 12, 26)
+    )
+    StateSuccession.objects.create(
+        predecessor=su, successor=uz, kind="dissolution", on=D(1991, 12, 26)
+    )
+    return {s.code: s for s in (ru, su, de, gfr, auh, uz)}
+
+
+def import_treaty(tmp_path, parties, signed_on):
+    path = tmp_path / "rows.csv"
+    path.write_text(f"title,kind,signed_on,parties\nA treaty,treaty,{signed_on},{parties}\n")
+    return import_file(path, "treaty")
+
+
+def parties_of_imported():
+    treaty = Treaty.objects.get()
+    return sorted(TreatyParty.objects.filter(treaty=treaty).values_list("state__code", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("parties", "signed_on", "expected"),
+    [
+        ("365;260", "1980-05-01", ["gfr", "su"]),
+        ("365;704", "2000", ["ru", "uz"]),
+        ("365;704", "", ["ru", "uz"]),  # undated: the state that holds 365 today
+    ],
+)
+def test_a_cow_number_names_the_state_that_held_it_on_the_records_date(
+    tmp_path, history, parties, signed_on, expected
+):
+    report = import_treaty(tmp_path, parties, signed_on)
+    assert report.ok, report.errors
+    assert parties_of_imported() == expected
+
+
+def test_260_in_1950_is_the_german_federal_republic(tmp_path, history):
+    report = import_treaty(tmp_path, "260;255", "1950")
+    assert not report.ok
+    # 255 was nobody's in 1950: Germany did not exist, and nothing is mapped silently.
+    assert "COW 255 is Germany, which was not a state then" in report.errors[0].message
+    report = import_treaty(tmp_path, "260;365", "1950")
+    assert report.ok, report.errors
+    assert parties_of_imported() == ["gfr", "su"]
+
+
+def test_a_code_out_of_its_period_is_an_error_that_names_the_state(tmp_path, history):
+    report = import_treaty(tmp_path, "300;365", "1950")
+    assert not report.ok and Treaty.objects.count() == 0
+    (error,) = report.errors
+    assert error.field == "parties"
+    assert error.message == (
+        "COW 300 is Austria-Hungary, which ended in 1918; this record is dated 1950."
+    )
+
+
+def test_codes_are_case_insensitive_in_filters_and_imports(client, tmp_path, history):
+    treaty = TreatyFactory()
+    treaty.parties.set([history["uz"], history["ru"]])
+    for value in ("UZ", "uz", "Uz"):
+        response = client.get("/treaties/", {"party": value})
+        assert response.status_code == 200, value
+        assert treaty.title in response.content.decode()
+    assert client.get("/api/v1/treaties/", {"party": "UZ"}).status_code == 200
+    assert client.get("/api/v1/treaties/", {"party": "SU"}).status_code == 200
+    report = import_treaty(tmp_path, "su;gfr", "1980")
+    assert report.ok, report.errors
+
+
+def test_party_in_capitals_is_not_a_400(client):
+    StateFactory(iso2="AZ", iso3="AZE", name="Azerbaijan")
+    assert client.get("/treaties/", {"party": "AZ"}).status_code == 200
+    assert client.get("/api/v1/treaties/", {"party": "AZ"}).status_code == 200
+
+
+def test_a_former_state_has_a_page_with_its_periods_and_successors(client, history):
+    response = client.get("/states/su/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Soviet Union" in page and "Former state" in page
+    assert "30 December 1922" in page and "25 December 1991" in page
+    assert 'href="/states/ru/"' in page and "continuation" in page
+    assert 'href="/states/uz/"' in page and "dissolution" in page
+    assert client.get("/states/SU/").status_code == 200
+    assert client.get("/states/auh/").status_code == 200
+    # Russia's page names its predecessor.
+    assert 'href="/states/su/"' in client.get("/states/ru/").content.decode()
+
+
+def test_the_state_list_shows_current_states_unless_asked(client, history):
+    page = client.get("/states/").content.decode()
+    assert 'href="/states/ru/"' in page and 'href="/states/uz/"' in page
+    assert 'href="/states/su/"' not in page and 'href="/states/auh/"' not in page
+    former = client.get("/states/", {"historic": "1"}).content.decode()
+    assert 'href="/states/su/"' in former and 'href="/states/auh/"' in former
+    assert 'href="/states/uz/"' not in former
+    everything = client.get("/states/", {"historic": "all"}).content.decode()
+    assert 'href="/states/su/"' in everything and 'href="/states/uz/"' in everything
+
+
+def test_the_api_gives_periods_codes_and_successions(client, history):
+    response = client.get("/api/v1/states/su/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["code"] == "su" and data["iso2"] is None
+    assert data["periods"] == [
+        {"from": "1922-12-30", "from_precision": "day", "to": "1991-12-25", "to_precision": "day"}
+    ]
+    assert {
+        "scheme": "cow",
+        "code": "365",
+        "valid_from": "1922-12-30",
+        "valid_to": "1991-12-25",
+    } in data["codes"]
+    assert {
+        "state": "ru",
+        "kind": "continuation",
+        "on": "1991-12-26",
+        "on_precision": "day",
+    } in data["successors"]
+    ru = client.get("/api/v1/states/RU/").json()
+    assert ru["iso2"] == "RU" and ru["code"] == "ru"
+    assert {"state": "su", "kind": "continuation", "on": "1991-12-26", "on_precision": "day"} in ru[
+        "predecessors"
+    ]
+
+
+def test_loading_the_reference_data_twice_changes_nothing_and_keeps_curated_names():
+    call_command("load_countries", verbosity=0)
+    call_command("load_historic_states", verbosity=0)
+    counts = (
+        State.objects.count(),
+        StateCode.objects.count(),
+        StatePeriod.objects.count(),
+        StateSuccession.objects.count(),
+    )
+    su = State.objects.get(code="su")
+    su.name = "USSR (curated)"
+    su.save()
+    call_command("load_historic_states", verbosity=0)
+    assert (
+        State.objects.count(),
+        StateCode.objects.count(),
+        StatePeriod.objects.count(),
+        StateSuccession.objects.count(),
+    ) == counts
+    assert State.objects.get(code="su").name == "USSR (curated)"
+
+    # Every COW state since 1816 exists, with its number.
+    for number, code in [(300, "auh"), (260, "gfr"), (265, "dd"), (315, "cs"), (245, "bav")]:
+        assert State.objects.get(code=code).cow_code == number
+    # COW's members at the end of 2016 are the 193 UN members, Kosovo and
+    # Taiwan: every current state with an ISO code among them has its number.
+    current_cow = State.objects.current().filter(cow_code__isnull=False)
+    assert current_cow.filter(iso2__isnull=False).count() == 194
+    assert State.objects.get(iso2="GB").cow_code == 200
+    assert State.objects.get(iso2="UZ").cow_code == 704
+    assert State.objects.get(iso2="RU").cow_code == 365
+    assert State.objects.get(code="su").cow_code == 365
+
+
+def test_the_admin_edits_periods_codes_and_successions_on_the_state(admin_client, history):
+    page = admin_client.get(f"/admin/diplomacy/state/{history['su'].pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for prefix in ("periods", "codes", "predecessions", "successions"):
+        assert f'name="{prefix}-TOTAL_FORMS"' in html, prefix
+    assert "1922-12-30" in html and "365" in html
