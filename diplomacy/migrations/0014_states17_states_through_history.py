@@ -17,7 +17,7 @@ def fill_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("diplomacy", "0011_data_version"),
+        ("diplomacy", "0013_source_slugs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
