@@ -237,3 +237,32 @@ def test_the_admin_edits_periods_codes_and_successions_on_the_state(admin_client
     for prefix in ("periods", "codes", "predecessions", "successions"):
         assert f'name="{prefix}-TOTAL_FORMS"' in html, prefix
     assert "1922-12-30" in html and "365" in html
+
+
+def test_an_api_write_naming_a_state_out_of_its_period_is_a_400_that_says_when_it_existed(
+    client, publisher, history
+):
+    """An API write names a state by its public code; the record's date must
+    fall in one of the state's periods, as an import row's must."""
+    from rest_framework.authtoken.models import Token
+
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=publisher).key}"
+    treaty = {
+        "slug": "late-union", "title": "A treaty of 2000", "kind": "agreement",
+        "signed_on": "2000-05-01", "parties": [{"state": "su"}, {"state": "de"}],
+    }  # fmt: skip
+    response = client.post("/api/v1/treaties/", treaty, content_type="application/json")
+    assert response.status_code == 400, response.content
+    message = str(response.json()["parties"])
+    assert "Soviet Union" in message and "this record is dated 2000-05-01" in message
+    visit = {
+        "slug": "bonn-1950", "title": "A visit", "kind": "official", "level": "minister",
+        "host": "de", "guest": "ru", "start_on": "1950-03-01",
+    }  # fmt: skip
+    response = client.post("/api/v1/visits/", visit, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "Germany" in str(response.json()["host"])
+    treaty["signed_on"], treaty["slug"] = "1980-05-01", "union-1980"
+    treaty["parties"] = [{"state": "su"}, {"state": "gfr"}]
+    response = client.post("/api/v1/treaties/", treaty, content_type="application/json")
+    assert response.status_code == 201, response.content

@@ -49,8 +49,10 @@ from diplomacy.models import (
     Sector,
     Source,
     State,
+    StateCodes,
     Treaty,
     TreatyParty,
+    UnknownStateCode,
     Visit,
 )
 
@@ -392,6 +394,24 @@ class PartySerializer(serializers.Serializer):
         return attrs
 
 
+def states_existed(named: list[tuple[str, State, object]]) -> None:
+    """A 400 for each state that was not a state on the record's date (SPEC
+    3.9: no treaty of the Soviet Union dated 2000). ``named``: (field, state,
+    date) triples; an undated one is not checked."""
+    named = [(field, state, on) for field, state, on in named if on is not None]
+    if not named:
+        return
+    codes = StateCodes()
+    errors = {}
+    for field, state, on in named:
+        try:
+            codes.check_exists(state.pk, on)
+        except UnknownStateCode as exc:
+            errors.setdefault(field, []).append(str(exc))
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
 # A party row's fields the API reads and writes besides its state.
 MEMBERSHIP_FIELDS = (
     "ratified_on", "ratified_on_precision", "consent_mode", "consented_on",
@@ -447,6 +467,10 @@ class TreatySerializer(RecordSerializer):
             raise serializers.ValidationError({"parties": exc.messages}) from exc
         if rows:
             self.validate_membership_dates(attrs, rows)
+            signed = attrs.get("signed_on", self.instance.signed_on if self.instance else None)
+            states_existed(
+                [("parties", row["state"], row.get("consented_on") or signed) for row in rows]
+            )
         return attrs
 
     def validate_membership_dates(self, attrs, rows):
@@ -622,6 +646,19 @@ class VisitSerializer(RecordSerializer):
             "summary", "is_published", "url", "html_url", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        current = self.instance
+        start = attrs.get("start_on", current.start_on if current else None)
+        states_existed(
+            [
+                (field, attrs.get(field, getattr(current, field, None)), start)
+                for field in ("host", "guest")
+                if attrs.get(field, getattr(current, field, None)) is not None
+            ]
+        )
+        return attrs
 
 
 class ProjectSerializer(RecordSerializer):

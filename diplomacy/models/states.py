@@ -372,6 +372,17 @@ class StateCodes:
             )
         return state_id
 
+    def check_exists(self, state_id: int, on: datetime.date | PartialDate) -> None:
+        """``UnknownStateCode`` unless the state existed on ``on`` (a record's
+        date), for a write that names the state by its public code."""
+        day, dated_as = (on.date, on.iso) if isinstance(on, PartialDate) else (on, on.isoformat())
+        facts = self.facts[state_id]
+        if not facts.exists_on(day):
+            raise UnknownStateCode(
+                f"{facts.name} was not a state then (it existed {facts.span()}); "
+                f"this record is dated {dated_as}."
+            )
+
     def _describe(self, state_id: int, holdings: list[_Holding], on: datetime.date) -> str:
         facts = self.facts[state_id]
         held = [h for h in holdings if h.state_id == state_id]
