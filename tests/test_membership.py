@@ -167,6 +167,20 @@ def slugs(client, query):
     return sorted(t["slug"] for t in response.json()["results"])
 
 
+def test_in_force_on_finds_a_treaty_whose_signature_date_is_unknown(client, cst, states):
+    """The list walks treaties by signature date; one with no signature date
+    but a known entry into force is in force all the same."""
+    ru, uz = states["RU"], states["UZ"]
+    TreatyFactory(slug="dated", signed_on=D(2001, 1, 1), entry_into_force_on=D(2002, 1, 1),
+                  status=TreatyStatus.IN_FORCE, parties=[ru, uz])  # fmt: skip
+    assert "dated" in slugs(client, "in_force_on=2003-01-01")
+    assert "undated" not in slugs(client, "in_force_on=2003-01-01")
+    TreatyFactory(slug="undated", signed_on=None, entry_into_force_on=D(2002, 1, 1),
+                  status=TreatyStatus.IN_FORCE, parties=[ru, uz])  # fmt: skip
+    assert {"dated", "undated"} <= set(slugs(client, "in_force_on=2003-01-01"))
+    assert "undated" not in slugs(client, "in_force_on=2001-06-30")
+
+
 def test_in_force_on_with_and_without_parties(client, cst, states):
     ru, uz = states["RU"], states["UZ"]
     TreatyFactory(slug="by-force", signed_on=D(2001, 1, 1), entry_into_force_on=D(2003, 1, 1),
