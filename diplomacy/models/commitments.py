@@ -1,0 +1,117 @@
+"""Commitments: what a treaty binds its parties to, coded and quoted (SPEC 3.11).
+
+Design: the vocabulary is a reference table (``CommitmentKind``) whose primary
+key is the stable value itself (``defence``, ``consultation``, …). Editors may
+add rows in the admin; the rows SPEC 3.11 names are loaded by migration 0014
+and their values never change. Because the key is the value, a commitment row
+stores ``kind_id = "defence"``, so the ``commitment`` filter reads the
+(kind, treaty) index without a join to the vocabulary.
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from diplomacy.models.reference import State
+from diplomacy.models.sources import Source
+from diplomacy.models.treaties import Treaty
+from diplomacy.validators import reject_control_characters
+
+KIND_VALUE_FORMAT = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,39}\Z", "Lower-case letters, digits and underscores, e.g. defence."
+)
+
+
+class CommitmentKind(models.Model):
+    """A value of the commitment vocabulary, with its place on the relation
+    ladder (``diplomacy.relations``): ``makes_alliance`` kinds (defence,
+    offence) are what make a treaty's parties allies; a treaty whose security
+    commitments are only consultation, neutrality or non-aggression ranks
+    below alliance."""
+
+    value = models.CharField(
+        max_length=40,
+        primary_key=True,
+        validators=[KIND_VALUE_FORMAT],
+        help_text="Stable value used in addresses and the API; never change it once used.",
+    )
+    label = models.CharField(max_length=100, validators=[reject_control_characters])
+    description = models.TextField(blank=True, validators=[reject_control_characters])
+    makes_alliance = models.BooleanField(
+        default=False,
+        help_text="A military obligation (defence, offence): a treaty with it makes its "
+        "parties allies.",
+    )
+    order = models.PositiveSmallIntegerField(default=100, help_text="Place in lists and tables.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "value"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def published(self):
+        """Commitments the public may see: a commitment is shown only with its
+        published treaty."""
+        return self.filter(treaty__is_published=True)
+
+
+class Commitment(models.Model):
+    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="commitments")
+    kind = models.ForeignKey(CommitmentKind, on_delete=models.PROTECT, related_name="commitments")
+    article = models.CharField(
+        "article or locator",
+        max_length=100,
+        blank=True,
+        help_text="Where in the treaty: article, paragraph, e.g. 'Article 4'.",
+        validators=[reject_control_characters],
+    )
+    quote = models.TextField(
+        blank=True,
+        help_text="The passage that states the commitment, verbatim.",
+        validators=[reject_control_characters],
+    )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        help_text="Where the quoted passage is found.",
+    )
+    locator = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Where in the source: page, paragraph, item.",
+        validators=[reject_control_characters],
+    )
+    conditions = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="When it applies, e.g. 'if attacked by a third state'.",
+        validators=[reject_control_characters],
+    )
+    parties_bound = models.ManyToManyField(
+        State,
+        blank=True,
+        related_name="commitments_bound",
+        help_text="The parties it binds when not all of them; empty means all parties.",
+    )
+
+    objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[parties_bound])
+
+    class Meta:
+        ordering = ["treaty", "kind__order", "kind", "pk"]
+        indexes = [
+            # The commitment filter: treaties with a kind, read from the index.
+            models.Index(fields=["kind", "treaty"], name="diplomacy_commitment_kind"),
+        ]
+
+    def __str__(self) -> str:
+        where = f" ({self.article})" if self.article else ""
+        return f"{self.kind_id}{where}"

@@ -1,0 +1,161 @@
+"""Commitments (SPEC 3.11): what a treaty binds its parties to, coded and
+quoted; edited in the admin and the API, shown on treaty pages, lists, CSV,
+filtered by ``commitment``, compared side by side."""
+
+import datetime
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from diplomacy.caching.version import data_version
+from diplomacy.choices import TreatyKind
+from diplomacy.models import Commitment, CommitmentKind
+from tests.factories import SourceFactory, StateFactory, TreatyFactory
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+JSON = "application/json"
+
+
+@pytest.fixture
+def pair():
+    return StateFactory(iso2="AZ", name="Azerbaijan"), StateFactory(iso2="UZ", name="Uzbekistan")
+
+
+@pytest.fixture
+def treaty(pair):
+    treaty = TreatyFactory(
+        title="Treaty on Allied Relations",
+        slug="allied-relations",
+        kind=TreatyKind.ALLIANCE,
+        signed_on=D(2024, 8, 23),
+        parties=list(pair),
+    )
+    source = SourceFactory(slug="allied-text", title="The treaty's text")
+    Commitment.objects.create(
+        treaty=treaty,
+        kind_id="political_support",
+        article="Article 3",
+        quote="mutual support in international organizations",
+        source=source,
+    )
+    Commitment.objects.create(
+        treaty=treaty,
+        kind_id="energy_cooperation",
+        article="Article 7",
+        quote="cooperation in energy",
+        conditions="on request",
+    )
+    return treaty
+
+
+def token_client(client, user):
+    token, _ = Token.objects.get_or_create(user=user)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    return client
+
+
+def test_the_vocabulary_holds_the_stable_values():
+    values = set(CommitmentKind.objects.values_list("value", flat=True))
+    assert {
+        "defence", "offence", "neutrality", "non_aggression", "consultation",
+        "political_support", "no_hostile_alignment", "security_cooperation",
+        "economic_cooperation", "energy_cooperation", "transport_cooperation",
+        "cultural_cooperation", "education_cooperation", "other",
+    } <= values  # fmt: skip
+
+
+def test_each_change_of_a_commitment_bumps_the_data_version(treaty, pair):
+    commitment = treaty.commitments.first()
+    before = data_version()
+    commitment.parties_bound.add(pair[0])
+    after_m2m = data_version()
+    assert after_m2m != before
+    commitment.quote = "changed"
+    commitment.save()
+    assert data_version() != after_m2m
+    assert commitment.history.count() >= 2
+
+
+def test_editor_adds_a_commitment_in_the_treaty_admin(editor_client, treaty, pair):
+    response = editor_client.get(f"/admin/diplomacy/treaty/{treaty.pk}/change/")
+    assert response.status_code == 200
+    assert "commitments-TOTAL_FORMS" in response.content.decode()
+
+
+def test_api_reads_and_writes_commitments(client, treaty, pair, editor):
+    body = client.get("/api/v1/treaties/allied-relations/").json()
+    kinds = [c["kind"] for c in body["commitments"]]
+    assert kinds == ["political_support", "energy_cooperation"]
+    assert body["commitments"][0]["quote"] == "mutual support in international organizations"
+    assert body["commitments"][0]["source"] == "allied-text"
+    assert body["commitments"][1]["conditions"] == "on request"
+    listed = client.get("/api/v1/treaties/").json()["results"][0]
+    assert [c["kind"] for c in listed["commitments"]] == kinds
+
+    api = token_client(client, editor)
+    response = api.patch(
+        "/api/v1/treaties/allied-relations/",
+        {
+            "commitments": [
+                {
+                    "kind": "defence",
+                    "article": "Article 4",
+                    "quote": "help",
+                    "parties_bound": ["az"],
+                }
+            ]
+        },
+        content_type=JSON,
+    )
+    assert response.status_code == 200, response.content
+    assert [c["kind"] for c in response.json()["commitments"]] == ["defence"]
+    stored = treaty.commitments.get()
+    assert stored.kind_id == "defence"
+    assert list(stored.parties_bound.values_list("iso2", flat=True)) == ["AZ"]
+    bad = api.patch(
+        "/api/v1/treaties/allied-relations/",
+        {"commitments": [{"kind": "nonsense"}]},
+        content_type=JSON,
+    )
+    assert bad.status_code == 400
+    assert "commitments" in bad.json()
+
+
+def test_commitment_filter_needs_all_kinds(client, treaty, pair):
+    other = TreatyFactory(slug="energy-only", title="Energy accord", parties=list(pair))
+    Commitment.objects.create(treaty=other, kind_id="energy_cooperation")
+    TreatyFactory(slug="nothing", title="Plain accord", parties=list(pair))
+
+    def slugs(query):
+        response = client.get(f"/api/v1/treaties/?{query}")
+        assert response.status_code == 200, response.content
+        return sorted(row["slug"] for row in response.json()["results"])
+
+    assert slugs("commitment=energy_cooperation") == ["allied-relations", "energy-only"]
+    both = "commitment=energy_cooperation&commitment=political_support"
+    assert slugs(both) == ["allied-relations"]
+    assert client.get("/api/v1/treaties/?commitment=nonsense").status_code == 400
+    page = client.get(f"/treaties/?{both}").content.decode()
+    assert "Treaty on Allied Relations" in page and "Energy accord" not in page
+    csv = client.get(f"/treaties/export.csv?{both}").content.decode()
+    header, *rows = csv.splitlines()
+    assert header.endswith(",commitments")
+    assert len(rows) == 1 and rows[0].endswith("political_support;energy_cooperation")
+    feed = client.get(f"/treaties/feed/?{both}").content.decode()
+    assert "Treaty on Allied Relations" in feed and "Energy accord" not in feed
+
+
+def test_treaty_page_lists_commitments_with_quotes_and_list_shows_tags(client, treaty):
+    page = client.get("/treaties/allied-relations/").content.decode()
+    assert "Political support" in page and "Article 3" in page
+    assert "mutual support in international organizations" in page
+    listing = client.get("/treaties/").content.decode()
+    assert "Political support" in listing and "Energy cooperation" in listing
+
+
+def test_a_draft_treatys_commitments_are_not_shown(client, treaty):
+    treaty.is_published = False
+    treaty.save()
+    assert client.get("/api/v1/treaties/?commitment=political_support").json()["results"] == []
+    assert client.get("/treaties/allied-relations/").status_code == 404
