@@ -1,17 +1,18 @@
 """Commitments: what a treaty binds its parties to, coded and quoted (SPEC 3.11).
 
-Design: the vocabulary is a reference table (``CommitmentKind``) whose primary
-key is the stable value itself (``defence``, ``consultation``, …). Editors may
-add rows in the admin; the rows SPEC 3.11 names are loaded by migration 0014
-and their values never change. Because the key is the value, a commitment row
-stores ``kind_id = "defence"``, so the ``commitment`` filter reads the
-(kind, treaty) index without a join to the vocabulary.
+Design: the vocabulary is a reference table (``CommitmentKind``) with a
+stable ``value`` (``defence``, ``consultation``, …) used in addresses, the API
+and the CSV. Editors may add rows in the admin; the rows SPEC 3.11 names are
+loaded by migration 0014 and their values never change. The ``commitment``
+filter turns values into kind ids and reads the (kind, treaty) index.
 """
 
 from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from diplomacy.caching import cached_objects
+from diplomacy.models.links import PublishedLinks
 from diplomacy.models.reference import State
 from diplomacy.models.sources import Source
 from diplomacy.models.treaties import Treaty
@@ -31,7 +32,7 @@ class CommitmentKind(models.Model):
 
     value = models.CharField(
         max_length=40,
-        primary_key=True,
+        unique=True,
         validators=[KIND_VALUE_FORMAT],
         help_text="Stable value used in addresses and the API; never change it once used.",
     )
@@ -114,4 +115,67 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         where = f" ({self.article})" if self.article else ""
-        return f"{self.kind_id}{where}"
+        return f"{self.kind}{where}"
+
+
+def commitment_kinds_by_pk() -> dict:
+    """``{pk: CommitmentKind}`` in the vocabulary's order, kept per data version."""
+    return cached_objects(
+        "objects:diplomacy.commitmentkind", lambda: {k.pk: k for k in CommitmentKind.objects.all()}
+    )
+
+
+# A treaty's commitment kinds, one per commitment row, read with its other links
+# (``Treaty.kind_tags`` gives them once each).
+COMMITMENT_KINDS = PublishedLinks(
+    "commitment_kinds", Commitment, "treaty_id", "kind_id", commitment_kinds_by_pk
+)
+
+
+# The comparison of treaties side by side (SPEC 3.11): at most this many.
+COMPARE_MIN, COMPARE_MAX = 2, 6
+
+
+class ComparisonError(ValueError):
+    """Why treaties cannot be compared; the message is shown to the reader."""
+
+
+def compare_treaties(slugs: list[str]) -> tuple[list, list]:
+    """The published treaties of ``slugs`` (in that order) and the rows of
+    their comparison: ``(kind, [commitments of that kind in each treaty])``
+    for every kind present in one of them, in the vocabulary's order.
+    Raises ``ComparisonError`` with the reason when they cannot be compared.
+    Three queries whatever the count: treaties, their parties, commitments."""
+    slugs = list(dict.fromkeys(slug.strip() for slug in slugs if slug.strip()))
+    if not COMPARE_MIN <= len(slugs) <= COMPARE_MAX:
+        raise ComparisonError(
+            f"Compare {COMPARE_MIN} to {COMPARE_MAX} different treaties: "
+            f"give each as t=<slug>, e.g. ?t=first-treaty&t=second-treaty ({len(slugs)} given)."
+        )
+    found = {
+        treaty.slug: treaty
+        for treaty in Treaty.objects.published()
+        .filter(slug__in=slugs)
+        .for_items()
+        .prefetch_related(
+            models.Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related("source"),
+                to_attr="commitment_list",
+            )
+        )
+    }
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        raise ComparisonError(f"No published treaty at: {', '.join(missing)}.")
+    treaties = [found[slug] for slug in slugs]
+    kinds = commitment_kinds_by_pk()
+    rows = []
+    for pk, kind in kinds.items():
+        cells = [[c for c in treaty.commitment_list if c.kind_id == pk] for treaty in treaties]
+        if any(cells):
+            for cell in cells:
+                for commitment in cell:
+                    commitment.kind = kind  # from the cached map: no query per cell
+            rows.append((kind, cells))
+    return treaties, rows
