@@ -125,9 +125,21 @@ def commitment_kinds_by_pk() -> dict:
     )
 
 
-# A treaty's commitment kinds, one per commitment row, read with its other links
-# (``Treaty.kind_tags`` gives them once each).
-COMMITMENT_KINDS = PublishedLinks(
+class KindLinks(PublishedLinks):
+    """Links to the vocabulary, whose map is read (once per data version) only
+    when a row has a commitment: a page of treaties without any costs nothing."""
+
+    def attach(self, records: list, database: str, pairs: list | None = None) -> None:
+        if pairs is not None and not pairs:
+            for record in records:
+                setattr(record, self.to_attr, [])
+            return
+        super().attach(records, database, pairs)
+
+
+# A treaty's commitment kinds, one per commitment row (a kind may repeat),
+# read with its other links in the same query.
+COMMITMENT_KINDS = KindLinks(
     "commitment_kinds", Commitment, "treaty_id", "kind_id", commitment_kinds_by_pk
 )
 
