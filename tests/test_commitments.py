@@ -164,3 +164,99 @@ def test_a_draft_treatys_commitments_are_not_shown(client, treaty):
     treaty.save()
     assert client.get("/api/v1/treaties/?commitment=political_support").json()["results"] == []
     assert client.get("/treaties/allied-relations/").status_code == 404
+
+
+@pytest.fixture
+def three(treaty, pair):
+    """Three relation treaties of the same pair, each binding differently."""
+    pact = TreatyFactory(
+        title="Consultation pact",
+        slug="consultation-pact",
+        kind=TreatyKind.ALLIANCE,
+        signed_on=D(2020, 1, 10),
+        parties=list(pair),
+    )
+    Commitment.objects.create(
+        treaty=pact, kind=kind("consultation"), article="Article 2", quote="shall consult"
+    )
+    partnership = TreatyFactory(
+        title="Strategic partnership",
+        slug="partnership",
+        kind=TreatyKind.STRATEGIC_PARTNERSHIP,
+        signed_on=D(2015, 1, 10),
+        parties=list(pair),
+    )
+    return [treaty, pact, partnership]
+
+
+COMPARE = "t=allied-relations&t=consultation-pact&t=partnership"
+
+
+def test_compare_page_puts_commitments_side_by_side(client, three, django_assert_max_num_queries):
+    client.get(f"/treaties/compare/?{COMPARE}")  # the kinds' map, once per data version
+    # version, treaties, their parties, commitments, the parties they bind
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/treaties/compare/?{COMPARE}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for text in ("Treaty on Allied Relations", "Consultation pact", "Strategic partnership"):
+        assert text in page
+    assert "Political support" in page and "Consultation" in page
+    assert "shall consult" in page and "Article 3" in page
+    # The partnership records no commitment: its cells say so.
+    assert page.count("—") >= 3
+
+
+def test_compare_is_linked_from_a_treaty_page(client, three):
+    page = client.get("/treaties/allied-relations/").content.decode()
+    assert "/treaties/compare/?t=allied-relations&amp;t=" in page
+    assert "consultation-pact" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "t=allied-relations",
+        "t=allied-relations&t=allied-relations",
+        "t=a&t=b&t=c&t=d&t=e&t=f&t=g",
+    ],
+)
+def test_compare_needs_two_to_six_treaties(client, three, query):
+    response = client.get(f"/treaties/compare/?{query}")
+    assert response.status_code == 400
+    assert "Compare 2 to 6 different treaties" in response.content.decode()
+    api = client.get(f"/api/v1/treaties/compare/?{query}")
+    assert api.status_code == 400
+    assert "2 to 6" in api.json()["detail"]
+
+
+def test_compare_refuses_drafts_and_unknown_treaties(client, three):
+    three[1].is_published = False
+    three[1].save()
+    response = client.get(f"/treaties/compare/?{COMPARE}")
+    assert response.status_code == 400
+    assert "consultation-pact" in response.content.decode()
+    assert client.get("/api/v1/treaties/compare/?t=allied-relations&t=nope").status_code == 400
+
+
+def test_compare_api(client, three, django_assert_max_num_queries):
+    client.get(f"/api/v1/treaties/compare/?{COMPARE}")
+    # version, treaties, their parties, commitments, the parties they bind
+    with django_assert_max_num_queries(5):
+        response = client.get(f"/api/v1/treaties/compare/?{COMPARE}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [t["slug"] for t in body["treaties"]] == [
+        "allied-relations", "consultation-pact", "partnership",
+    ]  # fmt: skip
+    rows = {row["kind"]: row["cells"] for row in body["rows"]}
+    assert rows["consultation"][1][0]["quote"] == "shall consult"
+    assert rows["consultation"][0] == [] and rows["consultation"][2] == []
+    assert rows["political_support"][0][0]["article"] == "Article 3"
+
+
+def test_about_page_explains_the_ladder_and_the_vocabulary(client):
+    page = client.get("/about/").content.decode()
+    assert "Non-aggression" in page and "non_aggression" in page
+    assert "Strategic partnership" in page and "Alliance" in page

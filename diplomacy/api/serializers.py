@@ -368,6 +368,19 @@ class CommitmentSerializer(serializers.Serializer):
         }
 
 
+class ComparisonRowSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    cells = serializers.ListField(child=CommitmentSerializer(many=True))
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """For the schema: treaties side by side (``/api/v1/treaties/compare/``)."""
+
+    treaties = TreatySummarySerializer(many=True)
+    rows = ComparisonRowSerializer(many=True)
+
+
 def commitments_of(treaty) -> list[dict]:
     """A treaty's commitments: whole on its own page (``commitment_list``,
     prefetched by ``for_detail``), as kinds in list rows (``commitment_kinds``,

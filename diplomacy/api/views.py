@@ -38,6 +38,7 @@ from diplomacy.filtersets import (
     VisitFilterSet,
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
+from diplomacy.models.commitments import ComparisonError, compare_treaties
 from diplomacy.relations import cached_relation, on_date
 from diplomacy.versions import if_match_passes, last_change, version_of
 from diplomacy.visibility import can_view_drafts, visible_for_detail
@@ -421,5 +422,52 @@ class RelationsView(APIView):
                 "projects": api.ProjectSerializer(
                     relation.projects, many=True, context=context
                 ).data,
+            }
+        )
+
+
+class TreatyCompareView(APIView):
+    """Commitments of 2 to 6 treaties side by side (SPEC 3.11): rows are the
+    commitment kinds present in any of them, cells each treaty's commitments
+    of that kind (empty: none recorded)."""
+
+    permission_classes = [RegisterPermissions]
+
+    def get_queryset(self):
+        # For the permission class: reading is open, a comparison is never written.
+        return Treaty.objects.none()
+
+    @extend_schema(
+        responses={
+            200: api.ComparisonSerializer,
+            400: OpenApiResponse(ErrorDetailSerializer, description="Not 2 to 6 treaties."),
+        },
+        parameters=[
+            OpenApiParameter(
+                "t", str, OpenApiParameter.QUERY, many=True, required=True,
+                description="A treaty's slug; give 2 to 6.",
+            ),
+        ],
+    )  # fmt: skip
+    def get(self, request):
+        try:
+            treaties, rows = compare_treaties(request.query_params.getlist("t"))
+        except ComparisonError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        context = {"request": request}
+        return Response(
+            {
+                "treaties": TreatySummarySerializer(treaties, many=True, context=context).data,
+                "rows": [
+                    {
+                        "kind": kind.value,
+                        "label": kind.label,
+                        "cells": [
+                            api.CommitmentSerializer(cell, many=True, context=context).data
+                            for cell in cells
+                        ],
+                    }
+                    for kind, cells in rows
+                ],
             }
         )

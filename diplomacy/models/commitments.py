@@ -157,7 +157,8 @@ def compare_treaties(slugs: list[str]) -> tuple[list, list]:
     their comparison: ``(kind, [commitments of that kind in each treaty])``
     for every kind present in one of them, in the vocabulary's order.
     Raises ``ComparisonError`` with the reason when they cannot be compared.
-    Three queries whatever the count: treaties, their parties, commitments."""
+    Four queries whatever the count: treaties, their parties, commitments,
+    the parties they bind."""
     slugs = list(dict.fromkeys(slug.strip() for slug in slugs if slug.strip()))
     if not COMPARE_MIN <= len(slugs) <= COMPARE_MAX:
         raise ComparisonError(
@@ -172,7 +173,9 @@ def compare_treaties(slugs: list[str]) -> tuple[list, list]:
         .prefetch_related(
             models.Prefetch(
                 "commitments",
-                queryset=Commitment.objects.select_related("source"),
+                queryset=Commitment.objects.select_related("source").prefetch_related(
+                    "parties_bound"
+                ),
                 to_attr="commitment_list",
             )
         )
