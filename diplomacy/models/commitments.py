@@ -23,6 +23,11 @@ KIND_VALUE_FORMAT = RegexValidator(
 )
 
 
+class CommitmentKindManager(models.Manager):
+    def get_by_natural_key(self, value):
+        return self.get(value=value)
+
+
 class CommitmentKind(models.Model):
     """A value of the commitment vocabulary, with its place on the relation
     ladder (``diplomacy.relations``): ``makes_alliance`` kinds (defence,
@@ -45,6 +50,7 @@ class CommitmentKind(models.Model):
     )
     order = models.PositiveSmallIntegerField(default=100, help_text="Place in lists and tables.")
 
+    objects = CommitmentKindManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -52,6 +58,9 @@ class CommitmentKind(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def natural_key(self) -> tuple[str]:
+        return (self.value,)
 
 
 class CommitmentQuerySet(models.QuerySet):
