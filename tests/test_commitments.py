@@ -260,3 +260,29 @@ def test_about_page_explains_the_ladder_and_the_vocabulary(client):
     page = client.get("/about/").content.decode()
     assert "Non-aggression" in page and "non_aggression" in page
     assert "Strategic partnership" in page and "Alliance" in page
+
+
+def test_relations_say_what_binds_the_pair(client, treaty):
+    page = client.get("/relations/az/uz/").content.decode()
+    assert "Alliance</a></strong> since" in page
+    assert "political support" in page and "energy cooperation" in page
+    assert 'href="/about/#level-alliance"' in page
+    body = client.get("/api/v1/relations/az/uz/").json()
+    assert body["level"] == "alliance"
+    assert [c["kind"] for c in body["commitments"]] == ["political_support", "energy_cooperation"]
+
+
+def test_a_consultation_pact_does_not_make_allies(client):
+    us, kp = StateFactory(iso2="US", name="United States"), StateFactory(iso2="KP", name="Korea")
+    pact = TreatyFactory(
+        title="Consultation pact",
+        kind=TreatyKind.ALLIANCE,
+        signed_on=D(1976, 1, 1),
+        parties=[us, kp],
+    )
+    Commitment.objects.create(treaty=pact, kind=kind("consultation"), quote="shall consult")
+    body = client.get("/api/v1/relations/us/kp/").json()
+    assert body["level"] == "strategic_partnership"
+    assert [c["kind"] for c in body["commitments"]] == ["consultation"]
+    Commitment.objects.create(treaty=pact, kind=kind("defence"), quote="shall defend")
+    assert client.get("/api/v1/relations/us/kp/").json()["level"] == "alliance"

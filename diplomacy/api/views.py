@@ -331,6 +331,12 @@ class RelationSerializer(serializers.Serializer):
         help_text="The treaty carrying the level counts from its signature only "
         "(no entry into force recorded)."
     )
+    commitments = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Commitment kinds in force between them on the day: {kind, label}; an "
+        "alliance whose security commitments are only consultation, neutrality or "
+        "non-aggression ranks as a strategic partnership (/about/).",
+    )
     history = PeriodSerializer(many=True)
     treaties = api.TreatySerializer(many=True)
     visits = api.VisitSerializer(many=True)
@@ -414,6 +420,8 @@ class RelationsView(APIView):
                 else None,
                 "on": on.isoformat() if on else None,
                 "by_signature": relation.by_signature,
+                # What binds the pair on the day (SPEC 3.11): commitment kinds in force.
+                "commitments": [{"kind": k.value, "label": k.label} for k in relation.commitments],
                 "history": [period_data(period, context) for period in relation.history],
                 "treaties": api.TreatySerializer(
                     relation.treaties, many=True, context=context

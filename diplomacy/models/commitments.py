@@ -203,3 +203,17 @@ def compare_treaties(slugs: list[str]) -> tuple[list, list]:
                     commitment.kind = kind  # from the cached map: no query per cell
             rows.append((kind, cells))
     return treaties, rows
+
+
+# The place of security pacts on the relation ladder (SPEC 3.8, 3.11; /about/):
+# an "alliance" treaty whose security commitments are only these (no defence or
+# offence: ``CommitmentKind.makes_alliance``) is a pact, not an alliance, and
+# ranks as a strategic partnership. An alliance with no security commitment
+# recorded (the seeds' political alliances) stays an alliance.
+PACT_VALUES = frozenset({"consultation", "neutrality", "non_aggression"})
+
+
+def is_pact_only(kinds) -> bool:
+    """Whether commitments of ``kinds`` make a security pact below alliance."""
+    kinds = list(kinds)
+    return any(k.value in PACT_VALUES for k in kinds) and not any(k.makes_alliance for k in kinds)
