@@ -286,3 +286,17 @@ def test_a_consultation_pact_does_not_make_allies(client):
     assert [c["kind"] for c in body["commitments"]] == ["consultation"]
     Commitment.objects.create(treaty=pact, kind=kind("defence"), quote="shall defend")
     assert client.get("/api/v1/relations/us/kp/").json()["level"] == "alliance"
+
+
+def test_synthetic_data_carries_commitments_the_filter_finds(client):
+    from django.core.management import call_command
+
+    call_command("load_countries", verbosity=0)
+    call_command("generate_synthetic", "--treaties", "200", "--visits", "1", "--projects", "1")
+    coded = Commitment.objects.filter(treaty__slug__startswith="synthetic-")
+    assert coded.exists()
+    value = coded.select_related("kind").first().kind.value
+    response = client.get(f"/api/v1/treaties/?commitment={value}")
+    assert response.status_code == 200
+    published = coded.filter(kind__value=value, treaty__is_published=True).exists()
+    assert bool(response.json()["results"]) == published
