@@ -300,3 +300,27 @@ def test_synthetic_data_carries_commitments_the_filter_finds(client):
     assert response.status_code == 200
     published = coded.filter(kind__value=value, treaty__is_published=True).exists()
     assert bool(response.json()["results"]) == published
+
+
+def test_the_treaty_import_takes_a_commitments_column(tmp_path, pair):
+    from diplomacy.importing import import_file
+
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "slug,title,kind,signed_on,parties,commitments\n"
+        "pact,Pact of A and B,alliance,2020-01-01,AZ;UZ,consultation;non_aggression\n",
+        encoding="utf-8",
+    )
+    report = import_file(path, "treaty")
+    assert report.ok, [str(e) for e in report.errors]
+    values = lambda: sorted(  # noqa: E731
+        Commitment.objects.filter(treaty__slug="pact").values_list("kind__value", flat=True)
+    )
+    assert values() == ["consultation", "non_aggression"]
+    path.write_text("slug,commitments\npact,defence;consultation\n", encoding="utf-8")
+    assert import_file(path, "treaty").ok
+    assert values() == ["consultation", "defence"]
+    path.write_text("slug,commitments\npact,nonsense\n", encoding="utf-8")
+    report = import_file(path, "treaty")
+    assert not report.ok and "Unknown commitment" in str(report.errors[0])
+    assert values() == ["consultation", "defence"]
