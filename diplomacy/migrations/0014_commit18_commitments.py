@@ -93,6 +93,7 @@ class Migration(migrations.Migration):
                         max_length=40,
                         unique=True,
                         validators=[
+                            diplomacy.validators.reject_control_characters,
                             django.core.validators.RegexValidator(
                                 "^[a-z][a-z0-9_]{0,39}\\Z",
                                 "Lower-case letters, digits and underscores, e.g. defence.",
@@ -386,6 +387,7 @@ class Migration(migrations.Migration):
                         help_text="Stable value used in addresses and the API; never change it once used.",
                         max_length=40,
                         validators=[
+                            diplomacy.validators.reject_control_characters,
                             django.core.validators.RegexValidator(
                                 "^[a-z][a-z0-9_]{0,39}\\Z",
                                 "Lower-case letters, digits and underscores, e.g. defence.",

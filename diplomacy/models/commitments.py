@@ -38,7 +38,7 @@ class CommitmentKind(models.Model):
     value = models.CharField(
         max_length=40,
         unique=True,
-        validators=[KIND_VALUE_FORMAT],
+        validators=[reject_control_characters, KIND_VALUE_FORMAT],
         help_text="Stable value used in addresses and the API; never change it once used.",
     )
     label = models.CharField(max_length=100, validators=[reject_control_characters])
