@@ -72,6 +72,8 @@ TREATY_COLUMNS: list[Column] = [
     ("identifiers", _identifiers),
     ("entry_into_force_on_precision", lambda t: _precision(t, "entry_into_force_on")),
     ("ended_on_precision", lambda t: _precision(t, "ended_on")),
+    # Commitment kinds (SPEC 3.11), each once, in the vocabulary's order.
+    ("commitments", lambda t: ";".join(dict.fromkeys(k.value for k in t.commitment_kinds))),
 ]
 # What the added columns read beyond a list row: one more query per chunk of rows.
 TREATY_PREFETCH = ("identifiers",)

@@ -28,6 +28,7 @@ from diplomacy.choices import (
     VisitLevel,
 )
 from diplomacy.models import (
+    Commitment,
     Person,
     Project,
     State,
@@ -36,6 +37,7 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
+from diplomacy.models.commitments import commitment_kinds_by_pk
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
 from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.search import search_queryset
@@ -69,6 +71,15 @@ def state_choices() -> list[tuple[str, str]]:
         "choices:states",
         lambda: [(state.code, state.name) for state in published_states_by_pk().values()],
     )
+
+
+def commitment_kind_ids() -> dict[str, int]:
+    """Each commitment kind's stable value and its primary key."""
+    return {kind.value: pk for pk, kind in commitment_kinds_by_pk().items()}
+
+
+def commitment_choices() -> list[tuple[str, str]]:
+    return [(kind.value, kind.label) for kind in commitment_kinds_by_pk().values()]
 
 
 def sector_choices() -> list[tuple[str, str]]:
@@ -311,6 +322,13 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         distinct=False,
         widget=RememberedSelect,
     )
+    commitment = DistinctValuesFilter(
+        choices=commitment_choices,
+        method="filter_commitment",
+        label="Commitments",
+        help_text="Every commitment chosen must be in the treaty (SPEC 3.11), e.g. defence.",
+        max_values=MAX_REPEATED_VALUES,
+    )
     in_force_on = filters.DateFilter(
         method="filter_in_force_on",
         label="In force on",
@@ -390,6 +408,15 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
                         party_member_on(value), treaty=OuterRef("pk"), state_id=ids[code]
                     )
                 )
+            )
+        return queryset
+
+    def filter_commitment(self, queryset, name, value: list[str]):
+        # One EXISTS per kind, each read from the (kind, treaty) index.
+        ids = commitment_kind_ids()
+        for code in value:
+            queryset = queryset.filter(
+                Exists(Commitment.objects.filter(treaty=OuterRef("pk"), kind_id=ids[code]))
             )
         return queryset
 

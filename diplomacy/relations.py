@@ -29,7 +29,8 @@ from django.utils import timezone
 
 from diplomacy.caching import cached
 from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
-from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
+from diplomacy.models import Commitment, Project, State, Treaty, TreatyParty, Visit
+from diplomacy.models.commitments import commitment_kinds_by_pk, is_pact_only
 from diplomacy.models.reference import published_states_by_pk
 from diplomacy.models.treaties import (
     ENDED_TREATY_STATUSES,
@@ -98,10 +99,19 @@ class Span:
     placed: bool
     # Binds the pair on the day asked for (an undated treaty: while it binds).
     binding_now: bool
+    # Its commitment kinds (SPEC 3.11), each once, in the vocabulary's order.
+    commitments: tuple = ()
+
+    def binds_on(self, day: datetime.date) -> bool:
+        return self.placed and self.start.date <= day and (self.end is None or self.end.date >= day)
 
 
-def treaty_span(treaty: Treaty, parties: list[dict], day: datetime.date) -> Span:
-    """A treaty's span for the states whose own dates (``joined``, ``left``) are given."""
+def treaty_span(
+    treaty: Treaty, parties: list[dict], day: datetime.date, commitments: tuple = ()
+) -> Span:
+    """A treaty's span for the states whose own dates (``joined``, ``left``) are
+    given; an alliance whose security commitments make it only a pact ranks
+    as a strategic partnership (``is_pact_only``)."""
     active = treaty.status in ACTIVE_TREATY_STATUSES
     # As ``treaty_in_force_on``: by signature while it binds, or until a known end.
     ended = treaty.status in ENDED_TREATY_STATUSES and treaty.ended_on
@@ -127,7 +137,35 @@ def treaty_span(treaty: Treaty, parties: list[dict], day: datetime.date) -> Span
         and (end is None or end.date >= day)
     )
     level = RELATION_LEVEL_BY_KIND.get(treaty.kind, RelationLevel.NONE)
-    return Span(treaty, RelationLevel(level), start, end, by_signature, placed, binding_now)
+    if level == RelationLevel.ALLIANCE and is_pact_only(commitments):
+        level = RelationLevel.STRATEGIC_PARTNERSHIP
+    return Span(
+        treaty, RelationLevel(level), start, end, by_signature, placed, binding_now, commitments
+    )
+
+
+def commitment_kinds_of(treaty_ids) -> dict[int, tuple]:
+    """``{treaty id: (CommitmentKind, ...)}``, each kind once in the vocabulary's
+    order; one query on the commitments' (kind, treaty) rows, none without treaties."""
+    if not treaty_ids:
+        return {}
+    rows = list(
+        Commitment.objects.filter(treaty_id__in=list(treaty_ids))
+        .order_by()
+        .values_list("treaty_id", "kind_id")
+        .distinct()
+    )
+    if not rows:
+        return {}
+    kinds = commitment_kinds_by_pk()
+    rank = {pk: n for n, pk in enumerate(kinds)}
+    found: dict[int, list] = {}
+    for treaty_id, kind_id in rows:
+        found.setdefault(treaty_id, []).append(kind_id)
+    return {
+        pk: tuple(kinds[k] for k in sorted(ids, key=rank.__getitem__) if k in kinds)
+        for pk, ids in found.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -219,6 +257,8 @@ class Relation:
     treaties: list[Treaty] = field(default_factory=list)
     visits: list[Visit] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
+    # The commitment kinds of the treaties that bind the pair on the day (SPEC 3.11).
+    commitments: list = field(default_factory=list)
     # year → {"treaties": n, "visits": n, "projects": n}, from aggregate queries
     by_year: dict[int, dict[str, int]] = field(default_factory=dict)
 
@@ -291,7 +331,10 @@ def pair_spans(a: State, b: State, day: datetime.date) -> list[Span]:
                 pk=pk, **{name: row[f"treaty__{name}"] for name in SPAN_TREATY_FIELDS}
             )
         parties.setdefault(pk, []).append(own_dates(row))
-    return [treaty_span(treaties[pk], parties[pk], day) for pk in sorted(treaties)]
+    kinds = commitment_kinds_of(treaties)
+    return [
+        treaty_span(treaties[pk], parties[pk], day, kinds.get(pk, ())) for pk in sorted(treaties)
+    ]
 
 
 def level_on(
@@ -379,6 +422,7 @@ def relation_between(
         on=on,
         history=history,
         by_signature=by_signature,
+        commitments=commitments_in_force(spans, on),
     )
     if with_records:
         sets = {
@@ -392,6 +436,14 @@ def relation_between(
                 relation.by_year[year][kind] += n
             setattr(relation, kind, list(queryset.for_list()[:limit]))
     return relation
+
+
+def commitments_in_force(spans: list[Span], on: datetime.date | None) -> list:
+    """The commitment kinds of the treaties binding the pair on ``on`` (today:
+    those binding now), each once, in the vocabulary's order."""
+    binding = [s for s in spans if (s.binds_on(on) if on else s.binding_now)]
+    kinds = {kind.pk: kind for span in binding for kind in span.commitments}
+    return sorted(kinds.values(), key=lambda kind: (kind.order, kind.value))
 
 
 ON_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -10,7 +10,7 @@ PUBLISHERS = "publishers"
 
 EDITOR_ACTIONS = ("add", "change", "view")
 PUBLISHER_ACTIONS = (*EDITOR_ACTIONS, "delete")
-RECORD_PARTS = ("treatyparty", "treatyrelation", "treatyidentifier")
+RECORD_PARTS = ("treatyparty", "treatyrelation", "treatyidentifier", "commitment")
 # Models no group holds a permission on.
 NOT_EDITED = ("dataversion",)
 

@@ -4,13 +4,14 @@ from django.views.decorators.http import require_safe
 
 from diplomacy.feeds import TreatyFeed
 from diplomacy.sitemaps import SITEMAPS
-from diplomacy.views import details, lists, site, states
+from diplomacy.views import commitments, details, lists, site, states
 
 urlpatterns = [
     path("", site.home, name="home"),
     path("treaties/", lists.TreatyListView.as_view(), name="treaty-list"),
     path("treaties/export.csv", lists.TreatyListView.as_view(export=True), name="treaty-export"),
     path("treaties/feed/", require_safe(TreatyFeed()), name="treaty-feed"),
+    path("treaties/compare/", commitments.treaty_compare, name="treaty-compare"),
     path("treaties/<slug:slug>/", details.treaty_detail, name="treaty-detail"),
     path("visits/", lists.VisitListView.as_view(), name="visit-list"),
     path("visits/export.csv", lists.VisitListView.as_view(export=True), name="visit-export"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("organizations/<slug:slug>/", details.organization_detail, name="organization-detail"),
     path("sources/<slug:slug>/", details.source_detail, name="source-detail"),
     path("search/", site.search, name="search"),
+    path("about/", commitments.about, name="about"),
     path("sitemap.xml", require_safe(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("healthz", site.healthz, name="healthz"),

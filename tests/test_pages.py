@@ -53,7 +53,7 @@ PAGE_BUDGETS = {
     # strongest relations, with the parties of the treaty lists (short lists read no
     # sectors) and the published states they name (cached after the first visit), version
     "/": 12,
-    "/treaties/": 8,  # states, sectors, capped count, 2 facets, rows, parties, sectors
+    "/treaties/": 9,  # states, sectors, commitment kinds, capped count, 2 facets, rows, links
     "/visits/": 7,  # version, states, capped count, 2 facets, rows (+host, guest), principals
     "/projects/": 9,  # version, states, sectors, capped count, 2 facets, rows, states, sectors
     "/states/": 3,  # version, capped count, rows with treaty counts (subquery)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from diplomacy.choices import DatePrecision, RelationLevel, TreatyKind
 from diplomacy.models import (
     CITED_MODELS,
+    Commitment,
     Organization,
     Person,
     Project,
@@ -57,7 +58,7 @@ VISIT_DOCUMENTS = {
     "twin-cities-shahrisabz-beylagan-2024",
     "twin-cities-jizzakh-guba-2024",
 }
-ALL_MODELS = (*CITED_MODELS, *CITED_MODELS.values(), Source, Sector, TreatyParty)
+ALL_MODELS = (*CITED_MODELS, *CITED_MODELS.values(), Source, Sector, TreatyParty, Commitment)
 
 
 def load_seed():
@@ -143,6 +144,26 @@ def test_every_quote_is_verbatim_in_its_source(corpus):
             assert citation.quote in citation.source.text, (citation.record, citation.quote)
             quotes += 1
     assert quotes >= 90
+
+
+@pytest.mark.django_db
+def test_every_commitment_quote_is_verbatim_in_its_source(corpus):
+    commitments = Commitment.objects.select_related("source", "treaty", "kind")
+    for commitment in commitments:
+        assert commitment.quote.strip() and commitment.source, commitment
+        assert commitment.quote in commitment.source.text, (commitment.treaty, commitment.quote)
+    by_treaty = {}
+    for commitment in commitments:
+        by_treaty.setdefault(commitment.treaty.slug, set()).add(commitment.kind.value)
+    # Seed 001: what the Azerbaijan-Uzbekistan treaty provides for.
+    assert by_treaty[ALLIED] == {
+        "political_support", "economic_cooperation", "transport_cooperation",
+        "energy_cooperation", "cultural_cooperation", "education_cooperation",
+    }  # fmt: skip
+    # Seed 004: Uzbekistan and Kazakhstan.
+    assert by_treaty["alliance-uzbekistan-kazakhstan-2022"] == {
+        "security_cooperation", "no_hostile_alignment",
+    }  # fmt: skip
 
 
 @pytest.mark.django_db

@@ -12,6 +12,8 @@ from diplomacy.admin.importing import ImportMixin
 from diplomacy.choices import BILATERAL_KINDS, TreatyKind
 from diplomacy.duplicates import probable_duplicates
 from diplomacy.models import (
+    Commitment,
+    CommitmentKind,
     Project,
     ProjectCitation,
     Treaty,
@@ -137,6 +139,15 @@ class TreatyIdentifierInline(admin.TabularInline):
     verbose_name_plural = "identifiers in other registers (UNTS, ATOP, Wikidata, …)"
 
 
+class CommitmentInline(admin.StackedInline):
+    """What the treaty binds its parties to (SPEC 3.11): kind, article, quote."""
+
+    model = Commitment
+    extra = 0
+    autocomplete_fields = ["source", "parties_bound"]
+    fields = [("kind", "article"), "quote", ("source", "locator"), "conditions", "parties_bound"]
+
+
 @admin.register(Treaty)
 class TreatyAdmin(ImportMixin, CuratedAdmin):
     import_kind = "treaty"
@@ -158,6 +169,7 @@ class TreatyAdmin(ImportMixin, CuratedAdmin):
         TreatyPartyInline,
         TreatyRelationInline,
         TreatyIdentifierInline,
+        CommitmentInline,
         citation_inline(TreatyCitation),
     ]
     fieldsets = [
@@ -275,3 +287,15 @@ class ProjectAdmin(ImportMixin, CuratedAdmin):
     @admin.display(description="start", ordering="start_on")
     def start_display(self, obj):
         return str(obj.start) if obj.start else "—"
+
+
+@admin.register(CommitmentKind)
+class CommitmentKindAdmin(admin.ModelAdmin):
+    """Editors may add values to the vocabulary; the values SPEC 3.11 names stay."""
+
+    list_display = ["value", "label", "makes_alliance", "order"]
+    search_fields = ["value", "label"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A value in use is an address and an API value: it never changes.
+        return ["value"] if obj else []

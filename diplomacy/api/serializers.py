@@ -43,6 +43,8 @@ from diplomacy.api.summaries import (
 )
 from diplomacy.choices import ConsentMode, DatePrecision, ExitKind
 from diplomacy.models import (
+    Commitment,
+    CommitmentKind,
     Organization,
     Person,
     Project,
@@ -431,10 +433,82 @@ def sectors_field(attached_list: str | None = None):
     )
 
 
+class CommitmentSerializer(serializers.Serializer):
+    """A commitment (SPEC 3.11): its kind's stable value, where and what it says."""
+
+    kind = serializers.SlugRelatedField(
+        slug_field="value",
+        queryset=CommitmentKind.objects.all(),
+        help_text="A value of the vocabulary, e.g. defence, political_support.",
+    )
+    label = serializers.CharField(source="kind.label", read_only=True)
+    article = model_field(Commitment, "article", required=False, source=None)
+    quote = model_field(Commitment, "quote", required=False, source=None)
+    source = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Source.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The source's slug.",
+    )
+    locator = model_field(Commitment, "locator", required=False, source=None)
+    conditions = model_field(Commitment, "conditions", required=False, source=None)
+    parties_bound = serializers.ListField(
+        child=StateCodeField(),
+        required=False,
+        help_text="ISO alpha-2 codes of the parties it binds when not all; empty: all.",
+    )
+
+    def to_representation(self, commitment):
+        source = commitment.source
+        return {
+            "kind": commitment.kind.value,
+            "label": commitment.kind.label,
+            "article": commitment.article,
+            "quote": commitment.quote,
+            # A draft source reads as none.
+            "source": source.slug if source is not None and source.is_published else None,
+            "locator": commitment.locator,
+            "conditions": commitment.conditions,
+            "parties_bound": [state.iso2.lower() for state in commitment.parties_bound.all()],
+        }
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    cells = serializers.ListField(child=CommitmentSerializer(many=True))
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """For the schema: treaties side by side (``/api/v1/treaties/compare/``)."""
+
+    treaties = TreatySummarySerializer(many=True)
+    rows = ComparisonRowSerializer(many=True)
+
+
+def commitments_of(treaty) -> list[dict]:
+    """A treaty's commitments: whole on its own page (``commitment_list``,
+    prefetched by ``for_detail``), as kinds in list rows (``commitment_kinds``,
+    attached by ``for_list``: no query per row)."""
+    rows = getattr(treaty, "commitment_list", None)
+    if rows is not None:
+        return CommitmentSerializer(rows, many=True).data
+    kinds = getattr(treaty, "commitment_kinds", None)
+    if kinds is None:
+        kinds = [row.kind for row in treaty.commitments.select_related("kind")]
+    return [{"kind": kind.value, "label": kind.label} for kind in dict.fromkeys(kinds)]
+
+
 class TreatySerializer(RecordSerializer):
     route = "treaty-detail"
     parties = PartySerializer(many=True, source="party_rows", required=False)
     sectors = sectors_field(attached_list="sector_list")  # attached by for_list
+    # Written whole (the list as sent replaces the treaty's commitments); read
+    # through ``commitments_of``.
+    commitments = CommitmentSerializer(
+        many=True, required=False, write_only=True, source="commitment_list"
+    )
 
     class Meta:
         model = Treaty
@@ -444,12 +518,21 @@ class TreatySerializer(RecordSerializer):
             "entry_into_force_on", "entry_into_force_on_precision",
             "ended_on", "ended_on_precision",
             "parties", "sectors", "summary", "full_text_url", "is_published",
-            "url", "html_url", "created_at", "updated_at",
+            "url", "html_url", "created_at", "updated_at", "commitments",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
 
+    def to_representation(self, treaty):
+        data = super().to_representation(treaty)
+        data["commitments"] = commitments_of(treaty)
+        return data
+
     def validate(self, attrs):
+        # Not a model field: the record's own validation leaves it out.
+        commitments = attrs.pop("commitment_list", None)
         attrs = super().validate(attrs)
+        if commitments is not None:
+            attrs["commitment_list"] = commitments
         rows = attrs.get("party_rows")
         kind = attrs.get("kind", self.instance.kind if self.instance else Treaty().kind)
         if rows is not None:
@@ -501,7 +584,9 @@ class TreatySerializer(RecordSerializer):
     def create(self, validated_data):
         rows = validated_data.pop("party_rows", [])
         sectors = validated_data.pop("sectors", None)
+        commitments = validated_data.pop("commitment_list", None)
         treaty = Treaty.objects.create(**validated_data)
+        self.save_commitments(treaty, commitments)
         self.save_relations(treaty, rows, sectors)
         return treaty
 
@@ -509,11 +594,25 @@ class TreatySerializer(RecordSerializer):
     def update(self, instance, validated_data):
         rows = validated_data.pop("party_rows", None)
         sectors = validated_data.pop("sectors", None)
+        commitments = validated_data.pop("commitment_list", None)
         for key, value in validated_data.items():
             setattr(instance, key, value)
         instance.save()
+        self.save_commitments(instance, commitments)
         self.save_relations(instance, rows, sectors)
         return instance
+
+    def save_commitments(self, treaty, commitments):
+        """The commitments as sent replace the treaty's (each save and delete
+        is in its history and changes the data version)."""
+        if commitments is None:
+            return
+        treaty.commitments.all().delete()
+        for row in commitments:
+            bound = row.pop("parties_bound", [])
+            commitment = Commitment.objects.create(treaty=treaty, **row)
+            if bound:
+                commitment.parties_bound.set(bound)
 
     def save_relations(self, treaty, rows, sectors):
         if rows is not None:
@@ -534,6 +633,8 @@ class TreatySerializer(RecordSerializer):
         fresh = Treaty.objects.for_list().get(pk=treaty.pk)
         treaty.party_rows = fresh.party_rows
         treaty.sector_list = fresh.sector_list
+        treaty.commitment_kinds = fresh.commitment_kinds
+        treaty.__dict__.pop("commitment_list", None)
         treaty.__dict__.pop("party_states", None)
 
 

@@ -22,6 +22,8 @@ router.register("visits", views.VisitViewSet, basename="visit")
 router.register("projects", views.ProjectViewSet, basename="project")
 
 urlpatterns = [
+    # Before the router: "compare" is not a treaty's slug.
+    path("treaties/compare/", views.TreatyCompareView.as_view(), name="treaty-compare"),
     path("relations/<str:a>/<str:b>/", views.RelationsView.as_view(), name="relations"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI sets inline styles on its own elements; its script is a file.

@@ -38,6 +38,7 @@ from diplomacy.filtersets import (
     VisitFilterSet,
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
+from diplomacy.models.commitments import ComparisonError, compare_treaties
 from diplomacy.relations import cached_relation, on_date
 from diplomacy.versions import if_match_passes, last_change, version_of
 from diplomacy.visibility import can_view_drafts, visible_for_detail
@@ -334,6 +335,12 @@ class RelationSerializer(serializers.Serializer):
         help_text="The treaty carrying the level counts from its signature only "
         "(no entry into force recorded)."
     )
+    commitments = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text="Commitment kinds in force between them on the day: {kind, label}; an "
+        "alliance whose security commitments are only consultation, neutrality or "
+        "non-aggression ranks as a strategic partnership (/about/).",
+    )
     history = PeriodSerializer(many=True)
     treaties = api.TreatySerializer(many=True)
     visits = api.VisitSerializer(many=True)
@@ -417,6 +424,8 @@ class RelationsView(APIView):
                 else None,
                 "on": on.isoformat() if on else None,
                 "by_signature": relation.by_signature,
+                # What binds the pair on the day (SPEC 3.11): commitment kinds in force.
+                "commitments": [{"kind": k.value, "label": k.label} for k in relation.commitments],
                 "history": [period_data(period, context) for period in relation.history],
                 "treaties": api.TreatySerializer(
                     relation.treaties, many=True, context=context
@@ -425,5 +434,52 @@ class RelationsView(APIView):
                 "projects": api.ProjectSerializer(
                     relation.projects, many=True, context=context
                 ).data,
+            }
+        )
+
+
+class TreatyCompareView(APIView):
+    """Commitments of 2 to 6 treaties side by side (SPEC 3.11): rows are the
+    commitment kinds present in any of them, cells each treaty's commitments
+    of that kind (empty: none recorded)."""
+
+    permission_classes = [RegisterPermissions]
+
+    def get_queryset(self):
+        # For the permission class: reading is open, a comparison is never written.
+        return Treaty.objects.none()
+
+    @extend_schema(
+        responses={
+            200: api.ComparisonSerializer,
+            400: OpenApiResponse(ErrorDetailSerializer, description="Not 2 to 6 treaties."),
+        },
+        parameters=[
+            OpenApiParameter(
+                "t", str, OpenApiParameter.QUERY, many=True, required=True,
+                description="A treaty's slug; give 2 to 6.",
+            ),
+        ],
+    )  # fmt: skip
+    def get(self, request):
+        try:
+            treaties, rows = compare_treaties(request.query_params.getlist("t"))
+        except ComparisonError as exc:
+            raise ValidationError({"detail": str(exc)}) from exc
+        context = {"request": request}
+        return Response(
+            {
+                "treaties": TreatySummarySerializer(treaties, many=True, context=context).data,
+                "rows": [
+                    {
+                        "kind": kind.value,
+                        "label": kind.label,
+                        "cells": [
+                            api.CommitmentSerializer(cell, many=True, context=context).data
+                            for cell in cells
+                        ],
+                    }
+                    for kind, cells in rows
+                ],
             }
         )

@@ -20,6 +20,7 @@ from diplomacy.importing.lookups import Lookups, record_date
 from diplomacy.importing.reading import as_text
 from diplomacy.importing.values import CellError, choice, money, partial_date, split_list
 from diplomacy.models import (
+    Commitment,
     Project,
     ProjectCitation,
     Treaty,
@@ -89,7 +90,7 @@ class Spec:
     columns: dict[str, str] = {}
     # Column readers that set no field of the record itself.
     NOT_FIELDS = frozenset(
-        {"ignore", "states", "sectors", "people", "source", "quote", "identifier"}
+        {"ignore", "states", "sectors", "people", "source", "quote", "identifier", "commitments"}
     )
 
     def parse(self, line: int, raw: dict, lookups: Lookups) -> ParsedRow:
@@ -209,6 +210,21 @@ class Spec:
     def read_sectors(self, column, text, fields, relations, extras, lookups):
         relations[column] = tuple(sorted({lookups.sector(slug) for slug in split_list(text)}))
 
+    def read_commitments(self, column, text, fields, relations, extras, lookups):
+        # Commitment kinds by value (SPEC 3.11): a kind listed and not yet on the
+        # treaty is added (without a quote); a kind left out is removed.
+        from diplomacy.filtersets import commitment_kind_ids
+
+        ids = commitment_kind_ids()
+        values = [value.strip().lower() for value in split_list(text)]
+        unknown = [value for value in values if value not in ids]
+        if unknown:
+            raise CellError(
+                f"Unknown commitment(s): {', '.join(unknown)}; use values such as defence, "
+                "consultation, political_support."
+            )
+        relations[column] = tuple(sorted({ids[value] for value in values}))
+
     def read_people(self, column, text, fields, relations, extras, lookups):
         relations[column] = tuple(sorted({lookups.person(slug) for slug in split_list(text)}))
 
@@ -230,6 +246,7 @@ class TreatySpec(Spec):
     relations = {
         "parties": Relation(TreatyParty, "treaty_id", "state_id", history=True),
         "sectors": Relation(Treaty.sectors.through, "treaty_id", "sector_id"),
+        "commitments": Relation(Commitment, "treaty_id", "kind_id", history=True),
     }
     columns = {
         "slug": "ignore",
@@ -251,6 +268,7 @@ class TreatySpec(Spec):
         "wikidata": "identifier",
         "source": "source",
         "quote": "quote",
+        "commitments": "commitments",
     }
 
     def read_kind(self, column, text, fields, *rest):

@@ -1,4 +1,5 @@
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.commitments import Commitment, CommitmentKind
 from diplomacy.models.data_version import DataVersion
 from diplomacy.models.projects import Project, ProjectCitation, ProjectState
 from diplomacy.models.reference import (
@@ -32,6 +33,8 @@ from diplomacy.models.visits import Visit, VisitCitation
 __all__ = [
     "Citation",
     "CodeScheme",
+    "Commitment",
+    "CommitmentKind",
     "CuratedModel",
     "CuratedQuerySet",
     "DataVersion",

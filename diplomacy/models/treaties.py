@@ -51,8 +51,10 @@ ITEM_FIELDS = (
 class TreatyQuerySet(CuratedQuerySet):
     def for_list(self):
         """What a list row shows: party rows (with their published states) and
-        sectors, in one more query for both."""
-        return self.with_links(PARTY_ROWS, SECTORS)
+        sectors, in one more query for both (and the commitment kinds)."""
+        from diplomacy.models.commitments import COMMITMENT_KINDS  # it imports this module
+
+        return self.with_links(PARTY_ROWS, SECTORS, COMMITMENT_KINDS)
 
     def for_items(self):
         """What a short record list (a state's latest treaties) shows: title,
@@ -64,8 +66,10 @@ class TreatyQuerySet(CuratedQuerySet):
         )
 
     def for_table(self):
-        """A list page's rows: ``for_items`` and the sectors' names."""
-        return self.for_items().with_links(*TABLE_LINKS)
+        """A list page's rows: ``for_items``, the sectors' names and commitment kinds."""
+        from diplomacy.models.commitments import COMMITMENT_KINDS  # it imports this module
+
+        return self.for_items().with_links(*TABLE_LINKS, COMMITMENT_KINDS)
 
     def for_detail(self):
         """Everything a treaty page links to, drafts of related records left out."""
@@ -82,6 +86,13 @@ class TreatyQuerySet(CuratedQuerySet):
 
     def detail_lists(self) -> list[models.Prefetch]:
         return [
+            models.Prefetch(
+                "commitments",
+                queryset=apps.get_model("diplomacy", "Commitment")
+                .objects.select_related("kind", "source")
+                .prefetch_related("parties_bound"),
+                to_attr="commitment_list",
+            ),
             models.Prefetch("identifiers", to_attr="identifier_list"),
             models.Prefetch(
                 "signatories",

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
 from diplomacy.caching.records import record_page_data
+from diplomacy.choices import RELATION_LEVEL_BY_KIND
 from diplomacy.models import (
     Organization,
     OrganizationCitation,
@@ -17,6 +18,7 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
+from diplomacy.models.commitments import COMPARE_MAX
 from diplomacy.models.sources import RENAMED_SOURCE_SLUGS
 from diplomacy.visibility import mark_private_if_draft
 
@@ -29,11 +31,12 @@ def _published_citations(model):
     )
 
 
-def _record_page(request, model, slug, jsonld):
+def _record_page(request, model, slug, jsonld, compare=None):
     """A treaty, visit or project page: drafts for staff only, never cached when draft."""
     record, versions = record_page_data(request.user, model, slug)
     if record is None:
         raise Http404(f"No {model._meta.verbose_name} at this address.")
+    extra = {"compare_with": compare(record)} if compare else {}
     name = model._meta.model_name
     response = render(
         request,
@@ -46,14 +49,27 @@ def _record_page(request, model, slug, jsonld):
                 request, record, getattr(record, "title", None) or record.name
             ),
             "versions": versions,
+            **extra,
         },
     )
     return mark_private_if_draft(response, record)
 
 
+def _compare_with(treaty) -> list:
+    """The other relation treaties of a bilateral treaty's parties, to compare
+    commitments with (SPEC 3.11); read only when it has commitments."""
+    rows = treaty.party_rows
+    if not treaty.commitment_list or len(rows) != 2:
+        return []
+    others = Treaty.objects.published().filter(kind__in=list(RELATION_LEVEL_BY_KIND))
+    for row in rows:
+        others = others.filter(treatyparty__state_id=row.state_id)
+    return list(others.exclude(pk=treaty.pk).only("slug")[: COMPARE_MAX - 1])
+
+
 @require_safe
 def treaty_detail(request, slug):
-    return _record_page(request, Treaty, slug, metadata.treaty_jsonld)
+    return _record_page(request, Treaty, slug, metadata.treaty_jsonld, compare=_compare_with)
 
 
 @require_safe

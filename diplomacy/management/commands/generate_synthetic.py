@@ -27,6 +27,8 @@ from diplomacy.choices import (
     VisitLevel,
 )
 from diplomacy.models import (
+    Commitment,
+    CommitmentKind,
     Project,
     Sector,
     Source,
@@ -207,10 +209,17 @@ class Command(BaseCommand):
         statuses, status_w = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
         parties: list[tuple] = []
         sectors: list[tuple[int, int]] = []
+        commitments: list[tuple[int, int, str]] = []
+        kind_ids = dict(CommitmentKind.objects.values_list("value", "pk"))
 
         def rows(start: int, size: int) -> Iterator[tuple]:
             for pk in range(start, start + size):
                 kind = self.random.choices(kinds, kind_w)[0]
+                commitments.extend(
+                    (pk, kind_ids[value], f"Article {article}")
+                    for article, value in enumerate(self.commitment_values(kind), start=1)
+                    if value in kind_ids
+                )
                 status = self.random.choices(statuses, status_w)[0]
                 signed, precision = self.partial_date()
                 members = self.pick_states(self.party_count())
@@ -246,6 +255,7 @@ class Command(BaseCommand):
             first_of_chunk = first + done
             parties.clear()
             sectors.clear()
+            commitments.clear()
             # Parties and sectors of a chunk are collected while its rows stream
             # out, then written before the next chunk.
             self.writer.write(Treaty._meta.db_table, columns, rows(first_of_chunk, size))
@@ -287,6 +297,14 @@ class Command(BaseCommand):
                 Treaty.sectors.through._meta.db_table, ["treaty_id", "sector_id"], sectors
             )
             self.writer.write(
+                Commitment._meta.db_table,
+                ["treaty_id", "kind_id", "article", "quote", "locator", "conditions"],
+                (
+                    (t, k, article, "A synthetic commitment.", "", "")
+                    for t, k, article in commitments
+                ),
+            )
+            self.writer.write(
                 TreatyCitation._meta.db_table,
                 ["record_id", "source_id", "quote", "locator", "note"],
                 (
@@ -298,6 +316,29 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done:,} / {n:,} treaties", ending="\r")
         self.stdout.write("")
         return n
+
+    def commitment_values(self, kind: str) -> list[str]:
+        """0 to 3 commitment kinds, as a real register would hold them: most
+        treaties none coded; alliances with defence about half the time (the
+        others consultation, neutrality or non-aggression pacts, as in ATOP)."""
+        if self.random.random() < 0.6:
+            return []
+        values = self.random.sample(SYNTHETIC_COOPERATION, self.random.randint(0, 2))
+        if kind == TreatyKind.ALLIANCE:
+            values.insert(
+                0,
+                self.random.choice(
+                    [
+                        "defence",
+                        "consultation",
+                        "neutrality",
+                        "non_aggression",
+                        "defence",
+                        "defence",
+                    ]
+                ),
+            )
+        return values
 
     # -- visits and projects -------------------------------------------------------------
 
@@ -371,12 +412,19 @@ class Command(BaseCommand):
         from django.core.management.color import no_style
 
         models = [
-            Treaty, TreatyParty, TreatyCitation, Visit, Project,
+            Treaty, TreatyParty, TreatyCitation, Commitment, Visit, Project,
             Treaty.sectors.through, Project.states.through, Project.sectors.through,
         ]  # fmt: skip
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
 
+
+# The commitments a synthetic treaty may carry besides an alliance's security one.
+SYNTHETIC_COOPERATION = [
+    "political_support", "economic_cooperation", "energy_cooperation",
+    "transport_cooperation", "cultural_cooperation", "education_cooperation",
+    "security_cooperation",
+]  # fmt: skip
 
 __all__ = ["Command"]

@@ -1,0 +1,219 @@
+"""Commitments: what a treaty binds its parties to, coded and quoted (SPEC 3.11).
+
+Design: the vocabulary is a reference table (``CommitmentKind``) with a
+stable ``value`` (``defence``, ``consultation``, …) used in addresses, the API
+and the CSV. Editors may add rows in the admin; the rows SPEC 3.11 names are
+loaded by migration 0014 and their values never change. The ``commitment``
+filter turns values into kind ids and reads the (kind, treaty) index.
+"""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from diplomacy.caching import cached_objects
+from diplomacy.models.links import PublishedLinks
+from diplomacy.models.reference import State
+from diplomacy.models.sources import Source
+from diplomacy.models.treaties import Treaty
+from diplomacy.validators import reject_control_characters
+
+KIND_VALUE_FORMAT = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,39}\Z", "Lower-case letters, digits and underscores, e.g. defence."
+)
+
+
+class CommitmentKindManager(models.Manager):
+    def get_by_natural_key(self, value):
+        return self.get(value=value)
+
+
+class CommitmentKind(models.Model):
+    """A value of the commitment vocabulary, with its place on the relation
+    ladder (``diplomacy.relations``): ``makes_alliance`` kinds (defence,
+    offence) are what make a treaty's parties allies; a treaty whose security
+    commitments are only consultation, neutrality or non-aggression ranks
+    below alliance."""
+
+    value = models.CharField(
+        max_length=40,
+        unique=True,
+        validators=[reject_control_characters, KIND_VALUE_FORMAT],
+        help_text="Stable value used in addresses and the API; never change it once used.",
+    )
+    label = models.CharField(max_length=100, validators=[reject_control_characters])
+    description = models.TextField(blank=True, validators=[reject_control_characters])
+    makes_alliance = models.BooleanField(
+        default=False,
+        help_text="A military obligation (defence, offence): a treaty with it makes its "
+        "parties allies.",
+    )
+    order = models.PositiveSmallIntegerField(default=100, help_text="Place in lists and tables.")
+
+    objects = CommitmentKindManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "value"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def natural_key(self) -> tuple[str]:
+        return (self.value,)
+
+
+class CommitmentQuerySet(models.QuerySet):
+    def published(self):
+        """Commitments the public may see: a commitment is shown only with its
+        published treaty."""
+        return self.filter(treaty__is_published=True)
+
+
+class Commitment(models.Model):
+    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="commitments")
+    kind = models.ForeignKey(CommitmentKind, on_delete=models.PROTECT, related_name="commitments")
+    article = models.CharField(
+        "article or locator",
+        max_length=100,
+        blank=True,
+        help_text="Where in the treaty: article, paragraph, e.g. 'Article 4'.",
+        validators=[reject_control_characters],
+    )
+    quote = models.TextField(
+        blank=True,
+        help_text="The passage that states the commitment, verbatim.",
+        validators=[reject_control_characters],
+    )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        help_text="Where the quoted passage is found.",
+    )
+    locator = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Where in the source: page, paragraph, item.",
+        validators=[reject_control_characters],
+    )
+    conditions = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="When it applies, e.g. 'if attacked by a third state'.",
+        validators=[reject_control_characters],
+    )
+    parties_bound = models.ManyToManyField(
+        State,
+        blank=True,
+        related_name="commitments_bound",
+        help_text="The parties it binds when not all of them; empty means all parties.",
+    )
+
+    objects = CommitmentQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[parties_bound])
+
+    class Meta:
+        ordering = ["treaty", "kind__order", "kind", "pk"]
+        indexes = [
+            # The commitment filter: treaties with a kind, read from the index.
+            models.Index(fields=["kind", "treaty"], name="diplomacy_commitment_kind"),
+        ]
+
+    def __str__(self) -> str:
+        where = f" ({self.article})" if self.article else ""
+        return f"{self.kind}{where}"
+
+
+def commitment_kinds_by_pk() -> dict:
+    """``{pk: CommitmentKind}`` in the vocabulary's order, kept per data version."""
+    return cached_objects(
+        "objects:diplomacy.commitmentkind", lambda: {k.pk: k for k in CommitmentKind.objects.all()}
+    )
+
+
+class KindLinks(PublishedLinks):
+    """Links to the vocabulary, whose map is read (once per data version) only
+    when a row has a commitment: a page of treaties without any costs nothing."""
+
+    def attach(self, records: list, database: str, pairs: list | None = None) -> None:
+        if pairs is not None and not pairs:
+            for record in records:
+                setattr(record, self.to_attr, [])
+            return
+        super().attach(records, database, pairs)
+
+
+# A treaty's commitment kinds, one per commitment row (a kind may repeat),
+# read with its other links in the same query.
+COMMITMENT_KINDS = KindLinks(
+    "commitment_kinds", Commitment, "treaty_id", "kind_id", commitment_kinds_by_pk
+)
+
+
+# The comparison of treaties side by side (SPEC 3.11): at most this many.
+COMPARE_MIN, COMPARE_MAX = 2, 6
+
+
+class ComparisonError(ValueError):
+    """Why treaties cannot be compared; the message is shown to the reader."""
+
+
+def compare_treaties(slugs: list[str]) -> tuple[list, list]:
+    """The published treaties of ``slugs`` (in that order) and the rows of
+    their comparison: ``(kind, [commitments of that kind in each treaty])``
+    for every kind present in one of them, in the vocabulary's order.
+    Raises ``ComparisonError`` with the reason when they cannot be compared.
+    Four queries whatever the count: treaties, their parties, commitments,
+    the parties they bind."""
+    slugs = list(dict.fromkeys(slug.strip() for slug in slugs if slug.strip()))
+    if not COMPARE_MIN <= len(slugs) <= COMPARE_MAX:
+        raise ComparisonError(
+            f"Compare {COMPARE_MIN} to {COMPARE_MAX} different treaties: "
+            f"give each as t=<slug>, e.g. ?t=first-treaty&t=second-treaty ({len(slugs)} given)."
+        )
+    found = {
+        treaty.slug: treaty
+        for treaty in Treaty.objects.published()
+        .filter(slug__in=slugs)
+        .for_items()
+        .prefetch_related(
+            models.Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related("source").prefetch_related(
+                    "parties_bound"
+                ),
+                to_attr="commitment_list",
+            )
+        )
+    }
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        raise ComparisonError(f"No published treaty at: {', '.join(missing)}.")
+    treaties = [found[slug] for slug in slugs]
+    kinds = commitment_kinds_by_pk()
+    rows = []
+    for pk, kind in kinds.items():
+        cells = [[c for c in treaty.commitment_list if c.kind_id == pk] for treaty in treaties]
+        if any(cells):
+            for cell in cells:
+                for commitment in cell:
+                    commitment.kind = kind  # from the cached map: no query per cell
+            rows.append((kind, cells))
+    return treaties, rows
+
+
+# The place of security pacts on the relation ladder (SPEC 3.8, 3.11; /about/):
+# an "alliance" treaty whose security commitments are only these (no defence or
+# offence: ``CommitmentKind.makes_alliance``) is a pact, not an alliance, and
+# ranks as a strategic partnership. An alliance with no security commitment
+# recorded (the seeds' political alliances) stays an alliance.
+PACT_VALUES = frozenset({"consultation", "neutrality", "non_aggression"})
+
+
+def is_pact_only(kinds) -> bool:
+    """Whether commitments of ``kinds`` make a security pact below alliance."""
+    kinds = list(kinds)
+    return any(k.value in PACT_VALUES for k in kinds) and not any(k.makes_alliance for k in kinds)
