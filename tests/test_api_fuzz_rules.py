@@ -20,6 +20,10 @@ or for a rule between fields that a JSON schema cannot state; each is a 400
 - more than ten different states (or sectors) in one repeatable filter: a
   count of different values, which no JSON schema keyword states (``maxItems``
   counts repeats too, which the filter counts once);
+- a date of the documented shape that the calendar does not have
+  (``2024-13-45``, ``on=0000-00-00``), or a written date (``August 2024``)
+  in a form the field's description does not list: the forms people write
+  are documented in words, and no JSON schema pattern states the calendar;
 - a link Django's URL rule refuses though it is a URI, the schema's ``format``
   (a host label longer than 63 characters, say): the rule is Django's own
   regular expression, which no JSON schema format states.
@@ -64,6 +68,12 @@ STATE_OR_CROSS_FIELD = [
         r"^A currency was given without a value\.$",
         r"^Enter a valid URL\.$",
         r"^Give at most \d+ different values for “\w+”; \d+ were given\.$",
+        # Dates: the calendar, and the written forms (diplomacy.partial_dates).
+        r"^Enter a valid date\.$",
+        r"^“.*” is not a date(: |\.$)",
+        r"^.* does not exist\.$",
+        r"^“.*”: (there is no month \d+|the year is out of range)\.$",
+        r"^“.*” in “.*” is not the name of a month",
     )
 ]
 

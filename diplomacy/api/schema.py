@@ -60,6 +60,8 @@ class RegisterAutoSchema(AutoSchema):
                 parameter.pop("style", None)
             elif rule:
                 schema = parameter["schema"]
+                if schema.get("format") == "date" and "pattern" in rule:
+                    del schema["format"]  # an empty value is no filter: the pattern says
                 schema.get("items", schema).update(rule)
         responses = operation.setdefault("responses", {})
         for code, (description, schema) in self.error_responses().items():
@@ -103,6 +105,9 @@ class RegisterAutoSchema(AutoSchema):
                 elif isinstance(validator, MaxValueValidator):
                     bounds = [validator.limit_value, rule.get("maximum", validator.limit_value)]
                     rule["maximum"] = min(bounds)
+            if isinstance(field, forms.DateField):
+                # As the filter reads it: YYYY-MM-DD, or empty (no filter).
+                rule["pattern"] = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
             if name in REFERENCE_FILTERS:
                 rule.update(type="string", pattern=REFERENCE_FILTERS[name])
             if "pattern" in rule and not isinstance(field, forms.MultipleChoiceField):

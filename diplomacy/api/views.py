@@ -380,9 +380,13 @@ class RelationsView(APIView):
             400: OpenApiResponse(
                 inline_serializer(
                     "RelationDateError",
-                    {"on": serializers.ListField(child=serializers.CharField())},
+                    {
+                        "on": serializers.ListField(child=serializers.CharField(), required=False),
+                        "detail": serializers.CharField(required=False),
+                    },
                 ),
-                description="``on`` is not a date of the form YYYY-MM-DD.",
+                description="``on`` is not a date of the form YYYY-MM-DD (``on``), "
+                "or the query string is malformed (``detail``).",
             ),
         },
         parameters=[
@@ -393,7 +397,7 @@ class RelationsView(APIView):
                 str,
                 OpenApiParameter.QUERY,
                 description="YYYY-MM-DD: the level on that day (default today)",
-                pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                pattern=r"^(?:[0-9]{4}-[0-9]{2}-[0-9]{2})?$",  # empty: today
             ),
         ],
     )
