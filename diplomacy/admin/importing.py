@@ -74,6 +74,8 @@ READER_HELP = {
     "quote": "The passage of that source that supports the record.",
     "amount": "An amount, e.g. 1500000 or 1,500,000.00.",
     "currency": "An ISO 4217 currency code, e.g. USD.",
+    "commitments": "Commitment kinds by value (defence, consultation, political_support, …), "
+    "separated by ; or |. A kind left out is removed, with its quotes; an empty cell removes all.",
 }
 
 
