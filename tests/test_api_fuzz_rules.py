@@ -17,6 +17,8 @@ or for a rule between fields that a JSON schema cannot state; each is a 400
   DRF's own view, whose documented fields do not say they refuse NUL);
 - a rule between fields: dates in order, host and guest states differ, a
   treaty's party count for its kind, no state twice, a value with its currency;
+- a state with neither its public code nor an ISO alpha-2 code to take it from;
+- treaties to compare that are not 2 to 6 different published ones;
 - more than ten different states (or sectors) in one repeatable filter: a
   count of different values, which no JSON schema keyword states (``maxItems``
   counts repeats too, which the filter counts once);
@@ -49,7 +51,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 IF_MATCH = re.compile(r'^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$')
 NUL_REFUSED = "Null characters are not allowed."
 # The filters that name a related record, and what a filter says of one it does not know.
-REFERENCE_FILTERS = {"party", "state", "host", "guest", "sector", "person"}
+REFERENCE_FILTERS = {"party", "state", "host", "guest", "sector", "person", "commitment"}
 UNKNOWN_CHOICE = re.compile(r"^Select a valid choice\. .* is not one of the available choices\.$")
 # Each refusal for the register's state or a rule between fields, by its message.
 STATE_OR_CROSS_FIELD = [
@@ -68,6 +70,12 @@ STATE_OR_CROSS_FIELD = [
         r"^A currency was given without a value\.$",
         r"^Enter a valid URL\.$",
         r"^Give at most \d+ different values for “\w+”; \d+ were given\.$",
+        # Treaties to compare: 2 to 6 different published ones (a count of
+        # different values again, and the register's state).
+        r"^Compare \d+ to \d+ different treaties: ",
+        r"^No published treaty at: ",
+        # A state needs its public code, given or taken from its ISO alpha-2 code.
+        r"^Give the state's public code",
         # Dates: the calendar, and the written forms (diplomacy.partial_dates).
         r"^Enter a valid date\.$",
         r"^“.*” is not a date(: |\.$)",

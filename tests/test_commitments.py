@@ -324,3 +324,17 @@ def test_the_treaty_import_takes_a_commitments_column(tmp_path, pair):
     report = import_file(path, "treaty")
     assert not report.ok and "Unknown commitment" in str(report.errors[0])
     assert values() == ["consultation", "defence"]
+
+
+@pytest.mark.parametrize("key", ["defen\x00ce", "\ud800", 7])
+@pytest.mark.parametrize("field", ["kind", "source"])
+def test_a_commitment_key_no_record_can_hold_is_a_400_not_a_server_error(
+    client, publisher, field, key
+):
+    """Found by schemathesis: a NUL or a lone surrogate in a kind was a 500 on PostgreSQL."""
+    token_client(client, publisher)
+    commitment = {"kind": "defence", field: key}
+    body = {"slug": "s", "title": "T", "kind": "agreement", "commitments": [commitment]}
+    response = client.post("/api/v1/treaties/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["commitments"]["0"]

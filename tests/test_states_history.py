@@ -266,3 +266,24 @@ def test_an_api_write_naming_a_state_out_of_its_period_is_a_400_that_says_when_i
     treaty["parties"] = [{"state": "su"}, {"state": "gfr"}]
     response = client.post("/api/v1/treaties/", treaty, content_type="application/json")
     assert response.status_code == 201, response.content
+
+
+def test_a_state_written_without_any_code_is_a_400_that_says_what_to_give(client, publisher):
+    """Found by schemathesis: the public code's database constraint answered instead."""
+    from rest_framework.authtoken.models import Token
+
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=publisher).key}"
+    response = client.post(
+        "/api/v1/states/",
+        {"name": "Somewhere", "slug": "somewhere"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "Give the state's public code" in response.json()["code"][0]
+    response = client.post(
+        "/api/v1/states/",
+        {"name": "Somewhere", "slug": "somewhere", "iso2": "XQ"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert client.get("/states/xq/").status_code in (200, 404)  # drafts are not public

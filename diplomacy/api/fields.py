@@ -74,6 +74,24 @@ class SummaryRelatedField(serializers.SlugRelatedField):
         return AttachedListField(attached_list=attached_list, **list_kwargs)
 
 
+class KeyField(serializers.SlugRelatedField):
+    """A related record by its key (a slug, a vocabulary value), refused with a
+    400 when it is no text a key can hold: not text, a control character (a
+    NUL PostgreSQL cannot compare), or a lone surrogate (no UTF-8 for it)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            data.encode()
+            reject_control_characters(data)
+        except UnicodeEncodeError as exc:
+            raise serializers.ValidationError("Not valid text (a lone surrogate).") from exc
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return super().to_internal_value(data)
+
+
 class AttachedListField(serializers.ManyRelatedField):
     """A to-many field that reads the published list a queryset attached to
     each record (``sector_list``, by ``with_links``) when there is one,

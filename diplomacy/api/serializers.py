@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 from diplomacy.api.fields import (
     WRITTEN_DATE_HELP,
     AmountField,
+    KeyField,
     StateCodeField,
     StrictBooleanField,
     StrictCharField,
@@ -182,6 +183,24 @@ class StateSerializer(RecordSerializer):
             # the uniqueness check must see: "az" is Azerbaijan's "AZ".
             field_class = UpperCaseCharField
         return field_class, field_kwargs
+
+    def validate(self, attrs):
+        # A state's public code is its ISO alpha-2 code in lower case unless
+        # given (a former state's: su, auh); one of the two is needed.
+        code = attrs.get("code", self.instance.code if self.instance else "")
+        iso2 = attrs.get("iso2", self.instance.iso2 if self.instance else None)
+        if not code and not iso2:
+            raise serializers.ValidationError(
+                {
+                    "code": [
+                        "Give the state's public code (lower case, e.g. “su”), or its "
+                        "ISO alpha-2 code, from which it is taken."
+                    ]
+                }
+            )
+        if not code:
+            attrs["code"] = iso2.lower()
+        return super().validate(attrs)
 
     class Meta:
         model = State
@@ -436,7 +455,7 @@ def sectors_field(attached_list: str | None = None):
 class CommitmentSerializer(serializers.Serializer):
     """A commitment (SPEC 3.11): its kind's stable value, where and what it says."""
 
-    kind = serializers.SlugRelatedField(
+    kind = KeyField(
         slug_field="value",
         queryset=CommitmentKind.objects.all(),
         help_text="A value of the vocabulary, e.g. defence, political_support.",
@@ -444,7 +463,7 @@ class CommitmentSerializer(serializers.Serializer):
     label = serializers.CharField(source="kind.label", read_only=True)
     article = model_field(Commitment, "article", required=False, source=None)
     quote = model_field(Commitment, "quote", required=False, source=None)
-    source = serializers.SlugRelatedField(
+    source = KeyField(
         slug_field="slug",
         queryset=Source.objects.all(),
         required=False,
