@@ -76,7 +76,17 @@ STATE_OR_CROSS_FIELD = [
         r"^No published treaty at: ",
         # A state needs its public code, given or taken from its ISO alpha-2 code.
         r"^Give the state's public code",
+        # A key (a commitment kind's value, a source's slug) no record has, or
+        # could have: keys hold no control character and are valid text.
+        r"^Object with value=.* does not exist\.$",
+        r"^Contains a control character \(U\+[0-9A-F]{4,6}\); remove it\.$",
+        r"^Not valid text \(a lone surrogate\)\.$",
+        # The API takes no NUL anywhere in a query string (a free-text
+        # parameter's schema cannot say so without a pattern that hides the rest).
+        r"^The query string contains a NUL character\.$",
         # Dates: the calendar, and the written forms (diplomacy.partial_dates).
+        r"^Give a date as YYYY-MM-DD",
+        r"^Date has wrong format\. Use one of these formats instead: ",
         r"^Enter a valid date\.$",
         r"^“.*” is not a date(: |\.$)",
         r"^.* does not exist\.$",
