@@ -28,9 +28,14 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from diplomacy.caching import cached
-from diplomacy.choices import ACTIVE_TREATY_STATUSES, RELATION_LEVEL_BY_KIND, RelationLevel
+from diplomacy.choices import (
+    ACTIVE_TREATY_STATUSES,
+    RELATION_LEVEL_BY_KIND,
+    RelationLevel,
+    TreatyKind,
+)
 from diplomacy.models import Commitment, Project, State, Treaty, TreatyParty, Visit
-from diplomacy.models.commitments import commitment_kinds_by_pk, is_pact_only
+from diplomacy.models.commitments import commitment_kinds_by_pk, is_pact_only, pact_only_q
 from diplomacy.models.reference import published_states_by_pk
 from diplomacy.models.treaties import (
     ENDED_TREATY_STATUSES,
@@ -42,8 +47,13 @@ from diplomacy.urlpaths import relations_url
 
 
 def level_expression(prefix: str = "") -> Case:
-    """SQL CASE giving the relation rung a treaty's kind establishes (0 for none)."""
+    """SQL CASE giving the relation rung a treaty establishes (0 for none): its
+    kind's, except an alliance that is only a pact (``treaty_span``)."""
     return Case(
+        When(
+            Q(**{f"{prefix}kind": TreatyKind.ALLIANCE}) & pact_only_q(f"{prefix}pk"),
+            then=Value(int(RelationLevel.STRATEGIC_PARTNERSHIP)),
+        ),
         *(
             When(**{f"{prefix}kind": kind}, then=Value(int(level)))
             for kind, level in RELATION_LEVEL_BY_KIND.items()

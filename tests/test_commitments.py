@@ -338,3 +338,28 @@ def test_a_commitment_key_no_record_can_hold_is_a_400_not_a_server_error(
     response = client.post("/api/v1/treaties/", body, content_type="application/json")
     assert response.status_code == 400, response.content
     assert field in response.json()["commitments"]["0"]
+
+
+def test_a_consultation_pact_ranks_as_partnership_on_state_pages_and_home(client):
+    """The state page and the home page rank a pact as the relations page does:
+    a consultation-only "alliance" makes strategic partners, not allies."""
+    us, kp = StateFactory(iso2="US", name="United States"), StateFactory(iso2="KP", name="Korea")
+    pact = TreatyFactory(
+        title="Consultation pact",
+        kind=TreatyKind.ALLIANCE,
+        signed_on=D(1976, 1, 1),
+        parties=[us, kp],
+    )
+    Commitment.objects.create(treaty=pact, kind=kind("consultation"), quote="shall consult")
+    page = client.get("/states/us/").content.decode()
+    assert "Allies" not in page
+    assert page.index("Strategic partners") < page.index("Korea")
+    home = client.get("/").content.decode()
+    strongest = home[home.index("strongest-heading") : home.index("latest-heading")]
+    assert "Korea" in strongest and "Strategic partnership</a> since" in strongest
+    assert "Alliance" not in strongest
+    Commitment.objects.create(treaty=pact, kind=kind("defence"), quote="shall defend")
+    page = client.get("/states/us/").content.decode()
+    assert page.index("Allies") < page.index("Korea")
+    home = client.get("/").content.decode()
+    assert "Alliance</a> since" in home[home.index("strongest-heading") : home.index("latest-heading")]

@@ -217,3 +217,14 @@ def is_pact_only(kinds) -> bool:
     """Whether commitments of ``kinds`` make a security pact below alliance."""
     kinds = list(kinds)
     return any(k.value in PACT_VALUES for k in kinds) and not any(k.makes_alliance for k in kinds)
+
+
+def pact_only_q(treaty_ref: str = "pk") -> models.Q:
+    """``is_pact_only`` in SQL, for the treaty ``OuterRef(treaty_ref)`` names: the
+    state page and the home page rank partners in the database, and must rank a
+    pact as the relations page does. Both lookups read the (treaty, kind) index."""
+    of_treaty = Commitment.objects.filter(treaty_id=models.OuterRef(treaty_ref))
+    return models.Q(
+        models.Exists(of_treaty.filter(kind__value__in=PACT_VALUES)),
+        ~models.Exists(of_treaty.filter(kind__makes_alliance=True)),
+    )

@@ -3,16 +3,17 @@
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from diplomacy.caching import cached
-from diplomacy.choices import RELATION_LEVEL_BY_KIND
+from diplomacy.choices import RelationLevel, TreatyKind
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Organization, Person, Project, State, Treaty, TreatyParty, Visit
+from diplomacy.models.commitments import pact_only_q
 from diplomacy.pagination import approximate_count, count_label
 from diplomacy.relations import binding_q
 from diplomacy.search import search_queryset
@@ -21,20 +22,28 @@ HOME_LIST_LENGTH = 6
 SEARCH_LIMIT = 20
 
 
-def strongest_relations(limit: int = 10) -> list[Treaty]:
-    """The most recent binding treaties at the top rung present in the register."""
-    top_kinds = sorted(RELATION_LEVEL_BY_KIND, key=RELATION_LEVEL_BY_KIND.get, reverse=True)
-    for kind in top_kinds:
+def strongest_relations(limit: int = 10) -> tuple[RelationLevel | None, list[Treaty]]:
+    """The most recent binding treaties at the top rung present in the register,
+    with that rung: an alliance that is only a pact ranks as a strategic
+    partnership here too (``diplomacy.relations.level_expression``)."""
+    alliance = Q(kind=TreatyKind.ALLIANCE)
+    rungs = {
+        RelationLevel.ALLIANCE: alliance & ~pact_only_q(),
+        RelationLevel.STRATEGIC_PARTNERSHIP: Q(kind=TreatyKind.STRATEGIC_PARTNERSHIP)
+        | (alliance & pact_only_q()),
+        RelationLevel.DIPLOMATIC_RELATIONS: Q(kind=TreatyKind.DIPLOMATIC_RELATIONS),
+    }
+    for level, rung in rungs.items():
         treaties = list(
             Treaty.objects.published()
-            .filter(binding_q(), kind=kind)
+            .filter(binding_q(), rung)
             .for_items()
             # The order of the partial (kind, date) index: no sort of every alliance.
             .order_by(F("signed_on").desc(nulls_last=True), "-pk")[:limit]
         )
         if treaties:
-            return treaties
-    return []
+            return level, treaties
+    return None, []
 
 
 def register_counts() -> dict[str, str]:
@@ -63,7 +72,7 @@ def home(request):
         "recent_visits": Visit.objects.published()
         .for_items()
         .order_by(F("start_on").desc(nulls_last=True), "-pk")[:HOME_LIST_LENGTH],
-        "strongest": strongest_relations(),
+        "strongest": strongest_relations(),  # (level, treaties)
     }
     return render(request, "diplomacy/home.html", context)
 
