@@ -114,6 +114,8 @@ def test_a_state_that_left_stops_counting_and_the_history_shows_the_gap(client, 
     history = html[html.index('id="history-heading"') : html.index('id="timeline-heading"')]
     for text in ("15 May 1992", "after", "1999", "14 November 2005", "Collective Security Treaty"):
         assert text in history, text
+    # Each period's level links to what the level means.
+    assert history.count('href="/about/#level-alliance"') == 2
     assert 'since <time datetime="2005-11-14">14 November 2005</time>' in html
     # Kazakhstan and Uzbekistan had only the treaty Uzbekistan left.
     assert relation(client, "kz", "uz")["level"] == "none"
