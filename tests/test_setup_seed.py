@@ -189,3 +189,27 @@ def test_a_seed_record_whose_people_or_visit_were_deleted_loads_without_them(tmp
     assert new.signatories.exists()
     assert not Visit.objects.filter(slug="a-visit-new-in-this-release").exists()
     assert "a-visit-new-in-this-release not loaded: no guest" in errors.getvalue()
+
+
+def test_a_register_set_up_before_commitments_existed_gets_the_seed_commitments(editor):
+    """A treaty the register already holds gets the corpus's commitments when it
+    never had any (a register set up before commitments existed), and never gets
+    back one an editor removed."""
+    from diplomacy.models import Commitment
+
+    run_setup()
+    seeded = Commitment.objects.filter(treaty__slug=ALLIED).count()
+    assert seeded
+    # As before commitments existed: no commitment, and none in the history.
+    Commitment.objects.all().delete()
+    Commitment.history.all().delete()
+
+    run_setup()
+    assert Commitment.objects.filter(treaty__slug=ALLIED).count() == seeded
+    assert Commitment.history.filter(treaty__slug=ALLIED, history_type="+").count() == seeded
+
+    removed = Commitment.objects.filter(treaty__slug=ALLIED).order_by("pk").first()
+    removed._history_user = editor
+    removed.delete()
+    run_setup()
+    assert Commitment.objects.filter(treaty__slug=ALLIED).count() == seeded - 1

@@ -6,7 +6,9 @@ when it exists (an editor may have changed it), nor when its history shows it
 was deleted or its slug changed (an editor did that). The rows that belong to a
 record (its citations, its parties, its links to people, organizations and
 sectors) come only with a record created in the same run: a record already in
-the register keeps exactly the rows it has.
+the register keeps exactly the rows it has, with one exception: parts of a kind
+the record has never had, as its history shows (commitments, for a register set
+up before they existed), come with it, since no editor's work is undone by them.
 """
 
 import json
@@ -24,6 +26,7 @@ from diplomacy.models import State
 from diplomacy.models.base import CuratedModel
 
 SEED = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
+SEED_REASON = "seed corpus"  # the change reason of every history row this command writes
 
 
 def ever_held(record: CuratedModel) -> bool:
@@ -69,6 +72,37 @@ def existing(model, refs: list) -> list:
     return found
 
 
+def never_had(model, field, ref: tuple, firsts: dict) -> bool:
+    """Whether the record ``ref`` names (held by the register) has never had a
+    row of the part ``model``: none now and none in the part's history. Decided
+    once per record, before this run adds any."""
+    key = (model, field.name, ref)
+    if key not in firsts:
+        owner_model = field.related_model
+        try:
+            if len(ref) > 1 or not isinstance(ref[0], int):
+                owner = owner_model._default_manager.get_by_natural_key(*ref)
+            else:
+                owner = owner_model._default_manager.get(pk=ref[0])
+        except owner_model.DoesNotExist:
+            firsts[key] = False
+        else:
+            # Only a record the corpus itself created: an editor's record of the
+            # same slug never gets the corpus's parts.
+            from_corpus = owner.history.filter(
+                history_type="+", history_change_reason=SEED_REASON
+            ).exists()
+            firsts[key] = (
+                from_corpus
+                and hasattr(model, "history")
+                and not (
+                    model._default_manager.filter(**{field.name: owner}).exists()
+                    or model.history.filter(**{field.attname: owner.pk}).exists()
+                )
+            )
+    return firsts[key]
+
+
 class Command(BaseCommand):
     help = (
         "Create the seed corpus's records that the register has never held; "
@@ -96,6 +130,7 @@ class Command(BaseCommand):
     def load(self, items: list[dict]) -> tuple[int, int, list[str]]:
         created = defaultdict(list)  # model -> rows created now
         created_keys = set()  # (model, reference) of the records created now
+        firsts = {}  # (part model, owner reference) -> whether the owner never had one
         kept, skipped = 0, []
         for item in items:
             try:
@@ -104,11 +139,12 @@ class Command(BaseCommand):
                 raise CommandError(f"Not a model of the register: {error}") from error
             owners = owner_fields(model)
             if owners:
-                # A part of a record (a citation, a party): only with its record.
+                # A part of a record (a citation, a party): only with its record,
+                # or with a record that never had a part of its kind.
+                refs = [(field, reference(item["fields"].get(field.name))) for field in owners]
                 if not all(
-                    (field.related_model, reference(item["fields"].get(field.name))) in created_keys
-                    for field in owners
-                ):
+                    (field.related_model, ref) in created_keys for field, ref in refs
+                ) and not all(never_had(model, field, ref, firsts) for field, ref in refs):
                     continue
                 # The file's id may be another row's in this register.
                 item = {key: value for key, value in item.items() if key != "pk"}
@@ -139,7 +175,7 @@ class Command(BaseCommand):
                 created_keys.add((model, reference(list(row.natural_key()))))
                 created_keys.add((model, (row.pk,)))
         for model, rows in created.items():
-            model.history.bulk_history_create(rows, default_change_reason="seed corpus")
+            model.history.bulk_history_create(rows, default_change_reason=SEED_REASON)
         return sum(map(len, created.values())), kept, skipped
 
     @staticmethod
