@@ -266,6 +266,17 @@ def test_an_api_write_naming_a_state_out_of_its_period_is_a_400_that_says_when_i
     treaty["parties"] = [{"state": "su"}, {"state": "gfr"}]
     response = client.post("/api/v1/treaties/", treaty, content_type="application/json")
     assert response.status_code == 201, response.content
+    # A new date alone is checked against the parties the treaty already has.
+    for signed_on in ("2000-05-01", "2000"):
+        response = client.patch(
+            "/api/v1/treaties/union-1980/", {"signed_on": signed_on}, content_type="application/json"
+        )
+        assert response.status_code == 400, response.content
+        assert "Soviet Union" in str(response.json()["parties"])
+    response = client.patch(
+        "/api/v1/treaties/union-1980/", {"signed_on": "1985-01-01"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
 
 
 def test_a_state_written_without_any_code_is_a_400_that_says_what_to_give(client, publisher):

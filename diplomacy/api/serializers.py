@@ -567,6 +567,12 @@ class TreatySerializer(RecordSerializer):
             Treaty.validate_party_count(kind, count)
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"parties": exc.messages}) from exc
+        if rows is None and self.instance is not None and "signed_on" in attrs:
+            # A new date alone: the parties the treaty has must fit it too.
+            rows = [
+                {"state": party.state, **{name: getattr(party, name) for name in MEMBERSHIP_FIELDS}}
+                for party in self.instance.treatyparty_set.select_related("state")
+            ]
         if rows:
             self.validate_membership_dates(attrs, rows)
             signed = attrs.get("signed_on", self.instance.signed_on if self.instance else None)
