@@ -70,6 +70,9 @@ def pages() -> list[tuple[str, str]]:
         ("relations page on a date", f"/relations/{a}/{b}/?on=2010-06-30"),
         ("relations API on a date", f"/api/v1/relations/{a}/{b}/?on=2010-06-30"),
         ("state page", f"/states/{a}/"),
+        # Commitments (SPEC 3.11): a rare kind, and two kinds together.
+        ("treaties by commitment", "/treaties/?commitment=defence"),
+        ("by two commitments", "/treaties/?commitment=defence&commitment=consultation"),
     ]
 
 
