@@ -13,7 +13,9 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.forms.renderers import Jinja2
 from django_filters import fields as filter_fields
 
@@ -76,6 +78,32 @@ def state_choices() -> list[tuple[str, str]]:
 def commitment_kind_ids() -> dict[str, int]:
     """Each commitment kind's stable value and its primary key."""
     return {kind.value: pk for pk, kind in commitment_kinds_by_pk().items()}
+
+
+# A commitment kind on fewer treaties than this is read as a set first. The
+# list walks treaties newest first and stops at a page: for a common kind that
+# walk is short, for a rare one it reads most of the register (at 1,000,000
+# treaties, 2,068 with ``defence``: 700 ms), and PostgreSQL, expecting rare
+# rows spread evenly, keeps walking. Fenced off (``OFFSET 0``: the subquery is
+# planned on its own), the kind's rows are read from the (kind, treaty) index
+# and only they are sorted: 53 ms.
+RARE_COMMITMENT_ROWS = 5000
+
+
+def commitment_rows_up_to_limit(kind_id: int) -> int:
+    """How many commitments of a kind there are, counted up to the limit (an
+    index-only count that stops there), once per data version."""
+    return cached(
+        f"commitment-rows:{kind_id}",
+        lambda: Commitment.objects.filter(kind_id=kind_id)[:RARE_COMMITMENT_ROWS].count(),
+    )
+
+
+def treaties_with_commitment(kind_id: int, using: str) -> RawSQL:
+    table = Commitment._meta.db_table
+    # SQLite plans a subquery on its own anyway, and wants no OFFSET without LIMIT.
+    fence = " OFFSET 0" if connections[using].vendor == "postgresql" else ""
+    return RawSQL(f"SELECT treaty_id FROM {table} WHERE kind_id = %s{fence}", [kind_id])
 
 
 def commitment_choices() -> list[tuple[str, str]]:
@@ -412,11 +440,15 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         return queryset
 
     def filter_commitment(self, queryset, name, value: list[str]):
-        # One EXISTS per kind, each read from the (kind, treaty) index.
+        # One EXISTS per kind, each read from the (kind, treaty) index; the
+        # rarest kind, when rare, as a fenced set the database reads first.
         ids = commitment_kind_ids()
-        for code in value:
+        kinds = sorted({ids[code] for code in value}, key=commitment_rows_up_to_limit)
+        if kinds and commitment_rows_up_to_limit(kinds[0]) < RARE_COMMITMENT_ROWS:
+            queryset = queryset.filter(pk__in=treaties_with_commitment(kinds.pop(0), queryset.db))
+        for kind_id in kinds:
             queryset = queryset.filter(
-                Exists(Commitment.objects.filter(treaty=OuterRef("pk"), kind_id=ids[code]))
+                Exists(Commitment.objects.filter(treaty=OuterRef("pk"), kind_id=kind_id))
             )
         return queryset
 
