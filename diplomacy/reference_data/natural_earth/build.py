@@ -10,6 +10,7 @@ Kept in the repository so that anyone can rebuild the file from its source
 and check what was done to it (nothing but projecting, rounding and naming).
 """
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -21,11 +22,13 @@ OUTPUT = HERE / "countries-110m-svg.json"
 
 # The drawing: longitudes -180..180 across WIDTH; latitudes from NORTH to
 # SOUTH (Antarctica is left out: it is no state, and it would take a fifth of
-# the picture). One decimal is finer than the 1:110m shapes.
+# the picture). Whole units (0.375 degrees): a state page shows the map about
+# this wide, and the file is half the size of one with tenths.
 WIDTH = 960
 NORTH, SOUTH = 84.0, -57.0
 SCALE = WIDTH / 360
 HEIGHT = round((NORTH - SOUTH) * SCALE)
+DECIMALS = 0
 
 # Shapes Natural Earth draws without an ISO numeric code (disputed or not
 # recognised by ISO): Kosovo has the user-assigned code XK that registers use;
@@ -81,11 +84,12 @@ def unwrapped(points):
 
 def project(lon: float, lat: float) -> tuple[float, float]:
     lat = max(SOUTH, min(NORTH, lat))
-    return round((lon + 180) * SCALE, 1), round((NORTH - lat) * SCALE, 1)
+    return round((lon + 180) * SCALE, DECIMALS), round((NORTH - lat) * SCALE, DECIMALS)
 
 
 def ring_path(points) -> str:
-    """``M x y l dx dy …z`` in tenths, repeated points dropped."""
+    """``M x y l dx dy …z``, repeated points dropped and a run of equal steps
+    (points on one straight line, evenly spaced) drawn as one."""
     projected = []
     for lon, lat in points:
         point = project(lon, lat)
@@ -93,13 +97,16 @@ def ring_path(points) -> str:
             projected.append(point)
     if len(projected) < 3:
         return ""
-    (x0, y0), rest = projected[0], projected[1:]
-    parts = [f"M{x0:g} {y0:g}l"]
-    x, y = x0, y0
-    for px, py in rest:
-        parts.append(f"{round(px - x, 1):g} {round(py - y, 1):g}")
-        x, y = px, py
-    return " ".join(parts).replace(" -", "-") + "z"
+    steps: list[list[float]] = []  # [dx, dy, how many equal steps]
+    for (ax, ay), (bx, by) in itertools.pairwise(projected):
+        step = (round(bx - ax, DECIMALS), round(by - ay, DECIMALS))
+        if steps and (steps[-1][0], steps[-1][1]) == step:
+            steps[-1][2] += 1
+        else:
+            steps.append([*step, 1])
+    x0, y0 = projected[0]
+    moves = " ".join(f"{dx * n:g} {dy * n:g}" for dx, dy, n in steps)
+    return f"M{x0:g} {y0:g}l{moves}".replace(" -", "-") + "z"
 
 
 def alpha2_of(geometry: dict) -> str | None:
