@@ -200,3 +200,32 @@ def test_the_pages_with_charts_are_valid_html(client, corpus, tmp_path):
         files.append(path)
     errors = [f"{m.get('url')}: {m['message']} {m.get('extract', '')}" for m in validate(files)]
     assert not errors, "\n".join(errors)
+
+
+def test_a_count_cut_off_by_the_statement_timeout_says_so_and_is_not_retried(client, monkeypatch):
+    """At a million treaties a search's per-year count can outlast the
+    statement timeout: the picture and the table say what to do instead, and
+    the list's other readers do not each wait for the same cut-off again."""
+    from django.db import OperationalError
+    from psycopg.errors import QueryCanceled
+
+    from diplomacy.views import charts
+
+    tries = []
+
+    def cancelled(self):
+        tries.append(1)
+        try:
+            raise QueryCanceled("canceling statement due to statement timeout")
+        except QueryCanceled as exc:
+            raise OperationalError(str(exc)) from exc
+
+    monkeypatch.setattr(charts.PerYear, "rows", cancelled)
+    picture = client.get("/treaties/chart.svg?q=friendship")
+    assert picture.status_code == 503
+    assert picture["Content-Type"].startswith("image/svg+xml")
+    assert "Narrow the filters" in ET.tostring(ET.fromstring(picture.content), encoding="unicode")
+    table = client.get("/treaties/per-year/?q=friendship")
+    assert table.status_code == 503 and "Narrow the filters" in table.content.decode()
+    assert client.get("/treaties/per-year.csv?q=friendship").status_code == 503
+    assert len(tries) == 1

@@ -11,17 +11,27 @@ cut off), as the lists do.
 
 import csv
 
+from django.db import OperationalError, transaction
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import View
+from psycopg.errors import QueryCanceled
 
 from diplomacy import exports
 from diplomacy.caching import cached
 from diplomacy.charts import counted, fold_kinds, kind_series, year_chart
 from diplomacy.views.lists import ProjectListView, TreatyListView, VisitListView
+
+# What the chart and table say when counting the set took longer than a web
+# request may (``DATABASE_STATEMENT_TIMEOUT``): the list itself still shows.
+TOO_LONG = (
+    "Counting these {plural} year by year takes longer than the register gives "
+    "one request. Narrow the filters (a range of years, a party, a kind), or "
+    "download the list as CSV, which has no time limit."
+)
 
 # What one record of each list is called, in the chart's words.
 NOUNS = {
@@ -52,26 +62,46 @@ class PerYear:
     def valid(self) -> bool:
         return not self.filterset.is_bound or self.filterset.is_valid()
 
-    def counts(self) -> dict:
-        """``{year or None: {kind: n}}``, kept per data version and filtered set."""
+    def counts(self) -> dict | None:
+        """``{year or None: {kind: n}}``, kept per data version and filtered
+        set; None when counting took longer than the statement timeout (kept
+        too: a crowd asking for the same slow chart must not each try again
+        until the data changes)."""
         key = f"per-year:{self.list_view.filtered_set_key(self.request)}"
         return cached(key, self.count)
 
-    def count(self) -> dict:
-        rows = (
-            self.filterset.qs.order_by()
-            .annotate(chart_year=ExtractYear(self.date_field))
-            .values_list("chart_year", "kind")
-            .annotate(n=Count("pk"))
-        )
+    def count(self) -> dict | None:
+        try:
+            # A savepoint: the request's transaction stays usable after a cancel.
+            with transaction.atomic(using=self.filterset.qs.db):
+                rows = self.rows()
+        except OperationalError as exc:
+            if isinstance(exc.__cause__, QueryCanceled):
+                return None
+            raise
         by_year: dict = {}
         for year, kind, n in rows:
             by_year.setdefault(year, {})[kind] = n
         return by_year
 
-    def table(self) -> dict:
-        """Rows of years (oldest first, undated last) by the kinds present, with totals."""
+    def rows(self) -> list[tuple]:
+        return list(
+            self.filterset.qs.order_by()
+            .annotate(chart_year=ExtractYear(self.date_field))
+            .values_list("chart_year", "kind")
+            .annotate(n=Count("pk"))
+        )
+
+    @property
+    def too_long(self) -> str:
+        return TOO_LONG.format(plural=self.plural)
+
+    def table(self) -> dict | None:
+        """Rows of years (oldest first, undated last) by the kinds present, with
+        totals; None when they took too long to count."""
         by_year = self.counts()
+        if by_year is None:
+            return None
         totals: dict[str, int] = {}
         for counts in by_year.values():
             for kind, n in counts.items():
@@ -97,8 +127,10 @@ class PerYear:
         matching = " matching these filters" if self.filterset.is_bound else ""
         return f"{self.plural.capitalize()}{matching}"
 
-    def svg(self, size: str) -> str:
+    def svg(self, size: str) -> str | None:
         table = self.table()
+        if table is None:
+            return None
         series = kind_series(table["totals_by_kind"], self.kind_labels)
         dated = table["total"] - sum(row[2] for row in table["rows"] if row[0] is None)
         chart = year_chart(
@@ -113,7 +145,8 @@ class PerYear:
             total_noun=self.noun,
         )
         if chart is None:
-            return render_to_string("partials/_chart_empty_svg.html", {"plural": self.plural})
+            message = f"No {self.plural} with a known year."
+            return render_to_string("partials/_chart_empty_svg.html", {"message": message})
         return render_to_string("partials/_chart_svg.html", {"chart": chart, "id_prefix": "chart"})
 
     def errors_text(self) -> str:
@@ -136,7 +169,12 @@ class PerYearChartView(View):
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
-        return HttpResponse(per_year.svg(self.size), content_type="image/svg+xml; charset=utf-8")
+        svg = per_year.svg(self.size)
+        if svg is None:
+            # An image the page shows in place of the chart, with a 503 as the lists' timeout.
+            svg = render_to_string("partials/_chart_empty_svg.html", {"message": per_year.too_long})
+            return HttpResponse(svg, status=503, content_type="image/svg+xml; charset=utf-8")
+        return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
 class PerYearTableView(View):
@@ -165,6 +203,13 @@ class PerYearTableView(View):
                 )
             return render(request, "diplomacy/per_year.html", context, status=400)
         table = per_year.table()
+        if table is None:
+            if self.export:
+                return HttpResponse(
+                    per_year.too_long, status=503, content_type="text/plain; charset=utf-8"
+                )
+            context["too_long"] = per_year.too_long
+            return render(request, "diplomacy/per_year.html", context, status=503)
         if self.export:
             return self.csv(request, per_year, table)
         context["table"] = table
