@@ -4,20 +4,32 @@ from django.views.decorators.http import require_safe
 
 from diplomacy.feeds import TreatyFeed
 from diplomacy.sitemaps import SITEMAPS
-from diplomacy.views import commitments, details, lists, site, states
+from diplomacy.views import charts, commitments, details, lists, site, states
 
 urlpatterns = [
     path("", site.home, name="home"),
     path("treaties/", lists.TreatyListView.as_view(), name="treaty-list"),
     path("treaties/export.csv", lists.TreatyListView.as_view(export=True), name="treaty-export"),
     path("treaties/feed/", require_safe(TreatyFeed()), name="treaty-feed"),
+    path("treaties/chart.svg", charts.TREATIES["chart"], name="treaty-chart"),
+    path("treaties/chart-narrow.svg", charts.TREATIES["chart_narrow"], name="treaty-chart-narrow"),
+    path("treaties/per-year/", charts.TREATIES["table"], name="treaty-per-year"),
+    path("treaties/per-year.csv", charts.TREATIES["csv"], name="treaty-per-year-csv"),
     path("treaties/compare/", commitments.treaty_compare, name="treaty-compare"),
     path("treaties/<slug:slug>/", details.treaty_detail, name="treaty-detail"),
     path("visits/", lists.VisitListView.as_view(), name="visit-list"),
     path("visits/export.csv", lists.VisitListView.as_view(export=True), name="visit-export"),
+    path("visits/chart.svg", charts.VISITS["chart"], name="visit-chart"),
+    path("visits/chart-narrow.svg", charts.VISITS["chart_narrow"], name="visit-chart-narrow"),
+    path("visits/per-year/", charts.VISITS["table"], name="visit-per-year"),
+    path("visits/per-year.csv", charts.VISITS["csv"], name="visit-per-year-csv"),
     path("visits/<slug:slug>/", details.visit_detail, name="visit-detail"),
     path("projects/", lists.ProjectListView.as_view(), name="project-list"),
     path("projects/export.csv", lists.ProjectListView.as_view(export=True), name="project-export"),
+    path("projects/chart.svg", charts.PROJECTS["chart"], name="project-chart"),
+    path("projects/chart-narrow.svg", charts.PROJECTS["chart_narrow"], name="project-chart-narrow"),
+    path("projects/per-year/", charts.PROJECTS["table"], name="project-per-year"),
+    path("projects/per-year.csv", charts.PROJECTS["csv"], name="project-per-year-csv"),
     path("projects/<slug:slug>/", details.project_detail, name="project-detail"),
     path("states/", lists.StateListView.as_view(), name="state-list"),
     path("states/<str:iso2>/", states.state_detail, name="state-detail"),

@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from diplomacy import metadata
 from diplomacy.caching.fragments import cached_fragment
+from diplomacy.charts import SIZES, Series, partners_map, year_chart
 from diplomacy.choices import RelationLevel
 from diplomacy.models import (
     Project,
@@ -98,6 +99,8 @@ def state_body_context(state: State) -> dict:
         **history_context(state),
         "state": state,
         "partner_groups": [(level, members) for level, members in groups if members],
+        # Drawn from the partners just read, inside this cached part: no query of its own.
+        "world_map": partners_map(state, partners) if partners else None,
         # States it had a relation with and has no more (a treaty ended, one left it).
         "former_partners": former,
         "treaties": latest_treaties_of(state, STATE_PAGE_LIMIT),
@@ -140,46 +143,42 @@ def state_detail(request, iso2):
     )
 
 
-def timeline(relation) -> dict:
-    """Records per year, by type, laid out for an inline SVG bar chart."""
+# A relation's timeline: one series per type of record, in the site's colours.
+TIMELINE_SERIES = [
+    Series("treaties", "Treaties", "#0b5cad", ("treaty", "treaties")),
+    Series("visits", "Visits", "#d97706", ("visit", "visits")),
+    Series("projects", "Projects", "#0b7a5c", ("project", "projects")),
+]
+
+
+def timeline(relation, a: State, b: State) -> dict:
+    """Records per year, by type: a chart for wide screens and one for phones
+    (``diplomacy.charts``), and the rows of the table that holds the same numbers."""
     counts = {year: c for year, c in relation.by_year.items() if year is not None}
     if not counts:
-        return {"years": [], "width": 0, "height": 0}
+        return {"years": []}
     first, last = min(counts), max(counts)
-    years = list(range(first, last + 1))
-    peak = max(sum(c.values()) for c in counts.values())
-    bar, gap, chart_height = 14, 4, 120
-    unit = chart_height / peak
-    columns = []
-    for index, year in enumerate(years):
-        x = index * (bar + gap) + 30
-        y = chart_height + 10
-        year_counts = counts.get(year, {})
-        stack = []
-        for kind in ("treaties", "visits", "projects"):
-            n = year_counts.get(kind, 0)
-            if n:
-                h = n * unit
-                y -= h
-                stack.append({"kind": kind, "n": n, "y": round(y, 1), "h": round(h, 1)})
-        columns.append(
-            {
-                "year": year,
-                "x": x,
-                "stack": stack,
-                "total": sum(year_counts.values()),
-                "counts": {k: year_counts.get(k, 0) for k in ("treaties", "visits", "projects")},
-            }
+    drawn = {
+        size: year_chart(
+            counts,
+            TIMELINE_SERIES,
+            title="Records per year",
+            description=(
+                f"Treaties, visits and projects between {a.name} and {b.name} per year,"
+                f" from {first} to {last}."
+            ),
+            size=size,
+            total_noun=("record", "records"),
         )
+        for size in SIZES
+    }
+    kinds = [s.key for s in TIMELINE_SERIES]
     return {
-        "years": columns,
-        "width": len(years) * (bar + gap) + 40,
-        "height": chart_height + 40,
-        "bar": bar,
-        "base": chart_height + 10,
-        "label_every": max(1, len(years) // 12),
-        "peak": peak,
-        "last_year": last,
+        **drawn,
+        "years": [
+            {"year": year, "counts": {k: counts[year].get(k, 0) for k in kinds}}
+            for year in sorted(counts)
+        ],
     }
 
 
@@ -201,7 +200,12 @@ def relations_detail(request, a, b):
     body_html = cached_fragment(
         f"relation:{first.pk}:{second.pk}",
         "diplomacy/_relation_body.html",
-        lambda: {"relation": relation, "a": first, "b": second, "chart": timeline(relation)},
+        lambda: {
+            "relation": relation,
+            "a": first,
+            "b": second,
+            "chart": timeline(relation, first, second),
+        },
     )
     canonical_codes = sorted([first.code, second.code])
     return render(
