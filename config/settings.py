@@ -351,3 +351,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # An admin upload larger than this is checked and imported by the worker, with
 # a progress page; a smaller one is previewed and imported in the request.
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
+# On SQLite, the worker's import holds the write lock for the whole file: in
+# write-ahead-log mode pages keep reading the last committed data meanwhile,
+# instead of waiting for the lock and failing ("database is locked").
+for _alias in DATABASES.values():
+    if _alias["ENGINE"] == "django.db.backends.sqlite3":
+        _alias.setdefault("OPTIONS", {}).setdefault("init_command", "PRAGMA journal_mode=WAL;")
