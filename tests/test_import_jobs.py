@@ -21,7 +21,9 @@ from diplomacy.models import ImportJob, Treaty, TreatyParty
 from diplomacy.roles import EDITORS
 from tests.factories import StateFactory, TreatyFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Transactional: the worker, as in production, closes its database connection
+# between jobs, which a test wrapped in one transaction would lose on PostgreSQL.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 IMPORT_URL = "/admin/diplomacy/treaty/import/"
 GOOD = (
