@@ -264,12 +264,14 @@ def run(job_id: str) -> None:
             {"summary": "The import stopped on an unexpected error: nothing was written."},
         )
         return
+    result = report_result(report)
     if not check:
-        upload.unlink(missing_ok=True)  # imported: the file is not needed again
         written = getattr(report, "reject_path", None)
         job.reject_name = Path(written).name if written and Path(written).exists() else ""
+    if not check or not can_confirm(result, job.skip_invalid):
+        upload.unlink(missing_ok=True)  # imported, or never to be: not needed again
     job.rows_done = job.rows_total = report.rows
-    _finish(job, ImportJob.State.DONE, report_result(report))
+    _finish(job, ImportJob.State.DONE, result)
 
 
 def _finish(job: ImportJob, state: str, result: dict) -> None:
