@@ -37,10 +37,15 @@ setup: $(STAMP) .env
 	$(PY) manage.py load_historic_states
 	$(PY) manage.py populate_history --auto --batchsize 500
 
-## run: setup, then serve the site on http://$(HOST):$(PORT) with the development server
+# The background worker (large admin imports) runs beside the server, from the
+# same shell: the trap stops it whenever the server stops (Ctrl-C, a crash, kill).
+WORKER = $(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM;
+
+## run: setup, then serve the site on http://$(HOST):$(PORT) with the development server and the import worker
 run: export DEBUG ?= 1
 run: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(WORKER) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 test: $(STAMP)
@@ -55,13 +60,13 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-## serve: production-style serving (gunicorn + whitenoise, DEBUG off)
+## serve: production-style serving (gunicorn + whitenoise, DEBUG off) and the import worker
 serve: export DEBUG = 0
 serve: export SECRET_KEY ?= $(shell $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')
 serve: export SECURE_SSL_REDIRECT ?= 0
 serve: setup
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_ACCESSLOG=- $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application
+	$(WORKER) GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_ACCESSLOG=- $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application
 
 ## backup: a complete dump (records, citations, history, users, groups) to backups/
 backup: export DEBUG ?= 1

@@ -341,3 +341,19 @@ IMPORT_UPLOAD_DIR = env_str("IMPORT_UPLOAD_DIR")
 # How long a preview can be confirmed; older uploads are swept.
 IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 3600)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# Background jobs (large admin imports): django-tasks with its database
+# backend, so the queue is a table of the register's own database (SQLite or
+# PostgreSQL, no other service). `manage.py db_worker` runs them; `make run`
+# and `make serve` start one beside the server.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An admin upload larger than this is checked and imported by the worker, with
+# a progress page; a smaller one is previewed and imported in the request.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 1024 * 1024)
+# On SQLite, the worker's import holds the write lock for the whole file: in
+# write-ahead-log mode pages keep reading the last committed data meanwhile,
+# instead of waiting for the lock and failing ("database is locked").
+for _alias in DATABASES.values():
+    if _alias["ENGINE"] == "django.db.backends.sqlite3":
+        _alias.setdefault("OPTIONS", {}).setdefault("init_command", "PRAGMA journal_mode=WAL;")

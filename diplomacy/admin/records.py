@@ -151,6 +151,7 @@ class CommitmentInline(admin.StackedInline):
 @admin.register(Treaty)
 class TreatyAdmin(ImportMixin, CuratedAdmin):
     import_kind = "treaty"
+    also_imports = ("membership",)
     list_display = ["title", "kind", "status", "signed_display", "party_list", "is_published"]
     list_filter = [
         "is_published",

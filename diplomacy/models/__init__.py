@@ -1,6 +1,7 @@
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
 from diplomacy.models.commitments import Commitment, CommitmentKind
 from diplomacy.models.data_version import DataVersion
+from diplomacy.models.import_jobs import ImportJob
 from diplomacy.models.projects import Project, ProjectCitation, ProjectState
 from diplomacy.models.reference import (
     Organization,
@@ -38,6 +39,7 @@ __all__ = [
     "CuratedModel",
     "CuratedQuerySet",
     "DataVersion",
+    "ImportJob",
     "Organization",
     "OrganizationCitation",
     "Person",

@@ -16,10 +16,12 @@ from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.utils import timezone
 
 # Rebuilt by migrate on the target database, or transient.
-EXCLUDED_APPS = {"contenttypes", "sessions", "axes"}
+# Background jobs (the queue, and the admin imports it ran) live as long as
+# their uploaded files, an hour: a restored register has none.
+EXCLUDED_APPS = {"contenttypes", "sessions", "axes", "django_tasks_db"}
 # The data version is what caches key the data by, not data: a restore gives
 # the restored register a new one.
-EXCLUDED_MODELS = {"auth.permission", "diplomacy.dataversion"}
+EXCLUDED_MODELS = {"auth.permission", "diplomacy.dataversion", "diplomacy.importjob"}
 # What a restore (loaddata) can read back: XML, as is or compressed.
 OPENERS = {".xml": open, ".xml.gz": gzip.open, ".xml.bz2": bz2.open, ".xml.xz": lzma.open}
 
