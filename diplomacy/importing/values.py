@@ -11,7 +11,13 @@ LIST_SEPARATORS = re.compile(r"\s*[;|]\s*")
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message is shown to the editor as it is."""
+    """A cell that cannot be read; the message is shown to the editor as it is.
+    ``values`` are the (problem, value) pairs behind it, e.g. ("unknown codes",
+    "300"), so that a report can count each value over the whole file."""
+
+    def __init__(self, message: str, values: tuple[tuple[str, str], ...] = ()):
+        super().__init__(message)
+        self.values = tuple(values)
 
 
 def partial_date(text: str) -> tuple[datetime.date | None, str]:
