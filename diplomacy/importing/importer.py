@@ -339,6 +339,9 @@ class Importer:
             f.name for f in self.model._meta.concrete_fields if isinstance(f, models.ForeignKey)
         ]
         self.all_fields = [f.name for f in self.model._meta.concrete_fields]
+        # A treaty's search vector is the database's (a trigger), heavy to read.
+        unread = [f.name for f in self.model._meta.concrete_fields if f.name == "search_vector"]
+        self._records = self.model.objects.defer(*unread)
 
     # -- the pass over the file -----------------------------------------------------
 
@@ -356,6 +359,7 @@ class Importer:
         self.writing = not dry_run
         self.tables: set[str] = set()
         self.created_pks: set[int] = set()
+        self.pending_sources: dict[tuple[str, str], InlineSource] = {}
         self.keys = FileKeys()
         self.rejects = (
             RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
@@ -471,7 +475,7 @@ class Importer:
         rows = [parsed for parsed, _ in batch]
         raws = {parsed.line: raw for parsed, raw in batch}
         self._match_identifiers(rows)
-        existing = self.model.objects.in_bulk([row.slug for row in rows], field_name="slug")
+        existing = self._records.in_bulk([row.slug for row in rows], field_name="slug")
         merging: set[int] = set()
         if self.model is Treaty:
             merging = self._probable_duplicates(rows, existing, report)
@@ -571,7 +575,7 @@ class Importer:
         if not row.citation or not isinstance(row.citation[0], InlineSource):
             return []
         source = row.citation[0]
-        if self.lookups.inline_source(source) is None and not source.title:
+        if self._source_for(source) is None:
             return [
                 RowError(
                     row.line,
@@ -657,7 +661,7 @@ class Importer:
                 row.slug = slug
         if merged:
             report.merged += len(merged)
-            for record in Treaty.objects.filter(pk__in=set(merged.values())):
+            for record in self._records.filter(pk__in=set(merged.values())):
                 existing[record.slug] = record
         return set(merged)
 
@@ -714,13 +718,30 @@ class Importer:
                 current[owner].add((source, quote, locator))
         return current
 
-    def _citation(self, row) -> tuple[int | None, str, str] | None:
-        """The row's citation with its source's pk (None for a source to create)."""
+    def _source_for(self, source: InlineSource) -> int | InlineSource | None:
+        """The pk of the source a row describes; else the source to create for
+        it (the first row that gave it a title; later rows may give only its
+        URL); None when there is neither."""
+        pk = self.lookups.inline_source(source)
+        if pk is not None:
+            return pk
+        keys = [key for key in (("url", source.url), ("title", source.title.lower())) if key[1]]
+        for key in keys:
+            if key in self.pending_sources:
+                return self.pending_sources[key]
+        if not source.title:
+            return None
+        for key in keys:
+            self.pending_sources[key] = source
+        return source
+
+    def _citation(self, row) -> tuple[int | InlineSource | None, str, str] | None:
+        """The row's citation with its source's pk (or the source to create)."""
         if not row.citation:
             return None
         source, quote, locator = row.citation
         if isinstance(source, InlineSource):
-            source = self.lookups.inline_source(source)
+            source = self._source_for(source)
         return (source, quote, locator)
 
     def _related_changes(self, row, record, relations, identifiers, citations) -> list[str]:
@@ -762,7 +783,7 @@ class Importer:
         history = {"default_user": self.user, "default_change_reason": "import"}
         if creates:
             objects = [record for _, record in creates]
-            bulk_create_with_history(objects, self.model, batch_size=500, **history)
+            bulk_create_with_history(objects, self.model, batch_size=2000, **history)
             if any(record.pk is None for record in objects):
                 by_slug = dict(
                     self.model.objects.filter(slug__in=[r.slug for r in objects]).values_list(
@@ -781,7 +802,7 @@ class Importer:
             for _, record, _ in updates:
                 record.updated_at = now
             bulk_update_with_history(
-                [record for _, record, _ in updates], self.model, fields, batch_size=500, **history
+                [record for _, record, _ in updates], self.model, fields, batch_size=2000, **history
             )
             self._note(self.model)
         rows = [(row, record) for row, record in creates] + [
@@ -811,10 +832,10 @@ class Importer:
                     obsolete.delete()
             if to_add and relation.history:
                 bulk_create_with_history(
-                    to_add, relation.through, batch_size=1000, default_user=self.user
+                    to_add, relation.through, batch_size=2000, default_user=self.user
                 )
             elif to_add:
-                relation.through.objects.bulk_create(to_add, batch_size=1000)
+                relation.through.objects.bulk_create(to_add, batch_size=2000)
             if to_add or to_remove:
                 self._note(relation.through)
 
@@ -835,7 +856,7 @@ class Importer:
                 if (scheme, value) not in have
             ]
         if new:
-            bulk_create_with_history(new, TreatyIdentifier, batch_size=1000, default_user=self.user)
+            bulk_create_with_history(new, TreatyIdentifier, batch_size=2000, default_user=self.user)
             self._note(TreatyIdentifier)
 
     def _write_citations(self, rows, citations) -> None:
@@ -850,7 +871,7 @@ class Importer:
                     model(record_id=record.pk, source_id=source, quote=quote, locator=locator)
                 )
         if new:
-            bulk_create_with_history(new, model, batch_size=1000, default_user=self.user)
+            bulk_create_with_history(new, model, batch_size=2000, default_user=self.user)
             self._note(model)
 
     def _create_sources(self, rows) -> None:
@@ -858,8 +879,8 @@ class Importer:
         wanted: dict[tuple[str, str], InlineSource] = {}
         for row in rows:
             if row.citation and isinstance(row.citation[0], InlineSource):
-                source = row.citation[0]
-                if self.lookups.inline_source(source) is None:
+                source = self._source_for(row.citation[0])
+                if isinstance(source, InlineSource):
                     wanted.setdefault((source.url, source.title.lower()), source)
         if not wanted:
             return
@@ -893,11 +914,16 @@ class Importer:
                 )
             )
         bulk_create_with_history(
-            objects, Source, batch_size=500, default_user=self.user,
+            objects, Source, batch_size=2000, default_user=self.user,
             default_change_reason="import",
         )  # fmt: skip
         for source, created in zip(wanted.values(), objects, strict=True):
             self.lookups.remember_source(source, created.pk)
+        self.pending_sources = {
+            key: source
+            for key, source in self.pending_sources.items()
+            if source not in wanted.values()
+        }
         self._note(Source)
 
 

@@ -119,6 +119,7 @@ class Spec:
         # ``columns`` stays each kind's own (the admin form documents them);
         # ``readers`` is every column a file may have.
         self.readers = {**self.columns, **self.SHARED_COLUMNS}
+        self._handlers: dict = {}
         self._absent: dict[tuple[str, ...], tuple[dict, tuple[str, ...]]] = {}
 
     def parse(self, line: int, raw: dict, lookups: Lookups) -> ParsedRow:
@@ -136,23 +137,18 @@ class Spec:
         # in 1980 and Russia in 2000. A malformed date is its own cell's error.
         extras: dict = {"on": record_date(cells.get(self.date_field, ""))}
 
-        def attempt(column, function):
-            try:
-                function()
-            except CellError as exc:
-                errors.append((column, str(exc), exc.values))
-
         for column in present:
+            text = cells[column]
             try:
                 # Also the cells that are no model field (quote, identifiers).
-                reject_control_characters(cells[column])
+                reject_control_characters(text)
             except ValidationError as exc:
                 errors.append((column, " ".join(exc.messages)))
                 continue
-            attempt(
-                column,
-                lambda column=column: self.read(column, cells, fields, relations, extras, lookups),
-            )
+            try:
+                self._handler(column)(column, text, fields, relations, extras, lookups)
+            except CellError as exc:
+                errors.append((column, str(exc), exc.values))
         if not errors and extras.get("inline") and not extras.get("source"):
             inline = extras["inline"]
             extras["source"] = InlineSource(
@@ -217,9 +213,13 @@ class Spec:
 
     # Column readers shared by the kinds.
     def read(self, column, cells, fields, relations, extras, lookups):
-        text = cells[column]
-        handler = getattr(self, f"read_{self.readers[column]}")
-        handler(column, text, fields, relations, extras, lookups)
+        self._handler(column)(column, cells[column], fields, relations, extras, lookups)
+
+    def _handler(self, column):
+        handler = self._handlers.get(column)
+        if handler is None:
+            handler = self._handlers[column] = getattr(self, f"read_{self.readers[column]}")
+        return handler
 
     def read_ignore(self, column, text, fields, relations, extras, lookups):
         pass

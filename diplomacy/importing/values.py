@@ -1,6 +1,7 @@
 """Parsing of single cells: partial dates, state codes, choices, lists, money."""
 
 import datetime
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -44,13 +45,20 @@ def choice(text: str, choices, field: str, default=None) -> str:
         if default is None:
             raise CellError(f"A {field} is required.")
         return default
-    values = {str(v) for v in choices.values}
-    labels = {str(label).lower().replace(" ", "_"): str(v) for v, label in choices.choices}
+    values, labels = _choice_names(choices)
     if value in values:
         return value
     if value in labels:
         return labels[value]
     raise CellError(f"“{text}” is not a {field}; use one of: {', '.join(sorted(values))}.")
+
+
+@functools.cache
+def _choice_names(choices) -> tuple[frozenset[str], dict[str, str]]:
+    # Read once per choices class: Django builds .values and .choices anew on each access.
+    values = frozenset(str(v) for v in choices.values)
+    labels = {str(label).lower().replace(" ", "_"): str(v) for v, label in choices.choices}
+    return values, labels
 
 
 def money(text: str) -> Decimal | None:
