@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -144,6 +145,7 @@ class _Bar:
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]} rows/s"),
             TimeRemainingColumn(),
+            console=Console(stderr=True),
             transient=True,
         )
         self.progress.__enter__()
