@@ -43,18 +43,22 @@ def duplicate_key(kind, signed_on, signed_on_precision, party_ids) -> tuple | No
     return (kind, signed_on, signed_on_precision, party_ids)
 
 
-def probable_duplicates_of(keys, exclude_pks=()) -> dict[tuple, list[tuple[int, str]]]:
+def probable_duplicates_of(keys) -> dict[tuple, list[tuple[int, str]]]:
     """For many described treaties at once (an import's batch), in two
     queries: each ``duplicate_key``'s (pk, slug) of the treaties it probably
     duplicates, oldest first."""
     keys = {key for key in keys if key is not None}
     if not keys:
         return {}
+    dates_by_kind: dict[str, set] = {}
+    for kind, signed_on, _precision, _parties in keys:
+        dates_by_kind.setdefault(kind, set()).add(signed_on)
+    same_kind_and_date = Q(
+        *[Q(kind=kind, signed_on__in=dates) for kind, dates in dates_by_kind.items()],
+        _connector=Q.OR,
+    )
     treaties = list(
-        Treaty.objects.filter(
-            signed_on__in={key[1] for key in keys}, kind__in={key[0] for key in keys}
-        )
-        .exclude(pk__in=exclude_pks)
+        Treaty.objects.filter(same_kind_and_date)
         .order_by("created_at", "pk")
         .values_list("pk", "slug", "kind", "signed_on", "signed_on_precision")
     )

@@ -358,7 +358,6 @@ class Importer:
         self.lookups = Lookups.load()
         self.writing = not dry_run
         self.tables: set[str] = set()
-        self.created_pks: set[int] = set()
         self.pending_sources: dict[tuple[str, str], InlineSource] = {}
         self.keys = FileKeys()
         self.rejects = (
@@ -631,7 +630,15 @@ class Importer:
                 keys[row.line] = key
         if not keys:
             return set()
-        matches = probable_duplicates_of(keys.values(), exclude_pks=self.created_pks)
+        matches = probable_duplicates_of(keys.values())
+        # A record the file itself names (created or updated by an earlier
+        # row) is that row's, not a duplicate found in the register.
+        named = self.keys.slugs([slug for found in matches.values() for _, slug in found])
+        matches = {
+            key: kept
+            for key, found in matches.items()
+            if (kept := [(pk, slug) for pk, slug in found if slug not in named])
+        }
         if not matches:
             return set()
         candidates = {pk for found in matches.values() for pk, _ in found}
@@ -792,7 +799,6 @@ class Importer:
                 )
                 for record in objects:
                     record.pk = record.id = by_slug[record.slug]
-            self.created_pks.update(record.pk for record in objects)
             self._note(self.model)
         now = timezone.now()
         if updates:
