@@ -280,3 +280,16 @@ def test_membership_files_take_skip_invalid_too(tmp_path, states):
     with open(tmp_path / "rows.rejects.csv", encoding="utf-8") as handle:
         (row,) = csv.DictReader(handle)
     assert row["state"] == "XX" and row["reason"].startswith("state:")
+
+
+def test_a_row_with_too_many_cells_goes_to_the_reject_file_with_its_cells(tmp_path, states):
+    path = write(
+        tmp_path,
+        "title,kind,parties\nBad,agreement,AZ;UZ,stray\nGood,agreement,AZ;UZ\n",
+    )
+    report = import_file(path, "treaty", skip_invalid=True)
+    assert report.written and report.created == 1 and report.rejected == 1
+    with open(report.reject_path, encoding="utf-8") as handle:
+        (row,) = csv.DictReader(handle)
+    assert (row["title"], row["parties"]) == ("Bad", "AZ;UZ")
+    assert row["reason"] == "row: 4 cells but 3 columns."
