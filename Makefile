@@ -80,7 +80,7 @@ restore: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py restore $(FILE)
 
-## bench: load benchmark on PostgreSQL at 10,000 and 1,000,000 treaties (BENCH_ARGS=--quick for a short run)
+## bench: load benchmark on PostgreSQL at 10,000 and 1,000,000 treaties (BENCH_ARGS=--quick for a short run; BENCH_ARGS=--imports for the import benchmark)
 bench: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PY) tests/benchmarks/run.py $(BENCH_ARGS)

@@ -1,26 +1,43 @@
-"""The import engine: validate every row, then write all of them or none."""
+"""The import engine: validate every row, then write all of them or none
+(or, asked to skip invalid rows, the valid ones, the others to a reject file).
+
+One pass over the file, in batches of BATCH_SIZE rows: each batch's records,
+relations, identifiers and citations are read in one query per kind, checked
+in memory, and written with bulk statements and bulk history rows, all inside
+one transaction that is rolled back when the file has an error and invalid
+rows are not skipped. A dry run reads the same and writes nothing.
+"""
 
 from __future__ import annotations
 
+import csv
 import itertools
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from diplomacy.caching import data_changed
-from diplomacy.importing.lookups import Lookups
-from diplomacy.importing.reading import FileFormatError, read_rows
+from diplomacy.duplicates import duplicate_key, probable_duplicates_of
+from diplomacy.importing.lookups import InlineSource, Lookups
+from diplomacy.importing.reading import FORMULA_STARTS, FileFormatError, detect_format, read_rows
 from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
-from diplomacy.models import Treaty, TreatyIdentifier, TreatyParty
+from diplomacy.models import Source, Treaty, TreatyIdentifier, TreatyParty
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 PREVIEW_LENGTH = 200
+# An all-or-nothing import stops reading after this many errors; an import
+# that skips invalid rows reads on, keeps this many and counts the rest.
 MAX_ERRORS = 1000
+GROUP_EXAMPLES = 5
+GROUP_VALUES = 10
 
 
 @dataclass(frozen=True)
@@ -28,9 +45,42 @@ class RowError:
     line: int
     field: str
     message: str
+    # (problem, value) pairs behind the message, e.g. ("unknown codes", "300"),
+    # so that the report counts each value over the file.
+    values: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"line {self.line}, {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Errors of one column and one problem, over the whole file."""
+
+    column: str
+    headline: str
+    count: int  # rows
+    examples: tuple[int, ...]  # the first lines
+
+    def __str__(self) -> str:
+        lines = ", ".join(str(line) for line in self.examples if line)
+        more = ", …" if self.count > len(self.examples) else ""
+        return f"{self.headline}" + (f" (lines {lines}{more})" if lines else "")
+
+
+@dataclass(frozen=True)
+class ProbableDuplicate:
+    """A row that probably describes a record the register has under another slug."""
+
+    line: int
+    slug: str
+    existing_slug: str
+    existing_url: str
+    merged: bool = False
+
+    def __str__(self) -> str:
+        what = "merged into" if self.merged else "probably the same as"
+        return f"line {self.line}, {self.slug}: {what} {self.existing_slug} ({self.existing_url})"
 
 
 @dataclass(frozen=True)
@@ -47,6 +97,16 @@ class PreviewRow:
         return f"line {self.line}, {self.slug}: {self.action}{changes}"
 
 
+class _Group:
+    __slots__ = ("column", "lines", "message", "problem", "rows", "values")
+
+    def __init__(self, column, problem, message):
+        self.column, self.problem, self.message = column, problem, message
+        self.rows = 0
+        self.lines: list[int] = []
+        self.values: Counter = Counter()
+
+
 @dataclass
 class ImportReport:
     kind: str
@@ -60,17 +120,92 @@ class ImportReport:
     # The first PREVIEW_LENGTH records the import creates or updates.
     preview: list[PreviewRow] = field(default_factory=list)
     written: bool = False
+    skip_invalid: bool = False
+    # Rows refused (with --skip-invalid, not written), and where they went.
+    rejected: int = 0
+    reject_path: Path | None = None
+    # Rows that probably repeat a record the register has (SPEC: duplicates).
+    probable_duplicates: list[ProbableDuplicate] = field(default_factory=list)
+    merged: int = 0
+    error_count: int = 0
+    _groups: dict = field(default_factory=dict, repr=False)
+    _error_lines: set = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
+        """Nothing stops the import: no error, or (skipping invalid rows)
+        only rows' errors, which the reject file carries."""
+        if self.skip_invalid:
+            return not any(error.line == 0 for error in self.errors)
         return not self.errors
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS or error.line == 0:
+            self.errors.append(error)
+        if error.line:
+            self._error_lines.add(error.line)
+        problems = {problem for problem, _ in error.values} or {None}
+        for problem in problems:
+            key = (error.field, problem or error.message)
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = _Group(error.field, problem, error.message)
+            if not group.lines or group.lines[-1] != error.line:
+                group.rows += 1
+                if len(group.lines) < GROUP_EXAMPLES:
+                    group.lines.append(error.line)
+            group.values.update(value for p, value in error.values if p == problem)
+
+    @property
+    def error_rows(self) -> int:
+        return len(self._error_lines)
+
+    def grouped_errors(self) -> list[ErrorGroup]:
+        """The errors by column and problem, the commonest first: "parties: 2
+        unknown codes in 119 rows — 300 x80, 315 x39" (with a multiplication
+        sign), with the first lines."""
+        groups = []
+        for group in self._groups.values():
+            rows = f"{group.rows:,} row{'s' if group.rows != 1 else ''}"
+            if group.values and group.problem and group.problem.startswith("unknown "):
+                counted = ", ".join(
+                    f"{value} ×{count}"  # noqa: RUF001 (a multiplication sign, as meant)
+                    for value, count in group.values.most_common(GROUP_VALUES)
+                )
+                more = ", …" if len(group.values) > GROUP_VALUES else ""
+                headline = (
+                    f"{group.column}: {len(group.values)} {group.problem} in {rows} — "
+                    f"{counted}{more}"
+                )
+            elif group.values:
+                values = ", ".join(group.values)
+                headline = f"{group.column}: {group.problem} ({values}; {rows})"
+            else:
+                headline = f"{group.column}: {group.message} ({rows})"
+            groups.append(ErrorGroup(group.column, headline, group.rows, tuple(group.lines)))
+        return sorted(groups, key=lambda g: (-g.count, g.column, g.headline))
 
     def summary(self) -> str:
         verb = "would be" if self.dry_run or not self.written else "were"
+        duplicates = (
+            f" {len(self.probable_duplicates)} row(s) probably repeat a record the register has"
+            f"{f' ({self.merged} merged)' if self.merged else ''}."
+            if self.probable_duplicates
+            else ""
+        )
+        counts = (
+            f"{self.created} {verb} created, {self.updated} {verb} updated, "
+            f"{self.unchanged} unchanged, {self.duplicates} duplicate row(s) skipped"
+        )
+        if self.errors and self.skip_invalid and self.ok:
+            where = f" (in {self.reject_path})" if self.reject_path else ""
+            refused = "would be refused" if self.dry_run else f"were refused{where}"
+            return f"{self.rows} row(s): {counts}; {self.rejected} {refused}.{duplicates}"
         if self.errors:
-            lines = len({error.line for error in self.errors})
+            lines = self.error_rows
             found = (
-                f"{len(self.errors)} error{'s' if len(self.errors) != 1 else ''} "
+                f"{self.error_count} error{'s' if self.error_count != 1 else ''} "
                 f"in {lines} row{'s' if lines != 1 else ''} of {self.rows}"
             )
             return (
@@ -78,129 +213,288 @@ class ImportReport:
                 if self.dry_run
                 else f"{found}: nothing was written."
             )
-        return (
-            f"{self.rows} row(s): {self.created} {verb} created, {self.updated} {verb} updated, "
-            f"{self.unchanged} unchanged, {self.duplicates} duplicate row(s) skipped."
-        )
+        return f"{self.rows} row(s): {counts}.{duplicates}"
+
+
+class RejectWriter:
+    """The refused rows, in the input's format, each with its ``reason``:
+    the file to fix and import again. Opened at the first refused row."""
+
+    def __init__(self, path: Path, file_format: str):
+        self.path, self.format = path, file_format
+        self.handle = None
+        self.writer = None
+        self.count = 0
+
+    def add(self, raw: dict, reason: str) -> None:
+        if self.handle is None:
+            # Open across calls, one row at a time; close() ends it.
+            self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            if self.format == "json":
+                self.handle.write("[\n")
+        row = {key: value for key, value in raw.items() if key not in ("__error__", "reason")}
+        if self.format == "json":
+            if self.count:
+                self.handle.write(",\n")
+            self.handle.write(json.dumps({**row, "reason": reason}, ensure_ascii=False))
+        else:
+            if self.writer is None:
+                self.writer = csv.DictWriter(
+                    self.handle, fieldnames=[*row, "reason"], extrasaction="ignore", restval=""
+                )
+                self.writer.writeheader()
+            self.writer.writerow({**{k: _csv_cell(v) for k, v in row.items()}, "reason": reason})
+        self.count += 1
+
+    def close(self) -> Path | None:
+        if self.handle is None:
+            return None
+        if self.format == "json":
+            self.handle.write("\n]\n")
+        self.handle.close()
+        return self.path
+
+
+def _csv_cell(value) -> str:
+    # As the register's CSV downloads write it: a cell a spreadsheet would run
+    # as a formula gets an apostrophe, which the import drops when reading it back.
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+
+
+def default_reject_path(path: Path, file_format: str) -> Path:
+    """NAME.rejects.csv (or .json) next to the file imported."""
+    return path.with_name(f"{path.stem}.rejects.{file_format}")
+
+
+def count_rows(path: Path, file_format: str) -> int | None:
+    """About how many rows a CSV file has (its lines less the header), read
+    as bytes for a progress bar; None for JSON."""
+    if file_format != "csv":
+        return None
+    lines = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(lines - 1, 0)
+
+
+class FileKeys:
+    """The slugs and identifiers the file has given so far, with the line and
+    a hash of the values of each: kept in a private temporary SQLite file, not
+    in memory, so a file of millions of rows takes the memory of one batch."""
+
+    def __init__(self):
+        import sqlite3
+
+        # An empty name is a temporary on-disk database, deleted when closed.
+        self.db = sqlite3.connect("")
+        self.db.execute("CREATE TABLE slugs (slug TEXT PRIMARY KEY, line INT, values_hash INT)")
+        self.db.execute("CREATE TABLE ids (key TEXT PRIMARY KEY, slug TEXT)")
+
+    def _get(self, sql: str, keys: list[str]) -> list[tuple]:
+        found = []
+        for start in range(0, len(keys), 900):
+            part = keys[start : start + 900]
+            marks = ",".join("?" * len(part))
+            found += self.db.execute(sql.format(marks), part).fetchall()
+        return found
+
+    def slugs(self, slugs: list[str]) -> dict[str, tuple[int, int]]:
+        sql = "SELECT slug, line, values_hash FROM slugs WHERE slug IN ({})"
+        return {slug: (line, h) for slug, line, h in self._get(sql, slugs)}
+
+    def identifiers(self, keys: list[str]) -> dict[str, str]:
+        return dict(self._get("SELECT key, slug FROM ids WHERE key IN ({})", keys))
+
+    def add(self, slugs: list[tuple[str, int, int]], identifiers: list[tuple[str, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO slugs VALUES (?, ?, ?)", slugs)
+        self.db.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", identifiers)
+
+    def close(self) -> None:
+        self.db.close()
 
 
 class Importer:
-    def __init__(self, kind: str, user=None, publish: bool = False):
-        if kind not in SPECS:
+    def __init__(
+        self,
+        kind: str,
+        user=None,
+        publish: bool = False,
+        skip_invalid: bool = False,
+        merge_duplicates: bool = False,
+    ):
+        if kind not in SPECS or kind == "membership":
             raise ValueError(f"Unknown kind {kind!r}: use one of {', '.join(SPECS)}.")
         self.spec: Spec = SPECS[kind]
         self.model = self.spec.model
         self.user = user
         self.publish = publish
         self.kind = kind
+        self.skip_invalid = skip_invalid
+        self.merge_duplicates = merge_duplicates
+        # Foreign keys a row sets come from the lookups, which read them from
+        # the register: Django's check of each would be a query per row.
+        self.not_checked = ["slug", "is_published", "created_at", "updated_at"] + [
+            f.name for f in self.model._meta.concrete_fields if isinstance(f, models.ForeignKey)
+        ]
+        self.all_fields = [f.name for f in self.model._meta.concrete_fields]
+        # A treaty's search vector is the database's (a trigger), heavy to read.
+        unread = [f.name for f in self.model._meta.concrete_fields if f.name == "search_vector"]
+        self._records = self.model.objects.defer(*unread)
 
-    # -- the two passes -------------------------------------------------------------
+    # -- the pass over the file -----------------------------------------------------
 
     def run(
-        self, path: Path, file_format: str | None = None, dry_run: bool = False
+        self,
+        path: Path,
+        file_format: str | None = None,
+        dry_run: bool = False,
+        reject_path: Path | None = None,
+        progress=None,
     ) -> ImportReport:
-        report = ImportReport(kind=self.kind, dry_run=dry_run)
-        lookups = Lookups.load()
-        try:
-            self._pass(path, file_format, lookups, report, write=False)
-        except FileFormatError as exc:
-            report.errors.append(RowError(0, "file", str(exc)))
-        if report.errors or dry_run:
-            return report
-        # Second pass: the same rows, now written, all in one transaction.
-        written = ImportReport(kind=self.kind, dry_run=False)
+        report = ImportReport(kind=self.kind, dry_run=dry_run, skip_invalid=self.skip_invalid)
+        fmt = detect_format(path, file_format)
+        self.lookups = Lookups.load()
+        self.writing = not dry_run
+        self.tables: set[str] = set()
+        self.pending_sources: dict[tuple[str, str], InlineSource] = {}
+        self.keys = FileKeys()
+        self.rejects = (
+            RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
+            if self.skip_invalid and not dry_run
+            else None
+        )
+        total = count_rows(path, fmt) if progress else None
         try:
             with transaction.atomic():
-                self._pass(path, file_format, lookups, written, write=True)
-                if written.errors:
-                    raise _Abort
-                # Bulk writes send no save signal: a new data version, with the
-                # rows it describes, shows the import on every page and API
-                # response at once (SPEC 8). A re-import that changes nothing
-                # keeps every cache.
-                if written.created or written.updated:
-                    data_changed()
+                self._pass(path, fmt, report, progress, total)
+                if not dry_run:
+                    if not report.ok:
+                        raise _Abort
+                    # Bulk writes send no save signal: a new data version, with
+                    # the rows it describes, shows the import on every page and
+                    # API response at once (SPEC 8). A re-import that changes
+                    # nothing keeps every cache.
+                    if self.tables:
+                        data_changed()
         except _Abort:
-            return written
+            pass
+        except FileFormatError as exc:
+            report.add_error(RowError(0, "file", str(exc)))
         except DatabaseError as exc:
-            written.errors.append(RowError(0, "database", f"Nothing was written: {exc}"))
-            return written
-        written.written = True
-        return written
+            report.add_error(RowError(0, "database", f"Nothing was written: {exc}"))
+        else:
+            report.written = not dry_run
+        finally:
+            self.keys.close()
+            if self.rejects is not None:
+                report.reject_path = self.rejects.close()
+        if report.written and self.tables:
+            analyze(self.tables)
+        return report
 
-    def _pass(self, path, file_format, lookups, report: ImportReport, write: bool) -> None:
-        seen: dict[str, tuple[int, tuple]] = {}
-        identifiers_seen: dict[tuple[str, str], str] = {}
-        rows = read_rows(path, file_format)
+    def _pass(self, path, fmt, report: ImportReport, progress, total) -> None:
+        rows = read_rows(path, fmt)
         while True:
             chunk = list(itertools.islice(rows, BATCH_SIZE))
             if not chunk:
                 break
-            batch: list[ParsedRow] = []
+            parsed_rows: list[tuple[ParsedRow, dict]] = []
             for line, raw in chunk:
                 report.rows += 1
                 try:
-                    parsed = self.spec.parse(line, raw, lookups)
+                    parsed = self.spec.parse(line, raw, self.lookups)
                 except RowErrors as exc:
-                    self._errors(report, line, exc.errors)
+                    self._refuse(report, raw, [RowError(line, *error) for error in exc.errors])
                     continue
-                if not self._unique_in_file(parsed, seen, identifiers_seen, report):
-                    continue
-                batch.append(parsed)
+                parsed_rows.append((parsed, raw))
+            batch = self._unique_in_file(parsed_rows, report)
             if batch:
-                self._process(batch, report, write)
-            if len(report.errors) >= MAX_ERRORS:
-                report.errors.append(RowError(0, "file", f"Stopped after {MAX_ERRORS} errors."))
+                self._process(batch, report)
+            if progress is not None:
+                progress(report.rows, total)
+            if not self.skip_invalid and report.error_count >= MAX_ERRORS:
+                report.add_error(RowError(0, "file", f"Stopped after {MAX_ERRORS} errors."))
                 return
 
-    @staticmethod
-    def _errors(report, line, errors):
-        report.errors.extend(RowError(line, column, message) for column, message in errors)
+    def _refuse(self, report: ImportReport, raw: dict, errors: list[RowError]) -> None:
+        """A row not imported: its errors reported, the row put in the reject file."""
+        for error in errors:
+            report.add_error(error)
+        report.rejected += 1
+        # An all-or-nothing import writes nothing after its first error.
+        self.writing = self.writing and self.skip_invalid
+        if self.rejects is not None:
+            self.rejects.add(raw, "; ".join(f"{e.field}: {e.message}" for e in errors))
 
-    def _unique_in_file(self, parsed, seen, identifiers_seen, report) -> bool:
-        signature = parsed.signature()
-        previous = seen.get(parsed.slug)
-        if previous is not None:
-            if previous[1] == signature:
-                report.duplicates += 1
-                return False
-            report.errors.append(
-                RowError(
-                    parsed.line,
-                    "slug",
-                    f"Same record as line {previous[0]} (slug “{parsed.slug}”) with other values.",
-                )
-            )
-            return False
-        seen[parsed.slug] = (parsed.line, signature)
-        for scheme, value in parsed.identifiers:
-            owner = identifiers_seen.setdefault((scheme, value), parsed.slug)
-            if owner != parsed.slug:
-                report.errors.append(
-                    RowError(parsed.line, scheme, f"{scheme} {value} is already given to {owner}.")
-                )
-                return False
-        return True
+    def _unique_in_file(self, rows, report) -> list[tuple[ParsedRow, dict]]:
+        """The rows that are neither a repeat of an earlier row (skipped) nor a
+        second version of one (refused); a slug or an identifier names one record."""
+        earlier = self.keys.slugs([parsed.slug for parsed, _ in rows])
+        earlier_ids = self.keys.identifiers(
+            [f"{s}\x1f{v}" for parsed, _ in rows for s, v in parsed.identifiers]
+        )
+        kept, new_slugs, new_ids = [], [], []
+        for parsed, raw in rows:
+            values_hash = hash(parsed.signature())
+            previous = earlier.get(parsed.slug)
+            if previous is not None:
+                if previous[1] == values_hash:
+                    report.duplicates += 1
+                else:
+                    message = (
+                        f"Same record as line {previous[0]} (slug “{parsed.slug}”) "
+                        "with other values."
+                    )
+                    self._refuse(report, raw, [RowError(parsed.line, "slug", message)])
+                continue
+            earlier[parsed.slug] = (parsed.line, values_hash)
+            new_slugs.append((parsed.slug, parsed.line, values_hash))
+            clash = None
+            for scheme, value in parsed.identifiers:
+                key = f"{scheme}\x1f{value}"
+                owner = earlier_ids.setdefault(key, parsed.slug)
+                if owner == parsed.slug:
+                    new_ids.append((key, parsed.slug))
+                elif clash is None:
+                    clash = RowError(
+                        parsed.line, scheme, f"{scheme} {value} is already given to {owner}."
+                    )
+            if clash is not None:
+                self._refuse(report, raw, [clash])
+                continue
+            kept.append((parsed, raw))
+        self.keys.add(new_slugs, new_ids)
+        return kept
 
     # -- one batch --------------------------------------------------------------------
 
-    def _process(self, batch: list[ParsedRow], report: ImportReport, write: bool) -> None:
-        self._match_identifiers(batch)
-        existing = {
-            obj.slug: obj for obj in self.model.objects.filter(slug__in=[row.slug for row in batch])
-        }
+    def _process(self, batch: list[tuple[ParsedRow, dict]], report: ImportReport) -> None:
+        rows = [parsed for parsed, _ in batch]
+        raws = {parsed.line: raw for parsed, raw in batch}
+        self._match_identifiers(rows)
+        existing = self._records.in_bulk([row.slug for row in rows], field_name="slug")
+        merging: set[int] = set()
+        if self.model is Treaty:
+            merging = self._probable_duplicates(rows, existing, report)
         current_relations = self._current_relations(existing.values())
         current_identifiers = self._current_identifiers(existing.values())
         current_citations = self._current_citations(existing.values())
 
         creates, updates = [], []
-        for row in batch:
+        for row in rows:
             record = existing.get(row.slug)
+            if record is not None and row.line in merging:
+                self._keep_only_missing(row, record, current_relations, current_identifiers)
+            errors = self._source_errors(row)
             if record is None and row.missing:
-                report.errors.extend(
+                errors += [
                     RowError(row.line, column, f"A new record needs the {column} column.")
                     for column in row.missing
-                )
+                ]
+            if errors:
+                self._refuse(report, raws[row.line], errors)
                 continue
             if record is None:
                 candidate = self.model(slug=row.slug)
@@ -211,51 +505,84 @@ class Importer:
             for name, value in values.items():
                 setattr(candidate, name, value)
             candidate.normalise_partial_dates()
+            changes: list[str] = []
+            if record is None:
+                check = self.not_checked
+            else:
+                changed = [
+                    name for name, value in original.items() if getattr(record, name) != value
+                ]
+                changes = _columns(changed) + self._related_changes(
+                    row, record, current_relations, current_identifiers, current_citations
+                )
+                if self.publish and not record.is_published:
+                    changes.append("is_published")
+                if not changes:
+                    # Stored values, unchanged: as valid as they were.
+                    report.unchanged += 1
+                    continue
+                check = [name for name in self.all_fields if name not in changed]
+                check += self.not_checked
             try:
-                candidate.clean_fields(exclude=["slug", "is_published", "created_at", "updated_at"])
+                candidate.clean_fields(exclude=check)
                 candidate.clean()
                 self._check_party_count(row, candidate, values, current_relations)
             except ValidationError as exc:
-                errors = (
+                problems = (
                     exc.message_dict.items()
                     if hasattr(exc, "error_dict")
                     else [("row", exc.messages)]
                 )
-                for name, messages in errors:
-                    column = name.removesuffix("_id") if name != "__all__" else "row"
-                    report.errors.append(RowError(row.line, column, " ".join(messages)))
+                self._refuse(
+                    report,
+                    raws[row.line],
+                    [
+                        RowError(
+                            row.line,
+                            name.removesuffix("_id") if name != "__all__" else "row",
+                            " ".join(messages),
+                        )
+                        for name, messages in problems
+                    ],
+                )
                 if record is not None:
                     for name, value in original.items():
                         setattr(record, name, value)
                 continue
-            changes: list[str] = []
             if record is None:
                 candidate.is_published = self.publish
                 creates.append((row, candidate))
                 action = "create"
             else:
-                changed = [
-                    name for name, value in original.items() if getattr(record, name) != value
-                ]
                 if self.publish and not record.is_published:
                     record.is_published = True
                     changed.append("is_published")
-                changes = _columns(changed) + self._related_changes(
-                    row, record, current_relations, current_identifiers, current_citations
-                )
-                if changes:
-                    updates.append((row, record, changed))
-                    action = "update"
-                else:
-                    action = "unchanged"
+                updates.append((row, record, changed))
+                action = "update"
             # The preview lists what would change; the summary counts the rest.
-            if action != "unchanged" and len(report.preview) < PREVIEW_LENGTH:
+            if len(report.preview) < PREVIEW_LENGTH:
                 report.preview.append(PreviewRow(row.line, row.slug, action, tuple(changes)))
         report.created += len(creates)
         report.updated += len(updates)
-        report.unchanged += len(batch) - len(creates) - len(updates)
-        if write and not report.errors:
+        if self.writing and (creates or updates):
             self._write(creates, updates, current_relations, current_identifiers, current_citations)
+
+    def _source_errors(self, row: ParsedRow) -> list[RowError]:
+        """A source given in the row's own columns is matched to the register's
+        (by URL, else exact title); one it does not have is created with the
+        rows, and needs a title."""
+        if not row.citation or not isinstance(row.citation[0], InlineSource):
+            return []
+        source = row.citation[0]
+        if self._source_for(source) is None:
+            return [
+                RowError(
+                    row.line,
+                    "source_title",
+                    f"No source has the address {source.url}: give its title to add it.",
+                )
+            ]
+        return []
 
     def _check_party_count(self, row, candidate, values, current_relations) -> None:
         """A bilateral kind needs two parties, whether the file changes the kind,
@@ -275,13 +602,93 @@ class Importer:
         wanted = {pair: row for row in batch for pair in row.identifiers}
         if not wanted:
             return
-        match = Q()
-        for scheme, value in wanted:
-            match |= Q(scheme=scheme, value=value)
-        for scheme, value, slug in TreatyIdentifier.objects.filter(match).values_list(
-            "scheme", "value", "treaty__slug"
-        ):
-            wanted[(scheme, value)].slug = slug
+        # One query: the values, then the exact pairs among them.
+        found = TreatyIdentifier.objects.filter(
+            value__in={value for _, value in wanted}
+        ).values_list("scheme", "value", "treaty__slug")
+        for scheme, value, slug in found:
+            row = wanted.get((scheme, value))
+            if row is not None:
+                row.slug = slug
+
+    def _probable_duplicates(self, rows, existing, report) -> set[int]:
+        """Rows the register probably has under another slug (the rule of
+        diplomacy.duplicates): reported, and with merge_duplicates turned
+        into an update of that record. Returns the lines merged."""
+        keys = {}
+        for row in rows:
+            if row.slug in existing or "parties" not in row.relations:
+                continue
+            values = {**row.defaults, **row.fields}
+            key = duplicate_key(
+                values.get("kind"),
+                values.get("signed_on"),
+                values.get("signed_on_precision"),
+                row.relations["parties"],
+            )
+            if key is not None:
+                keys[row.line] = key
+        if not keys:
+            return set()
+        matches = probable_duplicates_of(keys.values())
+        # A record the file itself names (created or updated by an earlier
+        # row) is that row's, not a duplicate found in the register.
+        named = self.keys.slugs([slug for found in matches.values() for _, slug in found])
+        matches = {
+            key: kept
+            for key, found in matches.items()
+            if (kept := [(pk, slug) for pk, slug in found if slug not in named])
+        }
+        if not matches:
+            return set()
+        candidates = {pk for found in matches.values() for pk, _ in found}
+        their_identifiers: dict[int, set] = {}
+        for pk, scheme, value in TreatyIdentifier.objects.filter(
+            treaty_id__in=candidates
+        ).values_list("treaty_id", "scheme", "value"):
+            their_identifiers.setdefault(pk, set()).add((scheme, value))
+        merged: dict[int, int] = {}
+        for row in rows:
+            found = [
+                (pk, slug)
+                for pk, slug in matches.get(keys.get(row.line), ())
+                if not their_identifiers.get(pk, set()) & set(row.identifiers)
+            ]
+            if not found:
+                continue
+            pk, slug = found[0]
+            merge = self.merge_duplicates
+            report.probable_duplicates.append(
+                ProbableDuplicate(
+                    row.line, row.slug, slug, Treaty(slug=slug).get_absolute_url(), merge
+                )
+            )
+            if merge:
+                merged[row.line] = pk
+                row.slug = slug
+        if merged:
+            report.merged += len(merged)
+            for record in self._records.filter(pk__in=set(merged.values())):
+                existing[record.slug] = record
+        return set(merged)
+
+    def _keep_only_missing(self, row, record, relations, identifiers) -> None:
+        """A row merged into the record it repeats adds only what the record
+        lacks: empty fields, an empty relation, identifiers of other registers."""
+        fields = {}
+        for name, value in row.fields.items():
+            base = name.removesuffix("_precision")
+            if getattr(record, base) in ("", None):
+                fields[name] = value
+        row.fields = fields
+        row.relations = {
+            name: targets
+            for name, targets in row.relations.items()
+            if not relations[name].get(record.pk)
+        }
+        have = {scheme for scheme, _ in identifiers.get(record.pk, set())}
+        row.identifiers = tuple((s, v) for s, v in row.identifiers if s not in have)
+        row.cleared_identifiers = ()
 
     def _current_relations(self, records) -> dict[str, dict[int, set[int]]]:
         pks = [record.pk for record in records]
@@ -301,20 +708,48 @@ class Importer:
             return {}
         pks = [record.pk for record in records]
         current: dict[int, set[tuple[str, str]]] = {pk: set() for pk in pks}
-        for owner, scheme, value in TreatyIdentifier.objects.filter(treaty_id__in=pks).values_list(
-            "treaty_id", "scheme", "value"
-        ):
-            current[owner].add((scheme, value))
+        if pks:
+            for owner, scheme, value in TreatyIdentifier.objects.filter(
+                treaty_id__in=pks
+            ).values_list("treaty_id", "scheme", "value"):
+                current[owner].add((scheme, value))
         return current
 
-    def _current_citations(self, records) -> dict[int, set[tuple[int, str]]]:
+    def _current_citations(self, records) -> dict[int, set[tuple[int, str, str]]]:
         pks = [record.pk for record in records]
-        current: dict[int, set[tuple[int, str]]] = {pk: set() for pk in pks}
-        for owner, source, quote in self.spec.citation_model.objects.filter(
-            record_id__in=pks
-        ).values_list("record_id", "source_id", "quote"):
-            current[owner].add((source, quote))
+        current: dict[int, set[tuple[int, str, str]]] = {pk: set() for pk in pks}
+        if pks:
+            for owner, source, quote, locator in self.spec.citation_model.objects.filter(
+                record_id__in=pks
+            ).values_list("record_id", "source_id", "quote", "locator"):
+                current[owner].add((source, quote, locator))
         return current
+
+    def _source_for(self, source: InlineSource) -> int | InlineSource | None:
+        """The pk of the source a row describes; else the source to create for
+        it (the first row that gave it a title; later rows may give only its
+        URL); None when there is neither."""
+        pk = self.lookups.inline_source(source)
+        if pk is not None:
+            return pk
+        keys = [key for key in (("url", source.url), ("title", source.title.lower())) if key[1]]
+        for key in keys:
+            if key in self.pending_sources:
+                return self.pending_sources[key]
+        if not source.title:
+            return None
+        for key in keys:
+            self.pending_sources[key] = source
+        return source
+
+    def _citation(self, row) -> tuple[int | InlineSource | None, str, str] | None:
+        """The row's citation with its source's pk (or the source to create)."""
+        if not row.citation:
+            return None
+        source, quote, locator = row.citation
+        if isinstance(source, InlineSource):
+            source = self._source_for(source)
+        return (source, quote, locator)
 
     def _related_changes(self, row, record, relations, identifiers, citations) -> list[str]:
         """The to-many columns of ``row`` that differ from what ``record`` has."""
@@ -337,17 +772,25 @@ class Importer:
                 for scheme in row.cleared_identifiers
                 if have.get(scheme)
             ]
-        if row.citation and row.citation not in citations[record.pk]:
+        citation = self._citation(row)
+        if citation and citation not in citations[record.pk]:
             changes.append("source")
         return changes
 
     # -- writing ---------------------------------------------------------------------
 
+    def _note(self, model) -> None:
+        """A table written: ANALYZEd after the import."""
+        self.tables.add(model._meta.db_table)
+        history = getattr(model, "history", None)
+        if history is not None:
+            self.tables.add(history.model._meta.db_table)
+
     def _write(self, creates, updates, relations, identifiers, citations) -> None:
         history = {"default_user": self.user, "default_change_reason": "import"}
         if creates:
             objects = [record for _, record in creates]
-            bulk_create_with_history(objects, self.model, batch_size=500, **history)
+            bulk_create_with_history(objects, self.model, batch_size=2000, **history)
             if any(record.pk is None for record in objects):
                 by_slug = dict(
                     self.model.objects.filter(slug__in=[r.slug for r in objects]).values_list(
@@ -356,6 +799,7 @@ class Importer:
                 )
                 for record in objects:
                     record.pk = record.id = by_slug[record.slug]
+            self._note(self.model)
         now = timezone.now()
         if updates:
             fields = sorted(
@@ -364,8 +808,9 @@ class Importer:
             for _, record, _ in updates:
                 record.updated_at = now
             bulk_update_with_history(
-                [record for _, record, _ in updates], self.model, fields, batch_size=500, **history
+                [record for _, record, _ in updates], self.model, fields, batch_size=2000, **history
             )
+            self._note(self.model)
         rows = [(row, record) for row, record in creates] + [
             (row, record) for row, record, _ in updates
         ]
@@ -393,10 +838,12 @@ class Importer:
                     obsolete.delete()
             if to_add and relation.history:
                 bulk_create_with_history(
-                    to_add, relation.through, batch_size=500, default_user=self.user
+                    to_add, relation.through, batch_size=2000, default_user=self.user
                 )
             elif to_add:
-                relation.through.objects.bulk_create(to_add, batch_size=500)
+                relation.through.objects.bulk_create(to_add, batch_size=2000)
+            if to_add or to_remove:
+                self._note(relation.through)
 
     def _write_identifiers(self, rows, identifiers) -> None:
         if self.model is not Treaty:
@@ -404,26 +851,86 @@ class Importer:
         new = []
         for row, record in rows:
             have = identifiers.get(record.pk, set())
-            cleared = {scheme for scheme, _ in have} & set(row.cleared_identifiers)
-            if cleared:
-                TreatyIdentifier.objects.filter(treaty_id=record.pk, scheme__in=cleared).delete()
-            for scheme, value in row.identifiers:
-                if (scheme, value) in have:
-                    continue
-                TreatyIdentifier.objects.filter(treaty_id=record.pk, scheme=scheme).delete()
-                new.append(TreatyIdentifier(treaty_id=record.pk, scheme=scheme, value=value))
+            schemes = {scheme for scheme, _ in have}
+            replaced = {scheme for scheme, value in row.identifiers if (scheme, value) not in have}
+            obsolete = schemes & (set(row.cleared_identifiers) | replaced)
+            if obsolete:
+                TreatyIdentifier.objects.filter(treaty_id=record.pk, scheme__in=obsolete).delete()
+            new += [
+                TreatyIdentifier(treaty_id=record.pk, scheme=scheme, value=value)
+                for scheme, value in row.identifiers
+                if (scheme, value) not in have
+            ]
         if new:
-            bulk_create_with_history(new, TreatyIdentifier, batch_size=500, default_user=self.user)
+            bulk_create_with_history(new, TreatyIdentifier, batch_size=2000, default_user=self.user)
+            self._note(TreatyIdentifier)
 
     def _write_citations(self, rows, citations) -> None:
+        self._create_sources(row for row, _ in rows)
         model = self.spec.citation_model
-        new = [
-            model(record_id=record.pk, source_id=row.citation[0], quote=row.citation[1])
-            for row, record in rows
-            if row.citation and row.citation not in citations.get(record.pk, set())
-        ]
+        new = []
+        for row, record in rows:
+            citation = self._citation(row)
+            if citation and citation not in citations.get(record.pk, set()):
+                source, quote, locator = citation
+                new.append(
+                    model(record_id=record.pk, source_id=source, quote=quote, locator=locator)
+                )
         if new:
-            bulk_create_with_history(new, model, batch_size=500, default_user=self.user)
+            bulk_create_with_history(new, model, batch_size=2000, default_user=self.user)
+            self._note(model)
+
+    def _create_sources(self, rows) -> None:
+        """The sources rows describe and the register lacks, one for each."""
+        wanted: dict[tuple[str, str], InlineSource] = {}
+        for row in rows:
+            if row.citation and isinstance(row.citation[0], InlineSource):
+                source = self._source_for(row.citation[0])
+                if isinstance(source, InlineSource):
+                    wanted.setdefault((source.url, source.title.lower()), source)
+        if not wanted:
+            return
+        stems = {key: slugify(source.title)[:180] or "source" for key, source in wanted.items()}
+        taken = set(
+            Source.objects.filter(
+                Q(slug__in=stems.values())
+                | Q(
+                    *[Q(slug__startswith=f"{stem}-") for stem in set(stems.values())],
+                    _connector=Q.OR,
+                )
+            ).values_list("slug", flat=True)
+        )
+        objects = []
+        for key, source in wanted.items():
+            slug, n = stems[key], 1
+            while slug in taken:
+                n += 1
+                slug = f"{stems[key]}-{n}"
+            taken.add(slug)
+            date = source.published_on
+            objects.append(
+                Source(
+                    slug=slug,
+                    title=source.title,
+                    url=source.url,
+                    publisher=source.publisher,
+                    published_on=date.date if date else None,
+                    published_on_precision=date.precision if date else "day",
+                    is_published=self.publish,
+                )
+            )
+        bulk_create_with_history(
+            objects, Source, batch_size=2000, default_user=self.user,
+            default_change_reason="import",
+        )  # fmt: skip
+        for source, created in zip(wanted.values(), objects, strict=True):
+            self.lookups.remember_source(source, created.pk)
+        self.pending_sources = {
+            key: source
+            for key, source in self.pending_sources.items()
+            if source not in wanted.values()
+        }
+        self._note(Source)
 
 
 IDENTIFIER_SCHEME_COLUMNS = {scheme: column for column, scheme in IDENTIFIER_COLUMNS.items()}
@@ -436,46 +943,82 @@ def _columns(field_names) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+def analyze(tables) -> None:
+    """Fresh planner statistics for the tables an import wrote, so that list
+    counts estimated from them ("about 1,200,000") are right at once, whether
+    or not autovacuum has run (SQLite's ANALYZE feeds its planner too)."""
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
 class _Abort(Exception):
-    """Rolls the write pass back when a row fails only at write time."""
+    """Rolls the import back when it has an error and invalid rows are not skipped."""
 
 
 class MembershipImporter:
     """The ``membership`` kind: party rows keyed by treaty and state, read and
-    checked whole (every row's errors), then written in one transaction or
-    not at all. Each row is saved as a model (its history kept, the data
-    version bumped); a membership file is as long as a treaty's parties."""
+    checked whole (every row's errors), then written in one transaction: all
+    or nothing, or with skip_invalid the valid rows (the others to a reject
+    file). Each row is saved as a model (its history kept, the data version
+    bumped); a membership file is as long as a treaty's parties."""
 
-    def __init__(self, user=None):
+    def __init__(self, user=None, skip_invalid: bool = False):
         self.spec = SPECS["membership"]
         self.user = user
+        self.skip_invalid = skip_invalid
 
-    def run(self, path: Path, file_format=None, dry_run: bool = False) -> ImportReport:
-        report = ImportReport(kind="membership", dry_run=dry_run)
+    def run(
+        self, path: Path, file_format=None, dry_run: bool = False, reject_path=None, progress=None
+    ) -> ImportReport:
+        report = ImportReport(kind="membership", dry_run=dry_run, skip_invalid=self.skip_invalid)
+        fmt = detect_format(path, file_format)
+        rejects = (
+            RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
+            if self.skip_invalid and not dry_run
+            else None
+        )
+        try:
+            return self._run(path, fmt, dry_run, report, rejects, progress)
+        finally:
+            if rejects is not None:
+                report.reject_path = rejects.close()
+
+    def _run(self, path, fmt, dry_run, report, rejects, progress) -> ImportReport:
         lookups = Lookups.load()
+        raws: dict[int, dict] = {}
+
+        def refuse(line, errors):
+            for error in errors:
+                report.add_error(error)
+            report.rejected += 1
+            if rejects is not None:
+                rejects.add(raws[line], "; ".join(f"{e.field}: {e.message}" for e in errors))
+
         parsed: dict[tuple[str, int], tuple[int, dict]] = {}
         try:
-            for line, raw in read_rows(path, file_format):
+            for line, raw in read_rows(path, fmt):
                 report.rows += 1
+                raws[line] = raw
                 try:
                     slug, state, fields = self.spec.parse(line, raw, lookups)
                 except RowErrors as exc:
-                    Importer._errors(report, line, exc.errors)
+                    refuse(line, [RowError(line, *error) for error in exc.errors])
                     continue
                 previous = parsed.get((slug, state))
                 if previous is not None:
                     if previous[1] == fields:
                         report.duplicates += 1
                     else:
-                        report.errors.append(
-                            RowError(line, "state", f"Same party as line {previous[0]} "
-                                     "with other values.")
-                        )  # fmt: skip
+                        message = f"Same party as line {previous[0]} with other values."
+                        refuse(line, [RowError(line, "state", message)])
                     continue
                 parsed[(slug, state)] = (line, fields)
         except FileFormatError as exc:
-            report.errors.append(RowError(0, "file", str(exc)))
+            report.add_error(RowError(0, "file", str(exc)))
             return report
+        if progress is not None:
+            progress(report.rows, report.rows)
         # The rows that could be read are checked against the register too,
         # so one pass reports every error.
         treaties = Treaty.objects.in_bulk({slug for slug, _ in parsed}, field_name="slug")
@@ -487,7 +1030,7 @@ class MembershipImporter:
         for (slug, state), (line, fields) in parsed.items():
             treaty = treaties.get(slug)
             if treaty is None:
-                report.errors.append(RowError(line, "treaty", f"No treaty with the slug “{slug}”."))
+                refuse(line, [RowError(line, "treaty", f"No treaty with the slug “{slug}”.")])
                 continue
             party = existing.get((treaty.pk, state)) or TreatyParty(treaty=treaty, state_id=state)
             before = {name: getattr(party, name) for name in fields}
@@ -498,9 +1041,11 @@ class MembershipImporter:
                 party.clean_fields(exclude=["treaty", "state"])
                 TreatyParty.validate_membership(party, treaty)
             except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    column = MEMBERSHIP_COLUMNS.get(name.removesuffix("_precision"), "row")
-                    report.errors.append(RowError(line, column, " ".join(messages)))
+                refuse(line, [
+                    RowError(line, MEMBERSHIP_COLUMNS.get(name.removesuffix("_precision"), "row"),
+                             " ".join(messages))
+                    for name, messages in exc.message_dict.items()
+                ])  # fmt: skip
                 continue
             changed = [name for name, value in before.items() if getattr(party, name) != value]
             if party.pk is None:
@@ -517,11 +1062,11 @@ class MembershipImporter:
                 columns = tuple(dict.fromkeys(MEMBERSHIP_COLUMNS.get(
                     name.removesuffix("_precision"), name) for name in changed))  # fmt: skip
                 report.preview.append(PreviewRow(line, f"{slug}/{state}", action, columns))
-        if report.errors:
+        if not report.ok:
             report.created = report.updated = report.unchanged = 0
             report.preview = []
             return report
-        if dry_run or not changes:
+        if dry_run:
             return report
         try:
             with transaction.atomic():
@@ -531,9 +1076,11 @@ class MembershipImporter:
                         party._history_user = self.user
                     party.save()
         except DatabaseError as exc:
-            report.errors.append(RowError(0, "database", f"Nothing was written: {exc}"))
+            report.add_error(RowError(0, "database", f"Nothing was written: {exc}"))
             return report
         report.written = True
+        if changes:
+            analyze({TreatyParty._meta.db_table, TreatyParty.history.model._meta.db_table})
         return report
 
 
@@ -542,9 +1089,41 @@ MEMBERSHIP_COLUMNS = {field: column for column, field in SPECS["membership"].col
 
 
 def import_file(
-    path, kind: str, user=None, publish: bool = False, dry_run: bool = False, file_format=None
+    path,
+    kind: str,
+    user=None,
+    publish: bool = False,
+    dry_run: bool = False,
+    file_format=None,
+    skip_invalid: bool = False,
+    merge_duplicates: bool = False,
+    reject_path=None,
+    progress=None,
 ) -> ImportReport:
+    """Import the file at ``path`` as records of ``kind`` (SPEC 6, 8).
+
+    All-or-nothing unless ``skip_invalid``: then the valid rows are written
+    and the refused ones go, with a ``reason`` column, to ``reject_path``
+    (default NAME.rejects.csv or .json next to the file). ``merge_duplicates``
+    makes a row that probably repeats a treaty the register has (same kind,
+    signature date and parties, another slug, no shared identifier) add its
+    identifiers and the fields the treaty lacks to it, instead of creating a
+    second; without it such rows are created and reported as warnings.
+    ``progress(rows_done, rows_total)`` is called after each batch (the
+    total is None when unknown)."""
+    path = Path(path)
     if kind == "membership":
         # A membership is no record of its own: nothing to publish.
-        return MembershipImporter(user=user).run(Path(path), file_format, dry_run=dry_run)
-    return Importer(kind, user=user, publish=publish).run(Path(path), file_format, dry_run=dry_run)
+        return MembershipImporter(user=user, skip_invalid=skip_invalid).run(
+            path, file_format, dry_run=dry_run, reject_path=reject_path, progress=progress
+        )
+    importer = Importer(
+        kind,
+        user=user,
+        publish=publish,
+        skip_invalid=skip_invalid,
+        merge_duplicates=merge_duplicates,
+    )
+    return importer.run(
+        path, file_format, dry_run=dry_run, reject_path=reject_path, progress=progress
+    )

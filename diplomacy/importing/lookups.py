@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from diplomacy.importing.values import CellError, partial_date
 from diplomacy.models import Person, Sector, Source, StateCodes, UnknownStateCode
+from diplomacy.models.states import normalise_code
 from diplomacy.partial_dates import PartialDate
 
 
@@ -15,6 +16,36 @@ def record_date(text: str) -> PartialDate | None:
     except CellError:
         return None
     return PartialDate(value, precision) if value else None
+
+
+@dataclass(frozen=True)
+class InlineSource:
+    """A source given in a row's source_* columns, created when none matches."""
+
+    url: str = ""
+    title: str = ""
+    publisher: str = ""
+    published_on: PartialDate | None = None
+
+
+def _all_known(known: dict[str, int], slugs: list[str], noun: str) -> list[int]:
+    """Every slug of a cell, or one error naming each unknown one."""
+    ids, unknown = [], []
+    for slug in slugs:
+        pk = known.get(slug.strip().lower())
+        if pk is None:
+            unknown.append(slug.strip())
+        else:
+            ids.append(pk)
+    if unknown:
+        names = ", ".join(f"“{slug}”" for slug in unknown)
+        plural = "people" if noun == "person" else f"{noun}s"
+        raise CellError(
+            f"Unknown {noun if len(unknown) == 1 else plural} {names}: give the slug of an "
+            f"existing {noun}.",
+            values=tuple((f"unknown {plural}", slug) for slug in unknown),
+        )
+    return ids
 
 
 @dataclass
@@ -40,26 +71,68 @@ class Lookups:
     def state(self, code: str, on: PartialDate | None = None) -> int:
         """The state a code names on the record's date ``on`` (the code
         table's periods), or today's holder of the code when undated."""
-        try:
-            return self.states.state_id(code, on)
-        except UnknownStateCode as exc:
-            raise CellError(str(exc)) from None
+        return self.states_of([code], on)[0]
+
+    def states_of(self, codes: list[str], on: PartialDate | None = None) -> list[int]:
+        """Every code of a cell read at once, so that a cell with three bad
+        codes reports all three: the unknown ones together, and each code the
+        register knows but cannot use on the record's date with its reason
+        (StateCodes says, e.g., "COW 300 is Austria-Hungary, which ended in 1918")."""
+        ids, unknown, unusable = [], [], []
+        for code in codes:
+            try:
+                ids.append(self.states.state_id(code, on))
+            except UnknownStateCode as exc:
+                key = normalise_code(code)
+                if key in self.states.holdings or key in self.states.public:
+                    unusable.append((code.strip(), str(exc)))
+                else:
+                    unknown.append(code.strip())
+        if not unknown and not unusable:
+            return ids
+        messages = []
+        if len(unknown) == 1:
+            messages.append(f"Unknown state “{unknown[0]}”:")
+        elif unknown:
+            messages.append(f"Unknown states {', '.join(f'“{code}”' for code in unknown)}:")
+        if unknown:
+            messages.append(
+                "give an ISO alpha-2 or alpha-3 code, a COW number or the register's code "
+                "of a state."
+            )
+        messages += [message for _, message in unusable]
+        raise CellError(
+            " ".join(messages),
+            values=tuple(("unknown codes", code) for code in unknown)
+            + tuple((message, code) for code, message in unusable),
+        )
+
+    def sectors_of(self, slugs: list[str]) -> list[int]:
+        return _all_known(self.sectors, slugs, "sector")
+
+    def people_of(self, slugs: list[str]) -> list[int]:
+        return _all_known(self.people, slugs, "person")
 
     def sector(self, slug: str) -> int:
-        try:
-            return self.sectors[slug.strip().lower()]
-        except KeyError:
-            raise CellError(
-                f"Unknown sector “{slug}”: give the slug of an existing sector."
-            ) from None
+        return self.sectors_of([slug])[0]
 
     def person(self, slug: str) -> int:
-        try:
-            return self.people[slug.strip().lower()]
-        except KeyError:
-            raise CellError(
-                f"Unknown person “{slug}”: give the slug of an existing person."
-            ) from None
+        return self.people_of([slug])[0]
+
+    def inline_source(self, source: "InlineSource") -> int | None:
+        """The source a row describes in its own columns: the one with its URL,
+        else the one with its exact title; None when the register has none."""
+        if source.url and source.url in self.sources_by_url:
+            return self.sources_by_url[source.url]
+        if source.title:
+            return self.sources_by_title.get(source.title.lower())
+        return None
+
+    def remember_source(self, source: "InlineSource", pk: int) -> None:
+        if source.url:
+            self.sources_by_url[source.url] = pk
+        if source.title:
+            self.sources_by_title.setdefault(source.title.lower(), pk)
 
     def source(self, text: str) -> int:
         text = text.strip()

@@ -44,7 +44,12 @@ def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             if len(row) > len(header):
                 extra = [cell for cell in row[len(header) :] if cell.strip()]
                 if extra:
-                    yield line, {"__error__": f"{len(row)} cells but {len(header)} columns."}
+                    # The row's cells come along, for the reject file.
+                    cells = {name: _cell(row[i]) for i, name in enumerate(header)}
+                    yield (
+                        line,
+                        {**cells, "__error__": f"{len(row)} cells but {len(header)} columns."},
+                    )
                     continue
             yield (
                 line,

@@ -1,8 +1,10 @@
 """What a row of each kind holds, column by column, and how it maps to the models."""
 
+import functools
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.text import slugify
 
 from diplomacy.choices import (
@@ -16,7 +18,7 @@ from diplomacy.choices import (
     VisitKind,
     VisitLevel,
 )
-from diplomacy.importing.lookups import Lookups, record_date
+from diplomacy.importing.lookups import InlineSource, Lookups, record_date
 from diplomacy.importing.reading import as_text
 from diplomacy.importing.values import CellError, choice, money, partial_date, split_list
 from diplomacy.models import (
@@ -29,6 +31,7 @@ from diplomacy.models import (
     Visit,
     VisitCitation,
 )
+from diplomacy.partial_dates import PartialDate
 from diplomacy.validators import reject_control_characters
 
 IDENTIFIER_COLUMNS = {
@@ -51,7 +54,9 @@ class ParsedRow:
     relations: dict[str, tuple[int, ...]] = field(default_factory=dict)
     identifiers: tuple[tuple[str, str], ...] = ()
     cleared_identifiers: tuple[str, ...] = ()
-    citation: tuple[int, str] | None = None
+    # (source, quote, locator): the source's pk, or the InlineSource the
+    # importer matches or creates for the whole batch.
+    citation: tuple[int | InlineSource, str, str] | None = None
     defaults: dict = field(default_factory=dict)
     missing: tuple[str, ...] = ()
 
@@ -76,7 +81,10 @@ class Relation:
 
 
 class RowErrors(Exception):
-    def __init__(self, errors: list[tuple[str, str]]):
+    """A row's errors: (column, message) or (column, message, values), the
+    values being CellError's (problem, value) pairs."""
+
+    def __init__(self, errors: list[tuple]):
         super().__init__(errors)
         self.errors = errors
 
@@ -90,17 +98,38 @@ class Spec:
     columns: dict[str, str] = {}
     # Column readers that set no field of the record itself.
     NOT_FIELDS = frozenset(
-        {"ignore", "states", "sectors", "people", "source", "quote", "identifier", "commitments"}
-    )
+        {
+            "ignore", "states", "sectors", "people", "source", "quote", "identifier",
+            "commitments", "source_text", "source_date", "locator",
+        }
+    )  # fmt: skip
+    # The columns every kind takes besides its own: a source described in the
+    # row itself (created or matched by URL, else exact title), where in it,
+    # and the reason a reject file gives each row (read back as nothing).
+    SHARED_COLUMNS = {
+        "source_title": "source_text",
+        "source_url": "source_text",
+        "source_publisher": "source_text",
+        "source_published_on": "source_date",
+        "locator": "locator",
+        "reason": "ignore",
+    }
+
+    def __init__(self):
+        # ``columns`` stays each kind's own (the admin form documents them);
+        # ``readers`` is every column a file may have.
+        self.readers = {**self.columns, **self.SHARED_COLUMNS}
+        self._handlers: dict = {}
+        self._absent: dict[tuple[str, ...], tuple[dict, tuple[str, ...]]] = {}
 
     def parse(self, line: int, raw: dict, lookups: Lookups) -> ParsedRow:
         errors: list[tuple[str, str]] = []
         if "__error__" in raw:
             raise RowErrors([("row", raw["__error__"])])
-        unknown = set(raw) - set(self.columns)
+        unknown = set(raw) - set(self.readers)
         if unknown:
             errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
-        present = [name for name in self.columns if name in raw]
+        present = [name for name in self.readers if name in raw]
         cells = {name: as_text(raw[name]) for name in present}
         fields: dict = {}
         relations: dict[str, tuple[int, ...]] = {}
@@ -108,37 +137,48 @@ class Spec:
         # in 1980 and Russia in 2000. A malformed date is its own cell's error.
         extras: dict = {"on": record_date(cells.get(self.date_field, ""))}
 
-        def attempt(column, function):
-            try:
-                function()
-            except CellError as exc:
-                errors.append((column, str(exc)))
-
         for column in present:
+            text = cells[column]
             try:
                 # Also the cells that are no model field (quote, identifiers).
-                reject_control_characters(cells[column])
+                reject_control_characters(text)
             except ValidationError as exc:
                 errors.append((column, " ".join(exc.messages)))
                 continue
-            attempt(
-                column,
-                lambda column=column: self.read(column, cells, fields, relations, extras, lookups),
+            try:
+                self._handler(column)(column, text, fields, relations, extras, lookups)
+            except CellError as exc:
+                errors.append((column, str(exc), exc.values))
+        if not errors and extras.get("inline") and not extras.get("source"):
+            inline = extras["inline"]
+            extras["source"] = InlineSource(
+                url=inline.get("source_url", ""),
+                title=inline.get("source_title", ""),
+                publisher=inline.get("source_publisher", ""),
+                published_on=inline.get("source_published_on"),
             )
+            if not extras["source"].url and not extras["source"].title:
+                extras["source"] = None
         if not errors:
             source, quote = extras.get("source"), extras.get("quote", "")
-            if source and not quote:
+            if extras.get("locator") and not source:
+                errors.append(("locator", "A locator needs its source."))
+            elif source and not quote:
                 errors.append(("quote", "A source needs the quoted passage that supports it."))
             elif quote and not source and not cells.get("source"):
                 errors.append(("source", "A quote needs its source (URL or title)."))
             elif source:
-                extras["citation"] = (source, quote)
+                extras["citation"] = (source, quote, extras.get("locator", ""))
         if errors:
             raise RowErrors(errors)
         slug = cells.get("slug", "").lower() or self.make_slug(fields)
         if len(slug) > 200 or not slug:
             raise RowErrors([("slug", "The slug is empty or longer than 200 characters.")])
-        defaults, missing = self.defaults_for_absent(present, lookups)
+        # The same columns on every row of a file: their defaults are worked out once.
+        key = tuple(present)
+        if key not in self._absent:
+            self._absent[key] = self.defaults_for_absent(present, lookups)
+        defaults, missing = self._absent[key]
         identifiers = extras.get("identifiers", {})
         return ParsedRow(
             line=line,
@@ -158,7 +198,7 @@ class Spec:
         defaults: dict = {}
         missing = []
         for column in self.columns:
-            if column in present or self.columns[column] in self.NOT_FIELDS:
+            if column in present or self.readers[column] in self.NOT_FIELDS:
                 continue
             try:
                 self.read(column, {column: ""}, defaults, {}, {}, lookups)
@@ -173,9 +213,13 @@ class Spec:
 
     # Column readers shared by the kinds.
     def read(self, column, cells, fields, relations, extras, lookups):
-        text = cells[column]
-        handler = getattr(self, f"read_{self.columns[column]}")
-        handler(column, text, fields, relations, extras, lookups)
+        self._handler(column)(column, cells[column], fields, relations, extras, lookups)
+
+    def _handler(self, column):
+        handler = self._handlers.get(column)
+        if handler is None:
+            handler = self._handlers[column] = getattr(self, f"read_{self.readers[column]}")
+        return handler
 
     def read_ignore(self, column, text, fields, relations, extras, lookups):
         pass
@@ -202,13 +246,13 @@ class Spec:
         fields[f"{column}_id"] = lookups.state(text, extras.get("on"))
 
     def read_states(self, column, text, fields, relations, extras, lookups):
-        ids = [lookups.state(code, extras.get("on")) for code in split_list(text)]
+        ids = lookups.states_of(split_list(text), extras.get("on"))
         if len(set(ids)) != len(ids):
             raise CellError("A state is listed twice.")
         relations[column] = tuple(sorted(ids))
 
     def read_sectors(self, column, text, fields, relations, extras, lookups):
-        relations[column] = tuple(sorted({lookups.sector(slug) for slug in split_list(text)}))
+        relations[column] = tuple(sorted(set(lookups.sectors_of(split_list(text)))))
 
     def read_commitments(self, column, text, fields, relations, extras, lookups):
         # Commitment kinds by value (SPEC 3.11): a kind listed and not yet on the
@@ -226,7 +270,7 @@ class Spec:
         relations[column] = tuple(sorted({ids[value] for value in values}))
 
     def read_people(self, column, text, fields, relations, extras, lookups):
-        relations[column] = tuple(sorted({lookups.person(slug) for slug in split_list(text)}))
+        relations[column] = tuple(sorted(set(lookups.people_of(split_list(text)))))
 
     def read_source(self, column, text, fields, relations, extras, lookups):
         if text:
@@ -235,9 +279,40 @@ class Spec:
     def read_quote(self, column, text, fields, relations, extras, lookups):
         extras["quote"] = text
 
+    def read_source_text(self, column, text, fields, relations, extras, lookups):
+        limit = SOURCE_LIMITS[column]
+        if len(text) > limit:
+            raise CellError(f"At most {limit} characters.")
+        if column == "source_url" and text:
+            _check_url(text)
+        extras.setdefault("inline", {})[column] = text
+
+    def read_source_date(self, column, text, fields, relations, extras, lookups):
+        value, precision = partial_date(text)
+        if value:
+            extras.setdefault("inline", {})[column] = PartialDate(value, precision)
+
+    def read_locator(self, column, text, fields, relations, extras, lookups):
+        if len(text) > 100:
+            raise CellError("At most 100 characters.")
+        extras["locator"] = text
+
     def read_identifier(self, column, text, fields, relations, extras, lookups):
         # An empty cell removes the treaty's identifier in that register.
         extras.setdefault("identifiers", {})[IDENTIFIER_COLUMNS[column]] = text
+
+
+# The longest text a source's field holds (diplomacy.models.Source).
+SOURCE_LIMITS = {"source_title": 500, "source_url": 500, "source_publisher": 200}
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_url(url: str) -> None:
+    # A file cites a few sources many times: each address is checked once.
+    try:
+        URLValidator()(url)
+    except ValidationError:
+        raise CellError(f"“{url}” is not a web address (http:// or https://).") from None
 
 
 class TreatySpec(Spec):
@@ -380,7 +455,8 @@ class MembershipSpec:
         if "__error__" in raw:
             raise RowErrors([("row", raw["__error__"])])
         errors: list[tuple[str, str]] = []
-        unknown = set(raw) - set(self.columns)
+        # A reject file's reason column is read back as nothing.
+        unknown = set(raw) - set(self.columns) - {"reason"}
         if unknown:
             errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
         cells = {name: as_text(raw[name]) for name in self.columns if name in raw}
@@ -393,7 +469,7 @@ class MembershipSpec:
                 raise CellError("The state is required.")
             state = lookups.state(cells["state"])
         except CellError as exc:
-            errors.append(("state", str(exc)))
+            errors.append(("state", str(exc), exc.values))
         for column, text in cells.items():
             if column in ("treaty", "state"):
                 continue

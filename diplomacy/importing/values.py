@@ -1,6 +1,7 @@
 """Parsing of single cells: partial dates, state codes, choices, lists, money."""
 
 import datetime
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -11,7 +12,13 @@ LIST_SEPARATORS = re.compile(r"\s*[;|]\s*")
 
 
 class CellError(ValueError):
-    """A cell that cannot be read; the message is shown to the editor as it is."""
+    """A cell that cannot be read; the message is shown to the editor as it is.
+    ``values`` are the (problem, value) pairs behind it, e.g. ("unknown codes",
+    "300"), so that a report can count each value over the whole file."""
+
+    def __init__(self, message: str, values: tuple[tuple[str, str], ...] = ()):
+        super().__init__(message)
+        self.values = tuple(values)
 
 
 def partial_date(text: str) -> tuple[datetime.date | None, str]:
@@ -38,13 +45,20 @@ def choice(text: str, choices, field: str, default=None) -> str:
         if default is None:
             raise CellError(f"A {field} is required.")
         return default
-    values = {str(v) for v in choices.values}
-    labels = {str(label).lower().replace(" ", "_"): str(v) for v, label in choices.choices}
+    values, labels = _choice_names(choices)
     if value in values:
         return value
     if value in labels:
         return labels[value]
     raise CellError(f"“{text}” is not a {field}; use one of: {', '.join(sorted(values))}.")
+
+
+@functools.cache
+def _choice_names(choices) -> tuple[frozenset[str], dict[str, str]]:
+    # Read once per choices class: Django builds .values and .choices anew on each access.
+    values = frozenset(str(v) for v in choices.values)
+    labels = {str(label).lower().replace(" ", "_"): str(v) for v, label in choices.choices}
+    return values, labels
 
 
 def money(text: str) -> Decimal | None:

@@ -356,7 +356,19 @@ def main() -> None:
     parser.add_argument(
         "--port", type=int, default=8765, help="first of the ports (two per size: normal, uncached)"
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--imports",
+        action="store_true",
+        help="the import benchmark instead (tests/benchmarks/imports.py; its options follow)",
+    )
+    args, rest = parser.parse_known_args()
+    if args.imports:
+        # Its own phase: files generated and imported, no servers.
+        from imports import main as imports_main
+
+        return imports_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if shutil.which("wrk") is None:
         sys.exit("make bench needs wrk: apt-get install wrk")
     sizes = [1_000, 20_000] if args.quick else [int(s) for s in args.sizes.split(",")]

@@ -1,19 +1,35 @@
-"""manage.py import_records FILE --kind treaty [--dry-run] [--publish] [--user NAME]"""
+"""manage.py import_records FILE --kind treaty [--dry-run] [--publish] [--user NAME]
+[--skip-invalid [--reject-file PATH]] [--merge-duplicates]"""
+
+import sys
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from diplomacy.admin.base import can_publish_model
 from diplomacy.importing import import_file
 from diplomacy.importing.specs import SPECS
 
+# How many error groups, and example errors, the command prints.
+GROUPS_SHOWN = 20
+
 
 class Command(BaseCommand):
     help = (
         "Import treaties, visits or projects from a CSV or JSON file. All-or-nothing: any bad "
-        "row means nothing is written. Only the file's columns are changed (an empty cell "
-        "clears a field). Re-importing the same file changes nothing. --dry-run lists each "
-        "record's changes."
+        "row means nothing is written, unless --skip-invalid writes the good rows and puts the "
+        "bad ones, with a reason column, in a reject file to fix and import again. Only the "
+        "file's columns are changed (an empty cell clears a field). Re-importing the same file "
+        "changes nothing. --dry-run lists each record's changes."
     )
 
     def add_arguments(self, parser):
@@ -29,6 +45,24 @@ class Command(BaseCommand):
             "--publish", action="store_true", help="publish the records (publishers only)"
         )
         parser.add_argument("--user", help="the account the history records the import under")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="write the valid rows; the refused ones go to the reject file",
+        )
+        parser.add_argument(
+            "--reject-file",
+            type=Path,
+            help="where --skip-invalid puts the refused rows (default: NAME.rejects.csv, or "
+            ".json, next to the file)",
+        )
+        parser.add_argument(
+            "--merge-duplicates",
+            action="store_true",
+            help="a row that probably repeats a treaty the register has (same kind, signature "
+            "date and parties) adds its identifiers and missing fields to it instead of "
+            "creating a second",
+        )
 
     def handle(self, *args, **options):
         user = None
@@ -40,17 +74,31 @@ class Command(BaseCommand):
         model = SPECS[options["kind"]].model
         if options["publish"] and (user is None or not can_publish_model(user, model)):
             raise CommandError("--publish needs --user naming an account with publish permission.")
-        report = import_file(
-            options["file"],
-            options["kind"],
-            user=user,
-            publish=options["publish"],
-            dry_run=options["dry_run"],
-            file_format=options["format"],
-        )
-        for error in report.errors:
-            self.stderr.write(str(error))
-        if report.errors:
+        if options["reject_file"] and not options["skip_invalid"]:
+            raise CommandError("--reject-file goes with --skip-invalid.")
+        if not Path(options["file"]).is_file():
+            raise CommandError(f"No file {options['file']}.")
+        with self._progress_bar(options["verbosity"]) as progress:
+            report = import_file(
+                options["file"],
+                options["kind"],
+                user=user,
+                publish=options["publish"],
+                dry_run=options["dry_run"],
+                file_format=options["format"],
+                skip_invalid=options["skip_invalid"],
+                merge_duplicates=options["merge_duplicates"],
+                reject_path=options["reject_file"],
+                progress=progress,
+            )
+        self._print_errors(report)
+        for duplicate in report.probable_duplicates[:GROUPS_SHOWN]:
+            self.stderr.write(f"warning: {duplicate}")
+        if len(report.probable_duplicates) > GROUPS_SHOWN:
+            self.stderr.write(
+                f"warning: {len(report.probable_duplicates)} probable duplicates in all."
+            )
+        if not report.ok:
             raise CommandError(report.summary())
         if options["dry_run"]:
             # What each record would get, so an editor sees a column that
@@ -61,3 +109,56 @@ class Command(BaseCommand):
             if listed < report.created + report.updated:
                 self.stdout.write(f"The first {listed} records that would change are listed.")
         self.stdout.write(self.style.SUCCESS(report.summary()))
+
+    def _print_errors(self, report) -> None:
+        """The errors by column and value with counts, then the first few in full."""
+        if not report.errors:
+            return
+        groups = report.grouped_errors()
+        for group in groups[:GROUPS_SHOWN]:
+            self.stderr.write(str(group))
+        if len(groups) > GROUPS_SHOWN:
+            self.stderr.write(f"… and {len(groups) - GROUPS_SHOWN} more kinds of error.")
+        if report.error_count > len(groups):
+            self.stderr.write("The first errors in full:")
+            for error in report.errors[:GROUPS_SHOWN]:
+                self.stderr.write(f"  {error}")
+
+    def _progress_bar(self, verbosity: int):
+        """A bar on stderr with rows a second and the time left, when stderr is
+        a terminal and the command is not asked to be quiet."""
+        return _Bar(enabled=verbosity > 0 and sys.stderr.isatty())
+
+
+class _Bar:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.progress = None
+        self.task = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        self.progress = Progress(
+            TextColumn("importing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} rows/s"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.progress.__enter__()
+        self.task = self.progress.add_task("import", total=None, rate="0")
+        return self
+
+    def __call__(self, done: int, total: int | None) -> None:
+        task = self.progress.tasks[0]
+        rate = done / task.elapsed if task.elapsed else 0
+        total = max(total, done) if total else None
+        self.progress.update(self.task, completed=done, total=total, rate=f"{rate:,.0f}")
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+        return False
