@@ -468,7 +468,7 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         choices=commitment_choices,
         method="filter_commitment",
         label="Commitments",
-        help_text="Treaties that hold every commitment ticked.",
+        help_text="Treaties that hold every commitment chosen.",
         max_values=MAX_REPEATED_VALUES,
     )
     in_force_on = filters.DateFilter(
