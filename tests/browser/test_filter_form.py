@@ -2,12 +2,11 @@
 phone-sized screen (results first, no sideways scrolling) and on a desktop."""
 
 import datetime
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from diplomacy.choices import TreatyKind
+from tests.browser.conftest import serve_static
 from tests.factories import StateFactory, TreatyFactory, VisitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,26 +39,12 @@ def corpus():
 
 @pytest.fixture
 def open_page(browser, live_server):
-    """A page of a browser context of the given size, with the site's hashed
-    static files answered from the collected STATIC_ROOT (as WhiteNoise does):
-    the stylesheet and script are what this test is about."""
-    from django.conf import settings
-
-    root = Path(settings.STATIC_ROOT)
-
-    def serve(route):
-        name = unquote(urlsplit(route.request.url).path).removeprefix(settings.STATIC_URL)
-        file = (root / name).resolve()
-        if file.is_file() and root.resolve() in file.parents:
-            route.fulfill(path=file)
-        else:
-            route.fulfill(status=404)
-
+    """A page of a browser context of the given size, with or without script."""
     contexts = []
 
     def open_page(path, viewport=DESKTOP, javascript=True):
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript)
-        context.route(f"{live_server.url}{settings.STATIC_URL}**", serve)
+        serve_static(context, live_server)
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()

@@ -1,4 +1,4 @@
-"""A visitor's journey through the public site, in a real browser, with no JavaScript of ours."""
+"""A visitor's journey through the public site, in a real browser."""
 
 import datetime
 
