@@ -17,6 +17,7 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.forms.renderers import Jinja2
+from django.utils.html import format_html, format_html_join
 from django_filters import fields as filter_fields
 
 from diplomacy.caching import cached, cached_objects
@@ -43,7 +44,7 @@ from diplomacy.models.commitments import commitment_kinds_by_pk
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
 from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.search import search_queryset
-from diplomacy.widgets import NumberInput, RememberedSelect, RememberedSelectMultiple
+from diplomacy.widgets import NumberInput, RememberedCheckboxes, RememberedSelect, StateNameInputs
 
 # Different states one repeatable state filter takes (``party``, a project's
 # ``state``). Each adds an EXISTS subquery, and PostgreSQL's planning time grows
@@ -73,6 +74,72 @@ def state_choices() -> list[tuple[str, str]]:
         "choices:states",
         lambda: [(state.code, state.name) for state in published_states_by_pk().values()],
     )
+
+
+def state_names() -> dict[str, str]:
+    """What a state input shows for each published state's code: its name,
+    or where two states share a name (a state and its former namesake) the
+    name with the code, ``Germany (DE)``."""
+
+    def build():
+        states = published_states_by_pk().values()
+        counts: dict[str, int] = {}
+        for state in states:
+            counts[state.name.lower()] = counts.get(state.name.lower(), 0) + 1
+        return {
+            state.code: state.name
+            if counts[state.name.lower()] == 1
+            else f"{state.name} ({state.code.upper()})"
+            for state in states
+        }
+
+    return cached_objects("choices:state-names", build)
+
+
+def state_lookup() -> dict[str, str]:
+    """Each way a reader may name a published state, in lower case, and its
+    code: the code, the name (when no other state has it) and what the state
+    input shows (``germany (de)``)."""
+
+    def build():
+        names = state_names()
+        lookup: dict[str, str] = {}
+        for code, shown in names.items():
+            lookup[shown.lower()] = code
+        for state in published_states_by_pk().values():
+            lookup.setdefault(state.name.lower(), state.code)
+        lookup.update({code: code for code in names})
+        return lookup
+
+    return cached_objects("choices:state-lookup", build)
+
+
+def state_code(value: str) -> str:
+    """A reader's name or code for a state as its code in lower case; what
+    names no published state comes back lower-cased, to be refused."""
+    key = " ".join(str(value).split()).lower()
+    return state_lookup().get(key, key)
+
+
+def state_datalist():
+    """The ``<datalist>`` a form's state inputs suggest from: every published
+    state's name, with its code beside it. Built once per data version (the
+    list a filtered page shows is the same for every visitor)."""
+
+    def build():
+        by_pk = published_states_by_pk().values()
+        names = state_names()
+        options = format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            (
+                (names[s.code], s.code.upper() if s.iso2 else f"{s.code.upper()}, former state")
+                for s in by_pk
+            ),
+        )
+        return format_html('<datalist id="{}">{}</datalist>', StateNameInputs.datalist_id, options)
+
+    return cached_objects("choices:state-datalist", build)
 
 
 def commitment_kind_ids() -> dict[str, int]:
@@ -120,10 +187,44 @@ def sector_choices() -> list[tuple[str, str]]:
 # -- form fields ------------------------------------------------------------------------------
 
 
+# Pairs of bounds a form refuses in the wrong order: (lower, upper, how to say it).
+RANGES = (("year_min", "year_max", "is before"), ("value_min", "value_max", "is less than"))
+
+
 class FilterForm(forms.Form):
     # Django's Jinja2 widget templates render the state list's 249 options in
     # about half the time its DTL ones take; the public pages are Jinja2 anyway.
     default_renderer = Jinja2()
+
+    def clean(self):
+        # "From 2024 to 2020" would match nothing, silently: say so instead.
+        cleaned = super().clean()
+        for low, high, relation in RANGES:
+            start, end = cleaned.get(low), cleaned.get(high)
+            if start is not None and end is not None and end < start:
+                self.add_error(
+                    high,
+                    ValidationError(
+                        "“%(high)s” (%(end)s) %(relation)s “%(low)s” (%(start)s): "
+                        "swap them or change one.",
+                        code="range_reversed",
+                        params={
+                            "high": self.fields[high].label,
+                            "low": self.fields[low].label,
+                            "end": f"{end:g}" if isinstance(end, float) else end,
+                            "start": f"{start:g}" if isinstance(start, float) else start,
+                            "relation": relation,
+                        },
+                    ),
+                )
+        return cleaned
+
+    @property
+    def state_datalist(self):
+        """The suggestions of the form's state inputs, if it has any."""
+        if any(isinstance(f.widget, StateNameInputs) for f in self.fields.values()):
+            return state_datalist()
+        return ""
 
 
 class DistinctValuesField(filter_fields.MultipleChoiceField):
@@ -131,7 +232,7 @@ class DistinctValuesField(filter_fields.MultipleChoiceField):
     than ``max_values`` different ones are refused with a message naming the
     parameter (each value can cost the query a subquery)."""
 
-    widget = RememberedSelectMultiple
+    widget = RememberedCheckboxes
 
     def __init__(self, *args, parameter: str = "", max_values: int = MAX_REPEATED_VALUES, **kwargs):
         self.parameter = parameter
@@ -153,13 +254,19 @@ class DistinctValuesField(filter_fields.MultipleChoiceField):
 
 
 class PublishedStateCodes:
-    """A state filter's codes: in any case, valid if a published state has
-    the code (one dictionary lookup, where Django's ``valid_value`` walks the
-    249 choices for each value given). A draft state's code is as unknown as
-    ``zz``."""
+    """A state filter's codes: a name or a code in any case (``Uzbekistan``,
+    ``UZ``), valid if a published state has it (one dictionary lookup, where
+    Django's ``valid_value`` walks the 249 choices for each value given). A
+    draft state's code is as unknown as ``zz``."""
 
     def normalize(self, value: str) -> str:
-        return value.lower()
+        return state_code(value)
+
+    def widget_attrs(self, widget):
+        # The inputs show each chosen state by name.
+        if isinstance(widget, StateNameInputs):
+            widget.display = lambda code: state_names().get(code, code)
+        return super().widget_attrs(widget)
 
     def valid_value(self, value) -> bool:
         return str(value) in state_codes()
@@ -168,7 +275,7 @@ class PublishedStateCodes:
 class StateChoiceField(PublishedStateCodes, filter_fields.ChoiceField):
     """A filter form's state, by its ISO alpha-2 code in lower case."""
 
-    widget = RememberedSelect
+    widget = StateNameInputs
 
     def to_python(self, value) -> str:
         return self.normalize(super().to_python(value))
@@ -181,11 +288,34 @@ class StateChoiceField(PublishedStateCodes, filter_fields.ChoiceField):
 class StateMultipleChoiceField(PublishedStateCodes, DistinctValuesField):
     """A filter form's states, each by its ISO alpha-2 code in lower case, each once."""
 
+    widget = StateNameInputs
+
     def bound_data(self, data, initial):
         return [self.normalize(v) if isinstance(v, str) else v for v in data or ()]
 
 
+class PersonField(filter_fields.ModelChoiceField):
+    """A published person by slug (the API's and old links' form) or by name,
+    in any case, as a reader types it."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            name = " ".join(str(value).split())
+            person = self.queryset.filter(name__iexact=name).order_by("pk").first()
+            if person is None:
+                raise
+            return person
+
+
 # -- filters ----------------------------------------------------------------------------------
+
+
+class PersonFilter(filters.ModelChoiceFilter):
+    field_class = PersonField
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -228,7 +358,11 @@ class StatesFilter(DistinctValuesFilter):
 
     field_class = StateMultipleChoiceField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, item_label="State", **kwargs):
+        kwargs.setdefault(
+            "widget",
+            StateNameInputs(multiple=True, item_label=item_label, max_inputs=MAX_REPEATED_VALUES),
+        )
         super().__init__(*args, choices=state_choices, **kwargs)
 
 
@@ -275,6 +409,11 @@ class StableOrderingFilter(filters.OrderingFilter):
     """Orders by the chosen field, empty dates last, then by pk so pages never overlap."""
 
     base_field_class = OrderingNamesField
+
+    def __init__(self, *args, **kwargs):
+        # The default order is the list's own, newest first.
+        kwargs.setdefault("empty_label", "Newest first")
+        super().__init__(*args, **kwargs)
 
     def get_ordering_value(self, param):
         descending = param.startswith("-")
@@ -341,12 +480,15 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
     party = StatesFilter(
         method="filter_party",
         label="Parties",
-        help_text=f"Every state chosen must be a party (at most {MAX_REPEATED_VALUES}).",
+        item_label="Party",
+        help_text="Type a state's name or code, e.g. Uzbekistan or UZ; with several, "
+        f"every one must be a party (at most {MAX_REPEATED_VALUES}).",
     )
     sector = filters.ChoiceFilter(
         field_name="sectors__slug",
         choices=sector_choices,
         label="Sector",
+        empty_label="Any sector",
         distinct=False,
         widget=RememberedSelect,
     )
@@ -354,15 +496,15 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         choices=commitment_choices,
         method="filter_commitment",
         label="Commitments",
-        help_text="Every commitment chosen must be in the treaty (SPEC 3.11), e.g. defence.",
+        help_text="Treaties that hold every commitment chosen.",
         max_values=MAX_REPEATED_VALUES,
     )
     in_force_on = filters.DateFilter(
         method="filter_in_force_on",
         label="In force on",
-        help_text="YYYY-MM-DD: in force on that day (SPEC 3.10); with parties, in force for "
-        "each of them. Where no entry into force is recorded, a binding treaty counts from "
-        "its signature.",
+        help_text="A day as YYYY-MM-DD: treaties in force that day; with parties, in force "
+        "for each of them. Where no entry into force is recorded, a treaty that binds counts "
+        "from its signature.",
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Give a date as YYYY-MM-DD, e.g. 2005-11-14."},
@@ -473,17 +615,19 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
 
 class VisitFilterSet(record_filters("start_on", "Year", VisitKind.choices)):
     level = DistinctValuesFilter(choices=VisitLevel.choices, label="Level")
-    host = StateFilter(field_name="host_id", label="Host state")
+    host = StateFilter(
+        field_name="host_id", label="Host state", help_text="A name or code, e.g. Azerbaijan or AZ."
+    )
     guest = StateFilter(field_name="guest_id", label="Guest state")
-    state = StateFilter(method="filter_state", label="Either state")
-    person = filters.ModelChoiceFilter(
+    state = StateFilter(method="filter_state", label="Host or guest")
+    person = PersonFilter(
         field_name="principals",
         queryset=Person.objects.published(),
         to_field_name="slug",
-        label="Person (slug)",
-        help_text="A person's slug, e.g. ilham-aliyev.",
+        label="Person",
+        help_text="A name as the register writes it, e.g. Ilham Aliyev.",
         distinct=False,
-        # The slug is typed: a list of every person would be the longest part of the page.
+        # The name is typed: a list of every person would be the longest part of the page.
         widget=forms.TextInput,
         error_messages={"invalid_choice": INVALID_CHOICE},
     )
@@ -514,12 +658,14 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
     state = StatesFilter(
         method="filter_state",
         label="States",
-        help_text=f"Every state chosen must take part (at most {MAX_REPEATED_VALUES}).",
+        help_text="Type a state's name or code, e.g. Uzbekistan or UZ; with several, "
+        f"every one must take part (at most {MAX_REPEATED_VALUES}).",
     )
     sector = filters.ChoiceFilter(
         field_name="sectors__slug",
         choices=sector_choices,
         label="Sector",
+        empty_label="Any sector",
         distinct=False,
         widget=RememberedSelect,
     )
@@ -594,8 +740,20 @@ class ProjectFilterSet(record_filters("start_on", "Year started", ProjectKind.ch
 
 class StateFilterSet(RegisterFilterSet):
     q = SearchFilter()
-    region = filters.CharFilter(field_name="region", lookup_expr="iexact", max_length=100)
-    cow = IntegerFilter(field_name="cow_code", label="COW code", min_value=1, max_value=32767)
+    region = filters.CharFilter(
+        field_name="region",
+        lookup_expr="iexact",
+        max_length=100,
+        label="Region",
+        help_text="e.g. Asia or Europe.",
+    )
+    cow = IntegerFilter(
+        field_name="cow_code",
+        label="Correlates of War number",
+        help_text="The state's number in the Correlates of War project, e.g. 373 for Azerbaijan.",
+        min_value=1,
+        max_value=32767,
+    )
     # The HTML list shows current states unless asked (StateListView).
     historic = filters.ChoiceFilter(
         method="filter_historic",

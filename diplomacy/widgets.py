@@ -5,6 +5,8 @@ import re
 
 from django import forms
 from django.core.cache import caches
+from django.forms.utils import flatatt
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from diplomacy.caching.stores import WIDGETS
@@ -63,3 +65,85 @@ class RememberedSelect(RememberedOptions, forms.Select):
 
 class RememberedSelectMultiple(RememberedOptions, forms.SelectMultiple):
     pass
+
+
+class RememberedCheckboxes(RememberedOptions, forms.CheckboxSelectMultiple):
+    """A fixed vocabulary (kind, status) as checkboxes: each visible at once,
+    chosen with a click or the space bar, where a multiple select needs Ctrl."""
+
+
+class StateNameInputs(forms.Widget):
+    """Text inputs for states, each taking a name or a public code, with the
+    page's ``<datalist>`` of every published state as suggestions: the browser
+    filters it as one types, a type-ahead that needs no script of ours.
+
+    ``multiple``: one input per state chosen plus an empty one, at least
+    ``MIN_INPUTS``; without script a reader applies the form for more, with it
+    ``static/js/filters.js`` adds inputs. ``display`` maps a code to what the
+    input shows (the state's name), ``item_label`` labels each input."""
+
+    MIN_INPUTS = 2
+    datalist_id = "state-names"
+
+    def __init__(self, attrs=None, *, multiple=False, item_label="State", max_inputs=10):
+        super().__init__(attrs)
+        self.multiple = multiple
+        self.item_label = item_label
+        self.max_inputs = max_inputs
+        self.display = lambda code: code
+
+    @property
+    def use_fieldset(self) -> bool:
+        # Several inputs share the field's name: a legend names the group.
+        return self.multiple
+
+    def value_from_datadict(self, data, files, name):
+        if not self.multiple:
+            return data.get(name)
+        values = data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+        if isinstance(values, str):
+            values = [values]
+        # The inputs a reader left empty choose nothing.
+        return [value for value in values or () if str(value).strip()]
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if self.multiple and id_ else id_
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        base_id = attrs.pop("id", None)
+        common = {
+            "type": "text",
+            "name": name,
+            "list": self.datalist_id,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            **attrs,
+        }
+        if not self.multiple:
+            shown = self.display(value) if value else ""
+            return format_html("<input{}>", flatatt({**common, "id": base_id, "value": shown}))
+        values = [v for v in (value or ()) if v]
+        count = min(self.max_inputs, max(self.MIN_INPUTS, len(values) + 1))
+        values += [""] * (count - len(values))
+        rows = []
+        for index, chosen in enumerate(values[:count]):
+            input_id = f"{base_id}_{index}" if base_id else None
+            shown = self.display(chosen) if chosen else ""
+            input_attrs = {**common, "id": input_id, "value": shown}
+            rows.append(
+                format_html(
+                    '<div class="state-input"><label class="visually-hidden" for="{}">{} {}</label>'
+                    "<input{}></div>",
+                    input_id or "",
+                    self.item_label,
+                    index + 1,
+                    flatatt(input_attrs),
+                )
+            )
+        return format_html(
+            '<div class="state-inputs" data-max="{}" data-item-label="{}">{}</div>',
+            self.max_inputs,
+            self.item_label,
+            mark_safe("".join(rows)),
+        )

@@ -70,6 +70,8 @@ STATE_OR_CROSS_FIELD = [
         r"^A currency was given without a value\.$",
         r"^Enter a valid URL\.$",
         r"^Give at most \d+ different values for “\w+”; \d+ were given\.$",
+        # Bounds in the wrong order (year_min after year_max, value_min above value_max).
+        r"^“[\w ]+” \([^)]*\) is (before|less than) “[\w ]+” \([^)]*\): swap them or change one\.$",
         # Treaties to compare: 2 to 6 different published ones (a count of
         # different values again, and the register's state).
         r"^Compare \d+ to \d+ different treaties: ",

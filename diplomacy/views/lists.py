@@ -1,8 +1,10 @@
 """Filtered, paginated lists with a CSV download of the whole filtered set."""
 
+import difflib
 import hashlib
 from urllib.parse import urlencode
 
+from django import forms
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
@@ -11,7 +13,14 @@ from django.views import View
 from diplomacy import exports
 from diplomacy.caching import cached
 from diplomacy.caching.fragments import cached_fragment
-from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
+from diplomacy.filtersets import (
+    ProjectFilterSet,
+    StateFilterSet,
+    TreatyFilterSet,
+    VisitFilterSet,
+    state_code,
+    state_names,
+)
 from diplomacy.models import Project, State, Treaty, TreatyParty, Visit
 from diplomacy.pagination import (
     MAX_PAGE,
@@ -21,9 +30,79 @@ from diplomacy.pagination import (
     keyset_page,
     positive_number,
 )
+from diplomacy.widgets import StateNameInputs
 
 # The heading of a 400 for a malformed page number or cursor (a 404's is "Page not found").
 BAD_PAGE_REQUEST = "This page cannot be shown"
+
+# Parameters a list page takes besides its filters: paging, the CSV's, and those
+# of pages that link here with their own (a comparison's ``t``, a day's ``on``).
+KNOWN_NON_FILTERS = frozenset({"page", "cursor", "format", "page_size", "excel", "t", "on"})
+
+
+def unknown_parameters(request, filterset_class) -> list[dict]:
+    """Each parameter of the address that the list does not take, with the
+    filter it was probably meant to be (``partyy`` → ``party``) and the
+    address with that name instead: left out silently, ``?in_forc_on=`` would
+    show every treaty as if it were in force."""
+    known = set(filterset_class.base_filters)
+    unknown = []
+    for name in request.GET:
+        if name in known or name in KNOWN_NON_FILTERS:
+            continue
+        guess = difflib.get_close_matches(name.lower(), sorted(known), n=1, cutoff=0.6)
+        entry = {"name": name[:40], "guess": guess[0] if guess else None, "href": None}
+        if entry["guess"]:
+            params = request.GET.copy()
+            values = params.pop(name)
+            params.setlist(entry["guess"], params.getlist(entry["guess"]) + values)
+            entry["label"] = filterset_class.base_filters[entry["guess"]].label or entry["guess"]
+            entry["href"] = f"?{params.urlencode()}"
+        unknown.append(entry)
+    return unknown
+
+
+def active_filters(request, filterset) -> list[tuple[str, str]]:
+    """Each filter the page applies, in plain words, and the address without
+    it: ``("Kind: Alliance", "?party=uz")``. A repeatable filter's values are
+    listed one by one, each removed alone."""
+    form = filterset.form
+    shown = []
+    for name, field in form.fields.items():
+        if name == "ordering":
+            continue  # an order, not a filter: the column headings show it
+        for raw in request.GET.getlist(name):
+            if not raw.strip():
+                continue
+            params = request.GET.copy()
+            params.setlist(name, [v for v in params.getlist(name) if v != raw])
+            for paging in ("page", "cursor"):
+                params.pop(paging, None)
+            query = params.urlencode()
+            shown.append(
+                (
+                    f"{field.label}: {describe_value(form, name, raw)}",
+                    f"?{query}" if query else request.path,
+                )
+            )
+    return shown
+
+
+def describe_value(form, name: str, raw: str) -> str:
+    """A filter's value as a reader knows it: a state's, a person's or a
+    kind's name, not its code or its page's address."""
+    field = form.fields[name]
+    if isinstance(field.widget, StateNameInputs):
+        return state_names().get(state_code(raw), raw)
+    if isinstance(field, forms.ModelChoiceField):
+        chosen = form.cleaned_data.get(name)
+        return str(chosen) if chosen is not None else raw
+    if isinstance(field, forms.ChoiceField):
+        labels = {str(value): str(label) for value, label in field.choices}
+        return labels.get(raw, raw)
+    if name == "q":
+        return f"“{raw}”"
+    return raw
 
 
 class FilteredListView(View):
@@ -58,9 +137,17 @@ class FilteredListView(View):
         filterset = self.filterset_class(
             request.GET if filtered else None, queryset=self.get_queryset()
         )
-        context = {"filterset": filterset, "model_name": self.model._meta.verbose_name_plural}
+        context = {
+            "filterset": filterset,
+            "model_name": self.model._meta.verbose_name_plural,
+            "unknown_parameters": unknown_parameters(request, self.filterset_class),
+        }
         if filterset.is_bound and not filterset.is_valid():
+            # The form opens on a phone too: its errors are what to read next.
+            context["filters_open"] = True
             return render(request, self.template_name, context, status=400)
+        if filterset.is_bound:
+            context["active_filters"] = active_filters(request, filterset)
         queryset = filterset.qs
         if self.export or request.GET.get("format") == "csv":
             name = self.model._meta.verbose_name_plural.replace(" ", "-")

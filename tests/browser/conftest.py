@@ -49,21 +49,11 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def admin_context(browser, live_server):
-    """A browser context for the admin, whose JavaScript (autocomplete, slugs) needs
-    the hashed static files. The live server answers /static/ from the apps' own
-    folders (unhashed names), so these requests are answered from the collected
-    STATIC_ROOT, as WhiteNoise does in production."""
+def serve_static(context, live_server) -> None:
+    """Answer the context's requests for static files from the collected
+    STATIC_ROOT, as WhiteNoise does in production: pages link the hashed
+    names, and the live server answers /static/ from the apps' own folders
+    (unhashed names) only. Without this a page has no stylesheet or script."""
     from urllib.parse import unquote, urlsplit
 
     from django.conf import settings
@@ -78,11 +68,30 @@ def admin_context(browser, live_server):
         else:
             route.fulfill(status=404)
 
+    context.route(f"{live_server.url}{settings.STATIC_URL}**", serve)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    # The site as a visitor gets it: its stylesheet (which lays out the
+    # filter form) and its script.
+    context = browser.new_context()
+    serve_static(context, live_server)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def admin_context(browser, live_server):
+    """A browser context for the admin, whose JavaScript (autocomplete, slugs)
+    needs the hashed static files."""
     contexts = []
 
     def new_context():
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route(f"{live_server.url}{settings.STATIC_URL}**", serve)
+        serve_static(context, live_server)
         context.set_default_timeout(15000)
         contexts.append(context)
         return context
