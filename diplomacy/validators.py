@@ -24,3 +24,19 @@ def reject_control_characters(value) -> None:
             code="control_character",
             params={"code": ord(found.group())},
         )
+
+
+# Addresses under the lists that are not records: /treaties/compare/,
+# /treaties/per-year/, /treaties/feed/. A record with one of these slugs
+# would have a page no one could reach.
+RESERVED_SLUGS = frozenset({"compare", "per-year", "feed"})
+
+
+def reject_reserved_slug(value) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            "“%(slug)s” is the address of a page of the register, not free for a record: "
+            "choose another slug.",
+            code="reserved_slug",
+            params={"slug": value},
+        )

@@ -314,3 +314,12 @@ def test_the_admin_refuses_a_source_titled_with_a_vertical_tab(editor_client):
     assert response.status_code == 200
     assert "control character (U+000B)" in response.content.decode()
     assert not Source.objects.exists()
+
+
+@pytest.mark.parametrize("slug", ["per-year", "compare", "feed"])
+def test_a_slug_that_is_a_page_of_the_register_is_refused(api, w, slug):
+    """/treaties/per-year/ is the per-year table: a treaty of that slug would
+    have a page no one could reach."""
+    data = {**RECORDS["treaties"][0], "slug": slug}
+    refused(api.post("/api/v1/treaties/", data, content_type=JSON), "slug", "choose another")
+    assert not Treaty.objects.filter(slug=slug).exists()

@@ -3,6 +3,7 @@
 from django.db import models
 
 from diplomacy.models.links import PRESENCE_PREFIX, AttachingIterable, PublishedLinks
+from diplomacy.validators import reject_reserved_slug
 
 
 def _related_rows(model, name: str) -> models.QuerySet:
@@ -89,6 +90,7 @@ class CuratedModel(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
+        validators=[reject_reserved_slug],
         help_text="Stable identifier used in URLs; do not change once published.",
     )
     is_published = models.BooleanField(
