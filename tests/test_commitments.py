@@ -362,4 +362,6 @@ def test_a_consultation_pact_ranks_as_partnership_on_state_pages_and_home(client
     page = client.get("/states/us/").content.decode()
     assert page.index("Allies") < page.index("Korea")
     home = client.get("/").content.decode()
-    assert "Alliance</a> since" in home[home.index("strongest-heading") : home.index("latest-heading")]
+    assert (
+        "Alliance</a> since" in home[home.index("strongest-heading") : home.index("latest-heading")]
+    )

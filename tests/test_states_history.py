@@ -269,7 +269,9 @@ def test_an_api_write_naming_a_state_out_of_its_period_is_a_400_that_says_when_i
     # A new date alone is checked against the parties the treaty already has.
     for signed_on in ("2000-05-01", "2000"):
         response = client.patch(
-            "/api/v1/treaties/union-1980/", {"signed_on": signed_on}, content_type="application/json"
+            "/api/v1/treaties/union-1980/",
+            {"signed_on": signed_on},
+            content_type="application/json",
         )
         assert response.status_code == 400, response.content
         assert "Soviet Union" in str(response.json()["parties"])
