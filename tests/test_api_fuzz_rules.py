@@ -74,7 +74,7 @@ STATE_OR_CROSS_FIELD = [
         r"^“[\w ]+” \([^)]*\) is (before|less than) “[\w ]+” \([^)]*\): swap them or change one\.$",
         # Treaties to compare: 2 to 6 different published ones (a count of
         # different values again, and the register's state).
-        r"^Compare \d+ to \d+ different treaties: ",
+        r"^Compare \d+ to \d+ different treaties \(\d+ chosen\): ",
         r"^No published treaty at: ",
         # A state needs its public code, given or taken from its ISO alpha-2 code.
         r"^Give the state's public code",

@@ -171,8 +171,9 @@ def compare_treaties(slugs: list[str]) -> tuple[list, list]:
     slugs = list(dict.fromkeys(slug.strip() for slug in slugs if slug.strip()))
     if not COMPARE_MIN <= len(slugs) <= COMPARE_MAX:
         raise ComparisonError(
-            f"Compare {COMPARE_MIN} to {COMPARE_MAX} different treaties: "
-            f"give each as t=<slug>, e.g. ?t=first-treaty&t=second-treaty ({len(slugs)} given)."
+            f"Compare {COMPARE_MIN} to {COMPARE_MAX} different treaties ({len(slugs)} chosen): "
+            "tick them in the treaty list and choose “Compare selected”, or name each in "
+            "the address by the last part of its own, e.g. ?t=first-treaty&t=second-treaty."
         )
     found = {
         treaty.slug: treaty
