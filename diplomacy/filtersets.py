@@ -37,7 +37,7 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
-from diplomacy.models.commitments import commitment_kinds_by_pk
+from diplomacy.models.commitments import commitment_kind_ids, commitment_kinds_by_pk
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
 from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.search import search_queryset
@@ -71,11 +71,6 @@ def state_choices() -> list[tuple[str, str]]:
         "choices:states",
         lambda: [(state.code, state.name) for state in published_states_by_pk().values()],
     )
-
-
-def commitment_kind_ids() -> dict[str, int]:
-    """Each commitment kind's stable value and its primary key."""
-    return {kind.value: pk for pk, kind in commitment_kinds_by_pk().items()}
 
 
 def commitment_choices() -> list[tuple[str, str]]:

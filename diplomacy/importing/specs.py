@@ -29,6 +29,7 @@ from diplomacy.models import (
     Visit,
     VisitCitation,
 )
+from diplomacy.models.commitments import commitment_kind_ids
 from diplomacy.validators import reject_control_characters
 
 IDENTIFIER_COLUMNS = {
@@ -213,8 +214,6 @@ class Spec:
     def read_commitments(self, column, text, fields, relations, extras, lookups):
         # Commitment kinds by value (SPEC 3.11): a kind listed and not yet on the
         # treaty is added (without a quote); a kind left out is removed.
-        from diplomacy.filtersets import commitment_kind_ids
-
         ids = commitment_kind_ids()
         values = [value.strip().lower() for value in split_list(text)]
         unknown = [value for value in values if value not in ids]
