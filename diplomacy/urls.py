@@ -4,20 +4,53 @@ from django.views.decorators.http import require_safe
 
 from diplomacy.feeds import TreatyFeed
 from diplomacy.sitemaps import SITEMAPS
-from diplomacy.views import commitments, details, lists, site, states
+from diplomacy.views import commitments, details, exports, lists, site, states
 
 urlpatterns = [
     path("", site.home, name="home"),
     path("treaties/", lists.TreatyListView.as_view(), name="treaty-list"),
     path("treaties/export.csv", lists.TreatyListView.as_view(export=True), name="treaty-export"),
+    path(
+        "treaties/export.json",
+        lists.TreatyListView.as_view(export="json"),
+        name="treaty-export-json",
+    ),
+    path(
+        "treaties/memberships.csv",
+        exports.MembershipExportView.as_view(),
+        name="membership-export",
+    ),
+    path(
+        "treaties/memberships.json",
+        exports.MembershipExportView.as_view(export="json"),
+        name="membership-export-json",
+    ),
+    path(
+        "treaties/commitments.csv",
+        exports.CommitmentExportView.as_view(),
+        name="commitment-export",
+    ),
+    path(
+        "treaties/commitments.json",
+        exports.CommitmentExportView.as_view(export="json"),
+        name="commitment-export-json",
+    ),
     path("treaties/feed/", require_safe(TreatyFeed()), name="treaty-feed"),
     path("treaties/compare/", commitments.treaty_compare, name="treaty-compare"),
     path("treaties/<slug:slug>/", details.treaty_detail, name="treaty-detail"),
     path("visits/", lists.VisitListView.as_view(), name="visit-list"),
     path("visits/export.csv", lists.VisitListView.as_view(export=True), name="visit-export"),
+    path(
+        "visits/export.json", lists.VisitListView.as_view(export="json"), name="visit-export-json"
+    ),
     path("visits/<slug:slug>/", details.visit_detail, name="visit-detail"),
     path("projects/", lists.ProjectListView.as_view(), name="project-list"),
     path("projects/export.csv", lists.ProjectListView.as_view(export=True), name="project-export"),
+    path(
+        "projects/export.json",
+        lists.ProjectListView.as_view(export="json"),
+        name="project-export-json",
+    ),
     path("projects/<slug:slug>/", details.project_detail, name="project-detail"),
     path("states/", lists.StateListView.as_view(), name="state-list"),
     path("states/<str:iso2>/", states.state_detail, name="state-detail"),

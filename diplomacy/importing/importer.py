@@ -544,6 +544,10 @@ MEMBERSHIP_COLUMNS = {field: column for column, field in SPECS["membership"].col
 def import_file(
     path, kind: str, user=None, publish: bool = False, dry_run: bool = False, file_format=None
 ) -> ImportReport:
+    if kind == "commitment":
+        from diplomacy.importing.commitments import import_commitments  # it imports this module
+
+        return import_commitments(path, user=user, dry_run=dry_run, file_format=file_format)
     if kind == "membership":
         # A membership is no record of its own: nothing to publish.
         return MembershipImporter(user=user).run(Path(path), file_format, dry_run=dry_run)
