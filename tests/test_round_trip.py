@@ -14,8 +14,9 @@ import pytest
 from django.core.management import call_command
 
 from diplomacy.importing import import_file
-from diplomacy.models import Commitment, Project, Treaty, TreatyParty, Visit
+from diplomacy.models import Commitment, Project, Treaty, TreatyIdentifier, TreatyParty, Visit
 from tests.factories import UserFactory
+from tests.helpers import world
 
 # Each download, the import kind that reads it back, in the order they import
 # (memberships and commitments belong to treaties).
@@ -107,3 +108,100 @@ def test_generated_records_come_back_the_same(client, tmp_path, generated, exten
         assert lines(files["commitments"]) > 0 and lines(files["memberships"]) > 200
     else:
         assert len(json.loads(files["projects"])) > 50
+
+
+# The API's list pages import as they are too: its summaries of related
+# records (a party, a sector, a person) are read as their codes and slugs,
+# and the fields it writes for readers (url, html_url, the times a record was
+# created and changed, is_published) are recognised and ignored. What a party
+# row says of membership over time comes back with the memberships file.
+API_LISTS = [("treaties", "treaty"), ("visits", "visit"), ("projects", "project")]
+CHANGES_WITH_THE_REGISTER = ("created_at", "updated_at")
+
+
+def api_pages(client) -> dict[str, dict]:
+    pages = {}
+    for name, _ in API_LISTS:
+        response = client.get(f"/api/v1/{name}/?page_size=200", HTTP_ACCEPT="application/json")
+        assert response.status_code == 200
+        pages[name] = response.json()
+    return pages
+
+
+def without_times(page: dict) -> list[dict]:
+    """The records of an API page, by slug: the API orders records of the
+    same date by when the register created them."""
+    return sorted(
+        (
+            {key: value for key, value in item.items() if key not in CHANGES_WITH_THE_REGISTER}
+            for item in page["results"]
+        ),
+        key=lambda item: item["slug"],
+    )
+
+
+def test_api_list_pages_import_as_they_are(client, tmp_path, seed):
+    user = UserFactory(username="importer", is_staff=True, is_superuser=True)
+    before = api_pages(client)
+    belonging = {
+        name: download(client, f"/treaties/{name}.csv") for name in ("memberships", "commitments")
+    }
+    assert before["treaties"]["results"] and before["visits"]["results"]
+    empty_the_register()
+    for name, kind in API_LISTS:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(before[name]), encoding="utf-8")
+        call_command("import_records", str(path), "--kind", kind, "--user", user.username,
+                     "--publish", stdout=io.StringIO())  # fmt: skip
+    for name, kind in (("memberships", "membership"), ("commitments", "commitment")):
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(belonging[name])
+        call_command("import_records", str(path), "--kind", kind, stdout=io.StringIO())
+    after = api_pages(client)
+    for name, _ in API_LISTS:
+        assert without_times(after[name]) == without_times(before[name]), name
+
+
+# -- the columns a download writes for readers ------------------------------------------------
+
+
+@pytest.fixture
+def states(db):
+    return world()
+
+
+def test_identifiers_and_precisions_of_a_download_are_read(tmp_path, states):
+    path = tmp_path / "treaties.csv"
+    path.write_text(
+        "slug,title,kind,signed_on,signed_on_precision,parties,identifiers,url,party_names\n"
+        "pact,Pact,agreement,2024-08-23,month,AZ;UZ,wikidata:Q42;unts:54113,/elsewhere/,X;Y\n",
+        encoding="utf-8",
+    )
+    report = import_file(path, "treaty")
+    assert report.ok, report.summary()
+    treaty = Treaty.objects.get(slug="pact")
+    assert (treaty.signed_on.isoformat(), treaty.signed_on_precision) == ("2024-08-01", "month")
+    assert set(TreatyIdentifier.objects.values_list("scheme", "value")) == {
+        ("wikidata", "Q42"), ("unts", "54113"),
+    }  # fmt: skip
+    # An empty cell clears every identifier, as an empty unts cell clears that one.
+    path.write_text("slug,identifiers\npact,\n", encoding="utf-8")
+    assert import_file(path, "treaty").updated == 1
+    assert not TreatyIdentifier.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("columns", "cells", "column"),
+    [
+        ("signed_on,signed_on_precision", "2024,day", "signed_on_precision"),
+        ("signed_on,signed_on_precision", "2024-08-23,hour", "signed_on_precision"),
+        ("identifiers", "other:1", "identifiers"),
+        ("identifiers", "unts:1;unts:2", "identifiers"),
+    ],
+)
+def test_a_download_column_that_says_too_much_is_refused(tmp_path, states, columns, cells, column):
+    path = tmp_path / "treaties.csv"
+    path.write_text(f"title,kind,parties,{columns}\nPact,agreement,AZ;UZ,{cells}\n")
+    report = import_file(path, "treaty")
+    assert [error.field for error in report.errors] == [column]
+    assert not Treaty.objects.exists()
