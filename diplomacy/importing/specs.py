@@ -43,14 +43,9 @@ IDENTIFIER_COLUMNS = {
 # Columns the register's CSV and JSON exports and API responses write for
 # readers: recognised and ignored on import, so that a download imports as it
 # is. (The record's address comes from its slug; publication from --publish.)
-READERS_ONLY = {
-    "url": "ignore",
-    "absolute_url": "ignore",
-    "html_url": "ignore",
-    "created_at": "ignore",
-    "updated_at": "ignore",
-    "is_published": "ignore",
-}
+READERS_ONLY = frozenset(
+    {"url", "absolute_url", "html_url", "created_at", "updated_at", "is_published"}
+)
 
 
 @dataclass
@@ -103,6 +98,8 @@ class Spec:
     date_field = "signed_on"
     relations: dict[str, Relation] = {}
     columns: dict[str, str] = {}
+    # Columns a download writes that the import recognises and ignores.
+    readers_only: frozenset[str] = READERS_ONLY
     # Column readers that set no field of the record itself.
     NOT_FIELDS = frozenset(
         {
@@ -115,7 +112,7 @@ class Spec:
         errors: list[tuple[str, str]] = []
         if "__error__" in raw:
             raise RowErrors([("row", raw["__error__"])])
-        unknown = set(raw) - set(self.columns)
+        unknown = set(raw) - set(self.columns) - self.readers_only
         if unknown:
             errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
         present = [name for name in self.columns if name in raw]
@@ -329,9 +326,8 @@ class TreatySpec(Spec):
         "signed_on_precision": "precision",
         "entry_into_force_on_precision": "precision",
         "ended_on_precision": "precision",
-        **READERS_ONLY,
-        "party_names": "ignore",
     }
+    readers_only = READERS_ONLY | {"party_names"}
 
     def read_kind(self, column, text, fields, *rest):
         fields["kind"] = choice(text, TreatyKind, "treaty kind")
@@ -362,10 +358,8 @@ class VisitSpec(Spec):
         "quote": "quote",
         "start_on_precision": "precision",
         "end_on_precision": "precision",
-        **READERS_ONLY,
-        "host_name": "ignore",
-        "guest_name": "ignore",
     }
+    readers_only = READERS_ONLY | {"host_name", "guest_name"}
 
     def read_kind(self, column, text, fields, *rest):
         fields["kind"] = choice(text, VisitKind, "visit kind", default=VisitKind.OFFICIAL)
@@ -403,10 +397,8 @@ class ProjectSpec(Spec):
         "quote": "quote",
         "start_on_precision": "precision",
         "completion_on_precision": "precision",
-        **READERS_ONLY,
-        "state_names": "ignore",
-        "location_state_name": "ignore",
     }
+    readers_only = READERS_ONLY | {"state_names", "location_state_name"}
 
     def read_kind(self, column, text, fields, *rest):
         fields["kind"] = choice(text, ProjectKind, "project kind", default=ProjectKind.OTHER)
@@ -523,16 +515,16 @@ class CommitmentSpec:
         "parties_bound": "parties_bound",
         "source": "source",
         "locator": "locator",
-        # The API writes a kind's label beside its value.
-        "label": "ignore",
     }
+    # The API writes a kind's label beside its value.
+    readers_only = frozenset({"label"})
     TEXT = ("quote", "conditions", "locator")
 
     def parse(self, line: int, raw: dict, lookups: Lookups) -> CommitmentRow:
         if "__error__" in raw:
             raise RowErrors([("row", raw["__error__"])])
         errors: list[tuple[str, str]] = []
-        unknown = set(raw) - set(self.columns)
+        unknown = set(raw) - set(self.columns) - self.readers_only
         if unknown:
             errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
         cells = {name: as_text(raw[name]) for name in self.columns if name in raw}
