@@ -7,6 +7,8 @@ downloads hold (treaties with their parties and commitments, visits,
 projects) are deleted, then imported from the files with ``import_records``.
 """
 
+import csv
+import datetime
 import io
 import json
 
@@ -14,8 +16,16 @@ import pytest
 from django.core.management import call_command
 
 from diplomacy.importing import import_file
-from diplomacy.models import Commitment, Project, Treaty, TreatyIdentifier, TreatyParty, Visit
-from tests.factories import UserFactory
+from diplomacy.models import (
+    Commitment,
+    Project,
+    State,
+    Treaty,
+    TreatyIdentifier,
+    TreatyParty,
+    Visit,
+)
+from tests.factories import TreatyFactory, UserFactory
 from tests.helpers import world
 
 # Each download, the import kind that reads it back, in the order they import
@@ -205,3 +215,33 @@ def test_a_download_column_that_says_too_much_is_refused(tmp_path, states, colum
     report = import_file(path, "treaty")
     assert [error.field for error in report.errors] == [column]
     assert not Treaty.objects.exists()
+
+
+@pytest.fixture
+def former_states(db):
+    call_command("load_countries", verbosity=0, stdout=io.StringIO())
+    call_command("load_historic_states", verbosity=0, stdout=io.StringIO())
+
+
+def test_former_states_parties_come_back_the_same(client, tmp_path, former_states):
+    def named(name):
+        return State.objects.get(name=name)
+
+    soviet, gdr, yugoslavia = (
+        named("Soviet Union"), named("German Democratic Republic"), named("Yugoslavia"),
+    )  # fmt: skip
+    TreatyFactory(slug="salt-ii", signed_on=datetime.date(1979, 6, 18),
+                  parties=[soviet, named("United States")])  # fmt: skip
+    treaty = TreatyFactory(slug="basic-treaty", signed_on=datetime.date(1972, 12, 21),
+                           parties=[gdr, named("German Federal Republic")])  # fmt: skip
+    TreatyParty.objects.filter(treaty=treaty, state=gdr).update(
+        consent_mode="ratification", consented_on=datetime.date(1973, 6, 1),
+        consented_on_precision="month",
+    )  # fmt: skip
+    TreatyFactory(slug="trade-1965", signed_on=datetime.date(1965, 1, 1),
+                  signed_on_precision="year", parties=[yugoslavia, soviet])  # fmt: skip
+    files = assert_round_trip(client, tmp_path, "csv")
+    members = csv.DictReader(io.StringIO(files["memberships"].decode()))
+    assert ("basic-treaty", "ratification", "1973-06") in {
+        (m["treaty"], m["mode"], m["joined"]) for m in members
+    }
