@@ -207,3 +207,17 @@ def test_every_download_also_comes_as_json(client, w):
     assert len(json.loads(download(client, "/treaties/memberships.json")[1])) == 2
     assert json.loads(download(client, "/visits/export.json")[1]) == []
     assert json.loads(download(client, "/treaties/?format=json&party=kz")[1]) == []
+
+
+def test_memberships_and_commitments_read_a_fixed_number_of_queries(
+    client, w, django_assert_max_num_queries
+):
+    for n in range(30):
+        treaty = TreatyFactory(slug=f"t-{n}", parties=[w["az"], w["uz"]])
+        commit(treaty, "defence").parties_bound.set([w["az"]])
+    # version; the filter form's choices; the rows (with their treaty, state,
+    # kind, source); for commitments, the parties they bind.
+    with django_assert_max_num_queries(6):
+        assert len(rows(download(client, "/treaties/memberships.csv")[1])) == 60
+    with django_assert_max_num_queries(7):
+        assert len(rows(download(client, "/treaties/commitments.csv")[1])) == 30
