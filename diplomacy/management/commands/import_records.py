@@ -10,7 +10,8 @@ from diplomacy.importing.specs import SPECS
 
 class Command(BaseCommand):
     help = (
-        "Import treaties, visits or projects from a CSV or JSON file. All-or-nothing: any bad "
+        "Import treaties, visits, projects, memberships or commitments from a CSV or JSON file "
+        "(the register's downloads import as they are). All-or-nothing: any bad "
         "row means nothing is written. Only the file's columns are changed (an empty cell "
         "clears a field). Re-importing the same file changes nothing. --dry-run lists each "
         "record's changes."
