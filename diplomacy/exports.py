@@ -1,4 +1,5 @@
-"""CSV exports of the filtered lists, streamed row by row (never built in memory).
+"""CSV and JSON exports of the filtered lists, streamed row by row (never built
+in memory).
 
 Cells that a spreadsheet would run as a formula get a leading apostrophe (OWASP's
 advice against CSV injection): a title such as ``=HYPERLINK(...)`` comes out as
@@ -11,9 +12,19 @@ beside the codes, the summary, identifiers, and every date's precision (new
 columns come after the old ones, which scripts read by name and position);
 the file is named for its filters (``treaties-az-uz-2024.csv``); ``excel=1``
 starts the file with a byte-order mark, so Excel reads it as UTF-8.
+
+Round trip: every file imports as it is (``import_records FILE --kind K``,
+the kind in ``EXPORT_KINDS``), and exporting again what it imported gives the
+same file. The columns an import reads have the import's names; the columns
+for readers only (``url``, ``absolute_url``, the names beside the codes) are
+recognised and ignored by the import. Rows come in the list's order, records
+of the same date by slug (not by when they were created), so that order
+survives an import into another register. The JSON file is an array of
+objects with the CSV's columns as keys, lists as arrays.
 """
 
 import csv
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
@@ -31,16 +42,17 @@ def _precision(record, field: str) -> str:
     return getattr(record, f"{field}_precision") if getattr(record, field) else ""
 
 
-def _join(items: Iterable, attr: str) -> str:
-    return ";".join(str(getattr(item, attr)) for item in items)
+def _join(items: Iterable, attr: str) -> list[str]:
+    """A list column: joined by ``;`` in the CSV, an array in the JSON."""
+    return [str(getattr(item, attr)) for item in items]
 
 
-def _identifiers(treaty) -> str:
+def _identifiers(treaty) -> list[str]:
     """``scheme:value`` per identifier (``other`` ones by their register's name)."""
-    return ";".join(
+    return [
         f"{(i.scheme_name if i.scheme == 'other' and i.scheme_name else i.scheme)}:{i.value}"
         for i in treaty.identifiers.all()
-    )
+    ]
 
 
 def ABSOLUTE_URL(record) -> str:
@@ -73,7 +85,7 @@ TREATY_COLUMNS: list[Column] = [
     ("entry_into_force_on_precision", lambda t: _precision(t, "entry_into_force_on")),
     ("ended_on_precision", lambda t: _precision(t, "ended_on")),
     # Commitment kinds (SPEC 3.11), each once, in the vocabulary's order.
-    ("commitments", lambda t: ";".join(dict.fromkeys(k.value for k in t.commitment_kinds))),
+    ("commitments", lambda t: list(dict.fromkeys(k.value for k in t.commitment_kinds))),
 ]
 # What the added columns read beyond a list row: one more query per chunk of rows.
 TREATY_PREFETCH = ("identifiers",)
@@ -121,6 +133,51 @@ PROJECT_COLUMNS: list[Column] = [
     ("description", lambda p: p.description),
 ]
 
+# A treaty's parties over time (SPEC 3.10): the columns of the ``membership``
+# import, one row per treaty and state.
+MEMBERSHIP_COLUMNS: list[Column] = [
+    ("treaty", lambda m: m.treaty.slug),
+    ("state", lambda m: m.state.display_code),
+    ("mode", lambda m: m.consent_mode),
+    ("joined", lambda m: _date(m, "consented_on")),
+    ("in_force", lambda m: _date(m, "entry_into_force_on")),
+    ("left", lambda m: _date(m, "left_on")),
+    ("exit_kind", lambda m: m.exit_kind),
+    ("note", lambda m: m.note),
+]
+
+
+def _source(commitment) -> str:
+    """The source as an import names it: its URL, else its exact title; a
+    draft source is not shown to the public, so it reads as none."""
+    source = commitment.source
+    if source is None or not source.is_published:
+        return ""
+    return source.url or source.title
+
+
+# What treaties bind their parties to (SPEC 3.11): the columns of the
+# ``commitment`` import, one row per commitment.
+COMMITMENT_COLUMNS: list[Column] = [
+    ("treaty", lambda c: c.treaty.slug),
+    ("kind", lambda c: c.kind.value),
+    ("article", lambda c: c.article),
+    ("quote", lambda c: c.quote),
+    ("conditions", lambda c: c.conditions),
+    ("parties_bound", lambda c: _join(c.parties_bound.all(), "display_code")),
+    ("source", _source),
+    ("locator", lambda c: c.locator),
+]
+
+# The import kind (``import_records --kind``) each export's file is read back as.
+EXPORT_KINDS = {
+    "treaties": "treaty",
+    "visits": "visit",
+    "projects": "project",
+    "memberships": "membership",
+    "commitments": "commitment",
+}
+
 
 # What Excel, LibreOffice and Google Sheets read as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -136,21 +193,42 @@ class _Echo:
         return value
 
 
+def _values(record, columns: list[Column], site: str) -> Iterator:
+    for _, value in columns:
+        yield site + value(record) if value is ABSOLUTE_URL else value(record)
+
+
+def _records(queryset):
+    with without_statement_timeout(queryset.db):
+        # chunk_size keeps memory flat and lets prefetches run per chunk.
+        yield from queryset.iterator(chunk_size=1000)
+
+
 def _rows(queryset, columns: list[Column], site: str = "", excel: bool = False) -> Iterator[str]:
     writer = csv.writer(_Echo())
     if excel:
         # The byte-order mark: Excel otherwise reads UTF-8 as the system's code page.
         yield "\ufeff"
     yield writer.writerow([name for name, _ in columns])
-    with without_statement_timeout(queryset.db):
-        # chunk_size keeps memory flat and lets prefetches run per chunk.
-        for record in queryset.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    site + value(record) if value is ABSOLUTE_URL else neutralised(value(record))
-                    for _, value in columns
-                ]
-            )
+    for record in _records(queryset):
+        yield writer.writerow(
+            [
+                neutralised(";".join(value) if isinstance(value, list) else value)
+                for value in _values(record, columns, site)
+            ]
+        )
+
+
+def _json_items(queryset, columns: list[Column], site: str = "") -> Iterator[str]:
+    """A JSON array, one object per line (no formula guard: no spreadsheet reads it)."""
+    names = [name for name, _ in columns]
+    separator = "[\n"
+    for record in _records(queryset):
+        yield separator + json.dumps(
+            dict(zip(names, _values(record, columns, site), strict=True)), ensure_ascii=False
+        )
+        separator = ",\n"
+    yield "[]\n" if separator == "[\n" else "\n]\n"
 
 
 # The filters a file name tells, in this order: treaties-az-uz-2024.csv.
@@ -170,7 +248,7 @@ FILENAME_FILTERS = (
 FILENAME_MAX_LENGTH = 120
 
 
-def export_filename(name: str, params) -> str:
+def export_filename(name: str, params, extension: str = "csv") -> str:
     """``<name>[-<filter values>].csv``, the values lower case and safe in a file name."""
     parts = [name]
     for key, prefix in FILENAME_FILTERS:
@@ -179,7 +257,18 @@ def export_filename(name: str, params) -> str:
             if slug:
                 parts.append(prefix + slug)
     stem = "-".join(parts)[:FILENAME_MAX_LENGTH].rstrip("-")
-    return f"{stem}.csv"
+    return f"{stem}.{extension}"
+
+
+def in_export_order(queryset):
+    """The queryset's order with records of equal keys ordered by slug, not by
+    primary key: the order an import into another register keeps."""
+    ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+    if not any(term in ("pk", "-pk") for term in ordering):
+        return queryset
+    return queryset.order_by(
+        *(term.replace("pk", "slug") if term in ("pk", "-pk") else term for term in ordering)
+    )
 
 
 @contextmanager
@@ -203,17 +292,27 @@ def without_statement_timeout(using: str):
         yield
 
 
+FORMATS = ("csv", "json")
+
+
 def csv_response(
-    queryset, columns: list[Column], filename: str, request=None, prefetch: tuple = ()
+    queryset,
+    columns: list[Column],
+    filename: str,
+    request=None,
+    prefetch: tuple = (),
+    file_format: str = "csv",
 ) -> StreamingHttpResponse:
-    """The CSV of ``queryset``; with ``request``, absolute addresses and, for
-    ``excel=1``, a byte-order mark."""
+    """The CSV (or JSON) of ``queryset``; with ``request``, absolute addresses
+    and, for ``excel=1``, a byte-order mark."""
     site = request.build_absolute_uri("/").rstrip("/") if request is not None else ""
     excel = request is not None and request.GET.get("excel") in ("1", "true", "yes")
     if prefetch:
         queryset = queryset.prefetch_related(*prefetch)
-    response = StreamingHttpResponse(
-        _rows(queryset, columns, site, excel), content_type="text/csv; charset=utf-8"
-    )
+    if file_format == "json":
+        content, content_type = _json_items(queryset, columns, site), "application/json"
+    else:
+        content, content_type = _rows(queryset, columns, site, excel), "text/csv; charset=utf-8"
+    response = StreamingHttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -40,7 +40,7 @@ from diplomacy.models import (
     TreatyParty,
     Visit,
 )
-from diplomacy.models.commitments import commitment_kinds_by_pk
+from diplomacy.models.commitments import commitment_kind_ids, commitment_kinds_by_pk
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
 from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.search import search_queryset
@@ -140,11 +140,6 @@ def state_datalist():
         return format_html('<datalist id="{}">{}</datalist>', StateNameInputs.datalist_id, options)
 
     return cached_objects("choices:state-datalist", build)
-
-
-def commitment_kind_ids() -> dict[str, int]:
-    """Each commitment kind's stable value and its primary key."""
-    return {kind.value: pk for pk, kind in commitment_kinds_by_pk().items()}
 
 
 # A commitment kind on fewer treaties than this is read as a set first. The

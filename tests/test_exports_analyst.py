@@ -1,17 +1,21 @@
 """CSV downloads an analyst can open: absolute addresses, names beside codes,
 summaries, identifiers, dates with their precision, a file name that says what
-it holds, and a file Excel reads as UTF-8."""
+it holds, and a file Excel reads as UTF-8. The treaties' parties over time and
+their commitments download too, with their import's columns; every download
+also comes as JSON."""
 
 import csv
 import datetime
 import io
+import json
 
 import pytest
 
 from diplomacy.choices import DatePrecision
-from diplomacy.exports import TREATY_COLUMNS
-from diplomacy.models import TreatyIdentifier
-from tests.factories import ProjectFactory, TreatyFactory, VisitFactory
+from diplomacy.exports import COMMITMENT_COLUMNS, MEMBERSHIP_COLUMNS, TREATY_COLUMNS
+from diplomacy.importing.specs import SPECS
+from diplomacy.models import Commitment, CommitmentKind, TreatyIdentifier, TreatyParty
+from tests.factories import ProjectFactory, SourceFactory, TreatyFactory, VisitFactory
 from tests.helpers import alliance, world
 
 # The columns scripts read before the analysts' ones were added, in their order.
@@ -118,3 +122,102 @@ def test_the_export_reads_a_fixed_number_of_queries(client, w, django_assert_max
         _, content = download(client, "/treaties/export.csv")
     assert len(rows(content)) == 30
     assert len(TREATY_COLUMNS) == len(rows(content)[0])
+
+
+# -- memberships and commitments -------------------------------------------------------------
+
+
+def commit(treaty, value: str, **fields) -> Commitment:
+    return Commitment.objects.create(
+        treaty=treaty, kind=CommitmentKind.objects.get(value=value), **fields
+    )
+
+
+def test_the_list_offers_parties_over_time_commitments_and_json_with_its_filters(client, w):
+    alliance(w)
+    html = client.get("/treaties/?party=uz").content.decode()
+    for address in ("memberships.csv", "commitments.csv", "export.json"):
+        assert f'href="/treaties/{address}?party=uz"' in html
+
+
+def test_memberships_and_commitments_have_their_imports_columns(client, w):
+    treaty = alliance(w)
+    TreatyParty.objects.filter(treaty=treaty, state=w["uz"]).update(
+        consent_mode="ratification", consented_on=datetime.date(2024, 10, 1),
+        consented_on_precision=DatePrecision.MONTH,
+    )  # fmt: skip
+    defence = commit(treaty, "defence", article="Article 4", quote="Each party shall assist",
+                     source=w["source"], locator="p. 3", conditions="if attacked")  # fmt: skip
+    defence.parties_bound.set([w["az"]])
+    response, content = download(client, "/treaties/memberships.csv")
+    assert response["Content-Disposition"] == 'attachment; filename="memberships.csv"'
+    members = rows(content)
+    assert list(members[0]) == list(SPECS["membership"].columns)
+    assert [(m["state"], m["mode"], m["joined"]) for m in members] == [
+        ("AZ", "", ""), ("UZ", "ratification", "2024-10"),
+    ]  # fmt: skip
+    (row,) = rows(download(client, "/treaties/commitments.csv")[1])
+    assert list(row) == list(SPECS["commitment"].columns)
+    assert row == {
+        "treaty": "treaty-on-allied-relations", "kind": "defence", "article": "Article 4",
+        "quote": "Each party shall assist", "conditions": "if attacked", "parties_bound": "AZ",
+        "source": w["source"].url or w["source"].title, "locator": "p. 3",
+    }  # fmt: skip
+    assert [name for name, _ in MEMBERSHIP_COLUMNS + COMMITMENT_COLUMNS] == [
+        *members[0], *row,
+    ]  # fmt: skip
+
+
+def test_drafts_are_never_downloaded(client, w):
+    commit(alliance(w), "defence", source=SourceFactory(is_published=False, title="Draft note"))
+    draft = TreatyFactory(slug="draft-pact", parties=[w["az"], w["kz"]], is_published=False)
+    commit(draft, "consultation", quote="Secret")
+    memberships = download(client, "/treaties/memberships.csv")[1].decode()
+    commitments = download(client, "/treaties/commitments.csv")[1].decode()
+    assert "draft-pact" not in memberships + commitments and "Secret" not in commitments
+    # A commitment of a published treaty citing a draft source names no source.
+    assert rows(commitments.encode())[0]["source"] == ""
+
+
+def test_the_treaty_lists_filters_choose_the_rows(client, w):
+    first = alliance(w)
+    commit(first, "defence")
+    commit(first, "political_support")
+    other = TreatyFactory(slug="az-kz", parties=[w["az"], w["kz"]])
+    commit(other, "consultation")
+    kz = rows(download(client, "/treaties/memberships.csv?party=kz")[1])
+    assert {(m["treaty"], m["state"]) for m in kz} == {("az-kz", "AZ"), ("az-kz", "KZ")}
+    chosen = rows(download(client, "/treaties/commitments.csv?commitment=defence")[1])
+    assert [(c["treaty"], c["kind"]) for c in chosen] == [("treaty-on-allied-relations", "defence")]
+    response = client.get("/treaties/commitments.csv?commitment=world_peace")
+    assert response.status_code == 400
+
+
+def test_every_download_also_comes_as_json(client, w):
+    treaty = alliance(w)
+    commit(treaty, "defence", article="Article 4")
+    response, content = download(client, "/treaties/export.json?party=az")
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == 'attachment; filename="treaties-az.json"'
+    (item,) = json.loads(content)
+    assert item["parties"] == ["AZ", "UZ"] and item["commitments"] == ["defence"]
+    assert list(item) == [name for name, _ in TREATY_COLUMNS]
+    (commitment,) = json.loads(download(client, "/treaties/commitments.json")[1])
+    assert (commitment["article"], commitment["parties_bound"]) == ("Article 4", [])
+    assert len(json.loads(download(client, "/treaties/memberships.json")[1])) == 2
+    assert json.loads(download(client, "/visits/export.json")[1]) == []
+    assert json.loads(download(client, "/treaties/?format=json&party=kz")[1]) == []
+
+
+def test_memberships_and_commitments_read_a_fixed_number_of_queries(
+    client, w, django_assert_max_num_queries
+):
+    for n in range(30):
+        treaty = TreatyFactory(slug=f"t-{n}", parties=[w["az"], w["uz"]])
+        commit(treaty, "defence").parties_bound.set([w["az"]])
+    # version; the filter form's choices; the rows (with their treaty, state,
+    # kind, source); for commitments, the parties they bind.
+    with django_assert_max_num_queries(6):
+        assert len(rows(download(client, "/treaties/memberships.csv")[1])) == 60
+    with django_assert_max_num_queries(7):
+        assert len(rows(download(client, "/treaties/commitments.csv")[1])) == 30

@@ -61,6 +61,10 @@ READER_HELP = {
     "sectors": "Sectors by slug, separated by ; or |.",
     "people": "People by slug, separated by ; or |.",
     "identifier": "Its number or key in that register.",
+    "identifiers": "Identifiers as register:value (wikidata:Q42;unts:54113), as the downloads "
+    "write them; a register of unts, atop, wikidata not named is removed.",
+    "precision": "day, month or year: how precisely the date beside it is known (as the "
+    "downloads write it); may only make the date coarser.",
     "source": "A source already in the register, by its URL or title.",
     "quote": "The passage of that source that supports the record.",
     "amount": "An amount, e.g. 1500000 or 1,500,000.00.",

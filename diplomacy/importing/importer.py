@@ -1112,6 +1112,10 @@ def import_file(
     ``progress(rows_done, rows_total)`` is called after each batch (the
     total is None when unknown)."""
     path = Path(path)
+    if kind == "commitment":
+        from diplomacy.importing.commitments import import_commitments  # it imports this module
+
+        return import_commitments(path, user=user, dry_run=dry_run, file_format=file_format)
     if kind == "membership":
         # A membership is no record of its own: nothing to publish.
         return MembershipImporter(user=user, skip_invalid=skip_invalid).run(

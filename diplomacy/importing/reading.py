@@ -66,22 +66,48 @@ def _cell(text: str) -> str:
     return text
 
 
+# The key that names a related record in the API's summaries, in the order
+# tried: a party's state, a sector's or person's slug, a commitment's kind.
+SUMMARY_KEYS = ("state", "iso2", "code", "slug", "kind", "value")
+
+
+def _named(value):
+    """A cell as the import reads it: a related record's summary (what the
+    API writes: ``{"iso2": "UZ", "name": …, "url": …}``) becomes its key."""
+    if isinstance(value, list):
+        return [_named(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    for key in SUMMARY_KEYS:
+        if value.get(key):
+            return value[key]
+    # A former state has no iso2: its API address ends with its public code.
+    url = value.get("url")
+    if isinstance(url, str) and url.rstrip("/"):
+        return url.rstrip("/").rsplit("/", 1)[-1]
+    return value
+
+
 def read_json(path: Path) -> Iterator[tuple[int, dict]]:
-    """A JSON array of objects (or ``{"records": [...]}``); the 'line' is the item's position."""
+    """A JSON array of objects, ``{"records": [...]}``, or a page of the API's
+    list (``{"results": [...]}``); the 'line' is the item's position."""
     try:
         with _open_text(path) as handle:
             data = json.load(handle)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"The file is not valid JSON: {exc}") from exc
-    if isinstance(data, dict) and isinstance(data.get("records"), list):
-        data = data["records"]
+    for key in ("records", "results"):
+        if isinstance(data, dict) and isinstance(data.get(key), list):
+            data = data[key]
     if not isinstance(data, list):
-        raise FileFormatError('The JSON must be an array of objects, or {"records": [...]}.')
+        raise FileFormatError(
+            'The JSON must be an array of objects, {"records": [...]} or an API page.'
+        )
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             yield index, {"__error__": "This item is not an object."}
             continue
-        yield index, {str(k).strip().lower(): v for k, v in item.items()}
+        yield index, {str(k).strip().lower(): _named(v) for k, v in item.items()}
 
 
 def detect_format(path: Path, declared: str | None = None) -> str:
@@ -108,6 +134,11 @@ def as_text(value) -> str:
         return ""
     if isinstance(value, list):
         return ";".join(as_text(v) for v in value)
+    if isinstance(value, bool):
+        # JSON's true and false, as the API writes them.
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value)
     return str(value).strip()
 
 

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from diplomacy.choices import (
     ConsentMode,
+    DatePrecision,
     ExitKind,
     IdentifierScheme,
     ProjectKind,
@@ -32,6 +33,7 @@ from diplomacy.models import (
     VisitCitation,
 )
 from diplomacy.partial_dates import PartialDate
+from diplomacy.models.commitments import commitment_kind_ids
 from diplomacy.validators import reject_control_characters
 
 IDENTIFIER_COLUMNS = {
@@ -39,6 +41,14 @@ IDENTIFIER_COLUMNS = {
     "atop": IdentifierScheme.ATOP,
     "wikidata": IdentifierScheme.WIKIDATA,
 }
+
+
+# Columns the register's CSV and JSON exports and API responses write for
+# readers: recognised and ignored on import, so that a download imports as it
+# is. (The record's address comes from its slug; publication from --publish.)
+READERS_ONLY = frozenset(
+    {"url", "absolute_url", "html_url", "created_at", "updated_at", "is_published"}
+)
 
 
 @dataclass
@@ -96,11 +106,13 @@ class Spec:
     date_field = "signed_on"
     relations: dict[str, Relation] = {}
     columns: dict[str, str] = {}
+    # Columns a download writes that the import recognises and ignores.
+    readers_only: frozenset[str] = READERS_ONLY
     # Column readers that set no field of the record itself.
     NOT_FIELDS = frozenset(
         {
             "ignore", "states", "sectors", "people", "source", "quote", "identifier",
-            "commitments", "source_text", "source_date", "locator",
+            "commitments", "source_text", "source_date", "locator", "identifiers", "precision",
         }
     )  # fmt: skip
     # The columns every kind takes besides its own: a source described in the
@@ -126,7 +138,7 @@ class Spec:
         errors: list[tuple[str, str]] = []
         if "__error__" in raw:
             raise RowErrors([("row", raw["__error__"])])
-        unknown = set(raw) - set(self.readers)
+        unknown = set(raw) - set(self.readers) - self.readers_only
         if unknown:
             errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
         present = [name for name in self.readers if name in raw]
@@ -257,8 +269,6 @@ class Spec:
     def read_commitments(self, column, text, fields, relations, extras, lookups):
         # Commitment kinds by value (SPEC 3.11): a kind listed and not yet on the
         # treaty is added (without a quote); a kind left out is removed.
-        from diplomacy.filtersets import commitment_kind_ids
-
         ids = commitment_kind_ids()
         values = [value.strip().lower() for value in split_list(text)]
         unknown = [value for value in values if value not in ids]
@@ -300,6 +310,46 @@ class Spec:
     def read_identifier(self, column, text, fields, relations, extras, lookups):
         # An empty cell removes the treaty's identifier in that register.
         extras.setdefault("identifiers", {})[IDENTIFIER_COLUMNS[column]] = text
+
+    def read_identifiers(self, column, text, fields, relations, extras, lookups):
+        """The CSV export's ``identifiers`` (``wikidata:Q42;unts:54113``): the
+        treaty's identifier in each register, a register not named cleared.
+        A ``unts``, ``atop`` or ``wikidata`` column of the same row wins."""
+        given: dict[str, str] = {}
+        for item in split_list(text):
+            register, _, value = item.partition(":")
+            scheme = IDENTIFIER_COLUMNS.get(register.strip().lower())
+            if scheme is None or not value.strip():
+                raise CellError(
+                    f"“{item}” is not an identifier the import reads: give "
+                    "unts:<number>, atop:<number> or wikidata:<Q-number>."
+                )
+            if scheme in given:
+                raise CellError(f"Two {register.strip().lower()} identifiers: give one.")
+            given[scheme] = value.strip()
+        identifiers = extras.setdefault("identifiers", {})
+        for scheme in IDENTIFIER_COLUMNS.values():
+            identifiers.setdefault(scheme, given.get(scheme, ""))
+
+    # Precisions from the coarsest: a date may be said to be known less
+    # precisely than it is written (the API writes 2024-01-01 for "2024").
+    PRECISIONS = (DatePrecision.YEAR, DatePrecision.MONTH, DatePrecision.DAY)
+
+    def read_precision(self, column, text, fields, relations, extras, lookups):
+        """``<date>_precision`` (exports and the API write it beside the date):
+        agrees with the date cell, or makes it coarser; ignored beside an
+        empty date."""
+        date = column.removesuffix("_precision")
+        if not text or fields.get(date) is None:
+            return
+        precision = choice(text, DatePrecision, "date precision")
+        written = fields[f"{date}_precision"]
+        if self.PRECISIONS.index(precision) > self.PRECISIONS.index(written):
+            raise CellError(
+                f"The {date} cell is known to the {written}, finer than {precision} cannot be: "
+                "give the whole date or leave the precision empty."
+            )
+        fields[f"{date}_precision"] = precision
 
 
 # The longest text a source's field holds (diplomacy.models.Source).
@@ -344,7 +394,12 @@ class TreatySpec(Spec):
         "source": "source",
         "quote": "quote",
         "commitments": "commitments",
+        "identifiers": "identifiers",
+        "signed_on_precision": "precision",
+        "entry_into_force_on_precision": "precision",
+        "ended_on_precision": "precision",
     }
+    readers_only = READERS_ONLY | {"party_names"}
 
     def read_kind(self, column, text, fields, *rest):
         fields["kind"] = choice(text, TreatyKind, "treaty kind")
@@ -373,7 +428,10 @@ class VisitSpec(Spec):
         "notes": "text",
         "source": "source",
         "quote": "quote",
+        "start_on_precision": "precision",
+        "end_on_precision": "precision",
     }
+    readers_only = READERS_ONLY | {"host_name", "guest_name"}
 
     def read_kind(self, column, text, fields, *rest):
         fields["kind"] = choice(text, VisitKind, "visit kind", default=VisitKind.OFFICIAL)
@@ -409,7 +467,10 @@ class ProjectSpec(Spec):
         "notes": "text",
         "source": "source",
         "quote": "quote",
+        "start_on_precision": "precision",
+        "completion_on_precision": "precision",
     }
+    readers_only = READERS_ONLY | {"state_names", "location_state_name"}
 
     def read_kind(self, column, text, fields, *rest):
         fields["kind"] = choice(text, ProjectKind, "project kind", default=ProjectKind.OTHER)
@@ -492,9 +553,94 @@ class MembershipSpec:
         return slug, state, fields
 
 
+@dataclass(frozen=True)
+class CommitmentRow:
+    """A commitment row: the record it names and what it sets. ``fields`` and
+    ``parties_bound`` (None: column absent) hold only the file's columns."""
+
+    line: int
+    treaty: str
+    kind: int
+    article: str
+    fields: dict
+    parties_bound: tuple[int, ...] | None
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.treaty, self.kind, self.article)
+
+
+class CommitmentSpec:
+    """What a treaty binds its parties to (SPEC 3.11), one row per commitment,
+    named by ``treaty`` (slug), ``kind`` (a value of the vocabulary) and
+    ``article`` (empty when the source gives none). ``quote``, ``conditions``,
+    ``parties_bound`` (state codes; empty: all parties), ``source`` (URL or
+    exact title of an existing source) and ``locator`` are each optional: an
+    absent column leaves the field as it is, an empty cell clears it."""
+
+    model = Commitment
+    columns = {
+        "treaty": "treaty",
+        "kind": "kind",
+        "article": "article",
+        "quote": "quote",
+        "conditions": "conditions",
+        "parties_bound": "parties_bound",
+        "source": "source",
+        "locator": "locator",
+    }
+    # The API writes a kind's label beside its value.
+    readers_only = frozenset({"label"})
+    TEXT = ("quote", "conditions", "locator")
+
+    def parse(self, line: int, raw: dict, lookups: Lookups) -> CommitmentRow:
+        if "__error__" in raw:
+            raise RowErrors([("row", raw["__error__"])])
+        errors: list[tuple[str, str]] = []
+        unknown = set(raw) - set(self.columns) - self.readers_only
+        if unknown:
+            errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
+        cells = {name: as_text(raw[name]) for name in self.columns if name in raw}
+        fields: dict = {}
+        bound = None
+        treaty = cells.get("treaty", "").lower()
+        if not treaty:
+            errors.append(("treaty", "The treaty (its slug) is required."))
+        kinds = commitment_kind_ids()
+        kind = kinds.get(cells.get("kind", "").lower())
+        if kind is None:
+            errors.append(
+                (
+                    "kind",
+                    f"“{cells.get('kind', '')}” is no commitment kind; use values such as "
+                    "defence, consultation, political_support.",
+                )
+            )
+        for column, text in cells.items():
+            try:
+                reject_control_characters(text)
+                if column in self.TEXT:
+                    fields[column] = text
+                elif column == "source":
+                    fields["source_id"] = lookups.source(text) if text else None
+                elif column == "parties_bound":
+                    ids = [lookups.state(code) for code in split_list(text)]
+                    if len(set(ids)) != len(ids):
+                        raise CellError("A state is listed twice.")
+                    bound = tuple(sorted(ids))
+            except CellError as exc:
+                errors.append((column, str(exc)))
+            except ValidationError as exc:
+                errors.append((column, " ".join(exc.messages)))
+        if errors:
+            raise RowErrors(errors)
+        return CommitmentRow(line, treaty, kind, cells.get("article", ""), fields, bound)
+
+
 SPECS = {
     "treaty": TreatySpec(),
     "visit": VisitSpec(),
     "project": ProjectSpec(),
     "membership": MembershipSpec(),
+    "commitment": CommitmentSpec(),
 }

@@ -134,6 +134,12 @@ def commitment_kinds_by_pk() -> dict:
     )
 
 
+def commitment_kind_ids() -> dict[str, int]:
+    """Each commitment kind's stable value and its primary key (the filters
+    and the imports read kinds by value)."""
+    return {kind.value: pk for pk, kind in commitment_kinds_by_pk().items()}
+
+
 class KindLinks(PublishedLinks):
     """Links to the vocabulary, whose map is read (once per data version) only
     when a row has a commitment: a page of treaties without any costs nothing."""

@@ -115,7 +115,13 @@ class FilteredListView(View):
     csv_columns: list = []
     csv_prefetch: tuple[str, ...] = ()
     facet_fields: tuple[str, ...] = ()
-    export = False
+    export: bool | str = False
+    export_name = ""
+
+    def export_rows(self, queryset):
+        """What the download holds of the filtered set (diplomacy/views/exports.py
+        exports the rows that belong to it)."""
+        return exports.in_export_order(queryset)
 
     def get_queryset(self):
         return self.model.objects.published().for_list()
@@ -149,14 +155,18 @@ class FilteredListView(View):
         if filterset.is_bound:
             context["active_filters"] = active_filters(request, filterset)
         queryset = filterset.qs
-        if self.export or request.GET.get("format") == "csv":
-            name = self.model._meta.verbose_name_plural.replace(" ", "-")
+        # ``export``: True (CSV) or the format its address names (export.json).
+        file_format = self.export if isinstance(self.export, str) else "csv"
+        if self.export or request.GET.get("format") in exports.FORMATS:
+            file_format = request.GET.get("format") if not self.export else file_format
+            name = self.export_name or self.model._meta.verbose_name_plural.replace(" ", "-")
             return exports.csv_response(
-                queryset,
+                self.export_rows(queryset),
                 self.csv_columns,
-                exports.export_filename(name, request.GET),
+                exports.export_filename(name, request.GET, file_format),
                 request=request,
                 prefetch=self.csv_prefetch,
+                file_format=file_format,
             )
 
         if not filterset.is_bound:

@@ -25,11 +25,12 @@ GROUPS_SHOWN = 20
 
 class Command(BaseCommand):
     help = (
-        "Import treaties, visits or projects from a CSV or JSON file. All-or-nothing: any bad "
-        "row means nothing is written, unless --skip-invalid writes the good rows and puts the "
-        "bad ones, with a reason column, in a reject file to fix and import again. Only the "
-        "file's columns are changed (an empty cell clears a field). Re-importing the same file "
-        "changes nothing. --dry-run lists each record's changes."
+        "Import treaties, visits, projects, memberships or commitments from a CSV or JSON file "
+        "(the register's downloads import as they are). All-or-nothing: any bad row means "
+        "nothing is written, unless --skip-invalid writes the good rows and puts the bad ones, "
+        "with a reason column, in a reject file to fix and import again. Only the file's "
+        "columns are changed (an empty cell clears a field). Re-importing the same file changes "
+        "nothing. --dry-run lists each record's changes."
     )
 
     def add_arguments(self, parser):
