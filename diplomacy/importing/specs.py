@@ -32,8 +32,8 @@ from diplomacy.models import (
     Visit,
     VisitCitation,
 )
-from diplomacy.partial_dates import PartialDate
 from diplomacy.models.commitments import commitment_kind_ids
+from diplomacy.partial_dates import PartialDate
 from diplomacy.validators import reject_control_characters
 
 IDENTIFIER_COLUMNS = {
