@@ -472,16 +472,22 @@ def on_date(text: str | None) -> tuple[datetime.date | None, str]:
     return None, f"“{text[:40]}” is not a date: give on=YYYY-MM-DD, e.g. on=1995-06-01."
 
 
-def cached_relation(first: State, second: State, on: datetime.date | None = None) -> Relation:
+def cached_relation(
+    first: State, second: State, on: datetime.date | None = None, *, with_records: bool = True
+) -> Relation:
     """``relation_between``, kept per data version under one key per pair (in
     either order) and day: the relations page and the API's relations
     endpoint share it. At a million treaties the busiest pair's aggregates
     take seconds. Today's relation is keyed by today's date too: a recorded
-    exit or entry into force may fall on any day."""
+    exit or entry into force may fall on any day. Without records it is the
+    level, its history and commitments alone: what the page's heading says
+    on any day, quick to read back (the records are model instances, which
+    the page's cached body already shows)."""
     low, high = sorted((first.pk, second.pk))
     day = (on or timezone.localdate()).isoformat()
-    key = f"relation:{low}:{high}:{'on' if on else 'now'}:{day}"
-    return cached(key, lambda: relation_between(first, second, on=on))
+    part = "records" if with_records else "level"
+    key = f"relation:{low}:{high}:{'on' if on else 'now'}:{day}:{part}"
+    return cached(key, lambda: relation_between(first, second, on=on, with_records=with_records))
 
 
 @dataclass(frozen=True)

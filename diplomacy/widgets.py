@@ -5,8 +5,6 @@ import re
 
 from django import forms
 from django.core.cache import caches
-from django.forms.utils import flatatt
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from diplomacy.caching.stores import WIDGETS
@@ -84,6 +82,7 @@ class StateNameInputs(forms.Widget):
 
     MIN_INPUTS = 2
     datalist_id = "state-names"
+    template_name = "diplomacy/widgets/state_inputs.html"
 
     def __init__(self, attrs=None, *, multiple=False, item_label="State", max_inputs=10):
         super().__init__(attrs)
@@ -109,41 +108,37 @@ class StateNameInputs(forms.Widget):
     def id_for_label(self, id_):
         return f"{id_}_0" if self.multiple and id_ else id_
 
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = self.build_attrs(self.attrs, attrs)
-        base_id = attrs.pop("id", None)
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        base_id = widget["attrs"].pop("id", None)
         common = {
-            "type": "text",
-            "name": name,
             "list": self.datalist_id,
             "autocomplete": "off",
             "spellcheck": "false",
-            **attrs,
+            **widget["attrs"],
         }
-        if not self.multiple:
-            shown = self.display(value) if value else ""
-            return format_html("<input{}>", flatatt({**common, "id": base_id, "value": shown}))
-        values = [v for v in (value or ()) if v]
-        count = min(self.max_inputs, max(self.MIN_INPUTS, len(values) + 1))
-        values += [""] * (count - len(values))
-        rows = []
-        for index, chosen in enumerate(values[:count]):
-            input_id = f"{base_id}_{index}" if base_id else None
-            shown = self.display(chosen) if chosen else ""
-            input_attrs = {**common, "id": input_id, "value": shown}
-            rows.append(
-                format_html(
-                    '<div class="state-input"><label class="visually-hidden" for="{}">{} {}</label>'
-                    "<input{}></div>",
-                    input_id or "",
-                    self.item_label,
-                    index + 1,
-                    flatatt(input_attrs),
-                )
-            )
-        return format_html(
-            '<div class="state-inputs" data-max="{}" data-item-label="{}">{}</div>',
-            self.max_inputs,
-            self.item_label,
-            mark_safe("".join(rows)),
+        if self.multiple:
+            values = [v for v in (value or ()) if v]
+            count = min(self.max_inputs, max(self.MIN_INPUTS, len(values) + 1))
+            values = (values + [""] * count)[:count]
+        else:
+            values = [value or ""]
+        widget.update(
+            multiple=self.multiple,
+            max_inputs=self.max_inputs,
+            item_label=self.item_label,
+            inputs=[
+                {
+                    "value": self.display(chosen) if chosen else "",
+                    "attrs": {
+                        **common,
+                        "id": (f"{base_id}_{index}" if self.multiple else base_id)
+                        if base_id
+                        else False,
+                    },
+                }
+                for index, chosen in enumerate(values)
+            ],
         )
+        return context

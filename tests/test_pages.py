@@ -61,7 +61,9 @@ PAGE_BUDGETS = {
     # project ids + projects (short lists read no sectors, principals or states),
     # the published states the parties name (cached after the first visit), version
     "/states/uz/": 13,  # + the state's periods, and its predecessors and successors
-    "/relations/az/uz/": 16,  # two states, level, 3 per-year aggregates, 3 lists + their prefetches
+    # two states, level, 3 per-year aggregates, 3 lists + their prefetches; the
+    # heading's level once more, kept apart from the records (a warm page reads back only it)
+    "/relations/az/uz/": 17,
     # one per record type, and the prefetches of matching treaties, visits, projects
     "/search/?q=energy": 11,
     "/treaties/feed/": 5,  # states, sectors, rows, parties, sectors

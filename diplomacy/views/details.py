@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from diplomacy import metadata
+from diplomacy.caching import cached
 from diplomacy.caching.records import record_page_data
 from diplomacy.choices import RELATION_LEVEL_BY_KIND
 from diplomacy.models import (
@@ -61,10 +62,15 @@ def _compare_with(treaty) -> list:
     rows = treaty.party_rows
     if not treaty.commitment_list or len(rows) != 2:
         return []
-    others = Treaty.objects.published().filter(kind__in=list(RELATION_LEVEL_BY_KIND))
-    for row in rows:
-        others = others.filter(treatyparty__state_id=row.state_id)
-    return list(others.exclude(pk=treaty.pk).only("slug")[: COMPARE_MAX - 1])
+
+    def read():
+        others = Treaty.objects.published().filter(kind__in=list(RELATION_LEVEL_BY_KIND))
+        for row in rows:
+            others = others.filter(treatyparty__state_id=row.state_id)
+        return list(others.exclude(pk=treaty.pk).values_list("slug", flat=True)[: COMPARE_MAX - 1])
+
+    # Published treaties only, the same for every reader: once per data version.
+    return cached(f"compare-with:{treaty.pk}", read)
 
 
 @require_safe

@@ -195,17 +195,16 @@ def relations_detail(request, a, b):
             {"a": first, "b": second, "on_error": problem, "on_value": request.GET.get("on")},
             status=400,
         )
-    relation = cached_relation(first, second, on=on)
+    relation = cached_relation(first, second, on=on, with_records=False)
+
+    def body_context():
+        # The body (history, records, timeline) is the same on any day asked.
+        full = cached_relation(first, second)
+        return {"relation": full, "a": first, "b": second, "chart": timeline(full, first, second)}
+
     # The body names the states in the order asked ("Visits of <a>"): one fragment per order.
     body_html = cached_fragment(
-        f"relation:{first.pk}:{second.pk}",
-        "diplomacy/_relation_body.html",
-        lambda: {
-            "relation": relation,
-            "a": first,
-            "b": second,
-            "chart": timeline(relation, first, second),
-        },
+        f"relation:{first.pk}:{second.pk}", "diplomacy/_relation_body.html", body_context
     )
     canonical_codes = sorted([first.code, second.code])
     return render(
