@@ -22,8 +22,9 @@ from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from diplomacy.bulk_writes import create_rows
 from diplomacy.caching import data_changed
 from diplomacy.duplicates import duplicate_key, probable_duplicates_of
 from diplomacy.importing.lookups import InlineSource, Lookups
@@ -790,15 +791,15 @@ class Importer:
         history = {"default_user": self.user, "default_change_reason": "import"}
         if creates:
             objects = [record for _, record in creates]
-            bulk_create_with_history(objects, self.model, batch_size=2000, **history)
-            if any(record.pk is None for record in objects):
-                by_slug = dict(
-                    self.model.objects.filter(slug__in=[r.slug for r in objects]).values_list(
-                        "slug", "pk"
-                    )
-                )
-                for record in objects:
-                    record.pk = record.id = by_slug[record.slug]
+            fields = [f.attname for f in self.model._meta.concrete_fields if not f.primary_key]
+            pks = create_rows(
+                self.model,
+                [{name: getattr(record, name) for name in fields} for record in objects],
+                user=self.user,
+                reason="import",
+            )
+            for record, pk in zip(objects, pks, strict=True):
+                record.pk = pk
             self._note(self.model)
         now = timezone.now()
         if updates:
@@ -827,8 +828,8 @@ class Importer:
                 wanted = set(row.relations[name])
                 have = relations[name].get(record.pk, set())
                 to_add += [
-                    relation.through(**{relation.record_fk: record.pk, relation.target_fk: target})
-                    for target in wanted - have
+                    {relation.record_fk: record.pk, relation.target_fk: target}
+                    for target in sorted(wanted - have)
                 ]
                 to_remove += [(record.pk, target) for target in have - wanted]
             for owner, target in to_remove:
@@ -836,12 +837,7 @@ class Importer:
                     **{relation.record_fk: owner, relation.target_fk: target}
                 ):
                     obsolete.delete()
-            if to_add and relation.history:
-                bulk_create_with_history(
-                    to_add, relation.through, batch_size=2000, default_user=self.user
-                )
-            elif to_add:
-                relation.through.objects.bulk_create(to_add, batch_size=2000)
+            create_rows(relation.through, to_add, user=self.user, history=relation.history)
             if to_add or to_remove:
                 self._note(relation.through)
 
@@ -857,12 +853,12 @@ class Importer:
             if obsolete:
                 TreatyIdentifier.objects.filter(treaty_id=record.pk, scheme__in=obsolete).delete()
             new += [
-                TreatyIdentifier(treaty_id=record.pk, scheme=scheme, value=value)
+                {"treaty_id": record.pk, "scheme": scheme, "value": value}
                 for scheme, value in row.identifiers
                 if (scheme, value) not in have
             ]
         if new:
-            bulk_create_with_history(new, TreatyIdentifier, batch_size=2000, default_user=self.user)
+            create_rows(TreatyIdentifier, new, user=self.user)
             self._note(TreatyIdentifier)
 
     def _write_citations(self, rows, citations) -> None:
@@ -874,10 +870,15 @@ class Importer:
             if citation and citation not in citations.get(record.pk, set()):
                 source, quote, locator = citation
                 new.append(
-                    model(record_id=record.pk, source_id=source, quote=quote, locator=locator)
+                    {
+                        "record_id": record.pk,
+                        "source_id": source,
+                        "quote": quote,
+                        "locator": locator,
+                    }
                 )
         if new:
-            bulk_create_with_history(new, model, batch_size=2000, default_user=self.user)
+            create_rows(model, new, user=self.user)
             self._note(model)
 
     def _create_sources(self, rows) -> None:
@@ -909,22 +910,19 @@ class Importer:
             taken.add(slug)
             date = source.published_on
             objects.append(
-                Source(
-                    slug=slug,
-                    title=source.title,
-                    url=source.url,
-                    publisher=source.publisher,
-                    published_on=date.date if date else None,
-                    published_on_precision=date.precision if date else "day",
-                    is_published=self.publish,
-                )
+                {
+                    "slug": slug,
+                    "title": source.title,
+                    "url": source.url,
+                    "publisher": source.publisher,
+                    "published_on": date.date if date else None,
+                    "published_on_precision": date.precision if date else "day",
+                    "is_published": self.publish,
+                }
             )
-        bulk_create_with_history(
-            objects, Source, batch_size=2000, default_user=self.user,
-            default_change_reason="import",
-        )  # fmt: skip
-        for source, created in zip(wanted.values(), objects, strict=True):
-            self.lookups.remember_source(source, created.pk)
+        pks = create_rows(Source, objects, user=self.user, reason="import")
+        for source, pk in zip(wanted.values(), pks, strict=True):
+            self.lookups.remember_source(source, pk)
         self.pending_sources = {
             key: source
             for key, source in self.pending_sources.items()
