@@ -35,9 +35,8 @@ PLAIN_TYPES = {
     "CharField", "SlugField", "TextField", "URLField", "EmailField", "DateField",
     "DateTimeField", "DecimalField", "ForeignKey", "OneToOneField", "SearchVectorField",
 }  # fmt: skip
-HISTORY_FIELDS = {
-    "history_date", "history_change_reason", "history_type", "history_user",
-}  # fmt: skip
+# The columns django-simple-history adds to a history row, in the order written.
+HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user")
 
 
 def append_rows(table: str, columns: Sequence[str], rows: Iterable[tuple], using="default") -> int:
@@ -87,31 +86,28 @@ def create_rows(
     if connections[using].vendor != "postgresql":
         return _create_with_orm(model, rows, user, reason, history, using)
     now = timezone.now()
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    connection = connections[using]
     pk = model._meta.pk
-    filled = [_filler(field, now) for field in fields]
-    # As Django's save and bulk_create do, auto_now fields take the time now.
-    stamped = [_is_stamped(field) for field in fields]
+    fields = [pk] + [field for field in model._meta.concrete_fields if not field.primary_key]
+    # What each column takes: the row's value, a default, or (auto_now) the
+    # time now, as Django's save and bulk_create give them; then, for a value
+    # psycopg cannot send as it is, the field's own preparation.
+    plan = [
+        (field.attname, _filler(field, now), _is_stamped(field), _converter(field, connection))
+        for field in fields[1:]
+    ]
     pks = _reserve_pks(model, len(rows), using)
-    records = []
+    values = []
     for row, new_pk in zip(rows, pks, strict=True):
-        record = {pk.attname: new_pk}
-        for field, fill, stamp in zip(fields, filled, stamped, strict=True):
-            value = row[field.attname] if field.attname in row and not stamp else fill()
-            record[field.attname] = value.value if isinstance(value, enum.Enum) else value
-        records.append(record)
-    columns = [pk.column] + [field.column for field in fields]
-    attnames = [pk.attname] + [field.attname for field in fields]
-    convert = _converters(model, attnames, using)
-    append_rows(
-        model._meta.db_table,
-        columns,
-        (tuple(c(r[a]) for a, c in zip(attnames, convert, strict=True)) for r in records),
-        using,
-    )
+        record = [new_pk]
+        for attname, fill, stamped, convert in plan:
+            value = row[attname] if not stamped and attname in row else fill()
+            record.append(value if convert is None else convert(value))
+        values.append(record)
+    append_rows(model._meta.db_table, [field.column for field in fields], values, using)
     historical = getattr(model, "history", None) if history else None
     if historical is not None:
-        _append_history(historical.model, records, user, reason, now, using)
+        _append_history(historical.model, fields, values, user, reason, now, using)
     return pks
 
 
@@ -141,17 +137,14 @@ def _filler(field, now):
     return lambda: default
 
 
-def _converters(model, attnames, using):
-    connection = connections[using]
-    plain = lambda value: value  # noqa: E731
-    converters = []
-    for attname in attnames:
-        field = next(f for f in model._meta.concrete_fields if f.attname == attname)
-        if field.get_internal_type() in PLAIN_TYPES:
-            converters.append(plain)
-        else:
-            converters.append(lambda value, f=field: f.get_db_prep_save(value, connection))
-    return converters
+def _converter(field, connection):
+    """None for a value psycopg sends as it is; else what makes it sendable."""
+    if field.get_internal_type() not in PLAIN_TYPES:
+        return lambda value: field.get_db_prep_save(value, connection)
+    if field.choices:
+        # A default may be a member of the field's choices (an enum).
+        return lambda value: value.value if isinstance(value, enum.Enum) else value
+    return None
 
 
 def _reserve_pks(model, count: int, using: str) -> list[int]:
@@ -165,33 +158,23 @@ def _reserve_pks(model, count: int, using: str) -> list[int]:
         return [pk for (pk,) in cursor.fetchall()]
 
 
-def _append_history(history_model, records, user, reason, now, using) -> None:
+def _append_history(history_model, fields, records, user, reason, now, using) -> None:
     """A "created" history row for each record, as django-simple-history writes
-    it: the record's values, the time, the user and the reason."""
-    fields = [
+    it: the record's tracked values, the time, the user and the reason."""
+    position = {field.attname: n for n, field in enumerate(fields)}
+    tracked = [
         field
         for field in history_model._meta.concrete_fields
         if not field.primary_key and field.name not in HISTORY_FIELDS
     ]
-    attnames = [field.attname for field in fields]
-    fixed = {
-        "history_date": now,
-        "history_change_reason": reason or "",
-        "history_type": "+",
-        "history_user_id": getattr(user, "pk", None),
-    }
-    columns = [field.column for field in fields] + [
-        history_model._meta.get_field(name).column for name in HISTORY_FIELDS_ORDER
+    taken = [position[field.attname] for field in tracked]
+    tail = (now, reason or "", "+", getattr(user, "pk", None))
+    columns = [field.column for field in tracked] + [
+        history_model._meta.get_field(name).column for name in HISTORY_FIELDS
     ]
-    tail = tuple(fixed[name] for name in HISTORY_ATTNAMES)
-    convert = _converters(history_model, attnames, using)
     append_rows(
         history_model._meta.db_table,
         columns,
-        (tuple(c(r[a]) for a, c in zip(attnames, convert, strict=True)) + tail for r in records),
+        ((*(record[n] for n in taken), *tail) for record in records),
         using,
     )
-
-
-HISTORY_FIELDS_ORDER = ("history_date", "history_change_reason", "history_type", "history_user")
-HISTORY_ATTNAMES = ("history_date", "history_change_reason", "history_type", "history_user_id")

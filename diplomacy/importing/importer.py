@@ -19,11 +19,12 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
+from diplomacy.any_of import AnyOf
 from diplomacy.bulk_writes import create_rows
 from diplomacy.caching import data_changed
 from diplomacy.duplicates import duplicate_key, probable_duplicates_of
@@ -475,7 +476,10 @@ class Importer:
         rows = [parsed for parsed, _ in batch]
         raws = {parsed.line: raw for parsed, raw in batch}
         self._match_identifiers(rows)
-        existing = self._records.in_bulk([row.slug for row in rows], field_name="slug")
+        existing = {
+            record.slug: record
+            for record in self._records.filter(AnyOf(F("slug"), [row.slug for row in rows]))
+        }
         merging: set[int] = set()
         if self.model is Treaty:
             merging = self._probable_duplicates(rows, existing, report)
@@ -605,7 +609,7 @@ class Importer:
             return
         # One query: the values, then the exact pairs among them.
         found = TreatyIdentifier.objects.filter(
-            value__in={value for _, value in wanted}
+            AnyOf(F("value"), list({value for _, value in wanted}))
         ).values_list("scheme", "value", "treaty__slug")
         for scheme, value, slug in found:
             row = wanted.get((scheme, value))
@@ -698,7 +702,7 @@ class Importer:
             mapping: dict[int, set[int]] = {pk: set() for pk in pks}
             if pks:
                 for owner, target in relation.through.objects.filter(
-                    **{f"{relation.record_fk}__in": pks}
+                    AnyOf(F(relation.record_fk), pks)
                 ).values_list(relation.record_fk, relation.target_fk):
                     mapping[owner].add(target)
             current[name] = mapping
@@ -711,7 +715,7 @@ class Importer:
         current: dict[int, set[tuple[str, str]]] = {pk: set() for pk in pks}
         if pks:
             for owner, scheme, value in TreatyIdentifier.objects.filter(
-                treaty_id__in=pks
+                AnyOf(F("treaty_id"), pks)
             ).values_list("treaty_id", "scheme", "value"):
                 current[owner].add((scheme, value))
         return current
@@ -721,7 +725,7 @@ class Importer:
         current: dict[int, set[tuple[int, str, str]]] = {pk: set() for pk in pks}
         if pks:
             for owner, source, quote, locator in self.spec.citation_model.objects.filter(
-                record_id__in=pks
+                AnyOf(F("record_id"), pks)
             ).values_list("record_id", "source_id", "quote", "locator"):
                 current[owner].add((source, quote, locator))
         return current

@@ -130,6 +130,8 @@ def read_rows(path: Path, file_format: str | None = None):
 
 
 def as_text(value) -> str:
+    if type(value) is str:  # a CSV cell, the common case: first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, list):
