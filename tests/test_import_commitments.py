@@ -113,3 +113,28 @@ def test_the_command_offers_the_commitment_kind(tmp_path, w, capsys):
     call_command("import_records", str(path), "--kind", "commitment")
     assert "1 row(s): 1 were created" in capsys.readouterr().out
     assert CommitmentKind.objects.get(value="consultation").commitments.count() == 1
+
+
+def test_skip_invalid_writes_the_good_commitments_and_rejects_the_others_with_a_reason(
+    tmp_path, w, editor
+):
+    path = write(
+        tmp_path,
+        HEADER + "treaty-on-allied-relations,defence,Article 4,Each party shall assist,,,,\n"
+        "no-such-treaty,defence,Article 1,Nothing,,,,\n"
+        "treaty-on-allied-relations,consultation,Article 5,They consult,,XX,,\n",
+    )
+    refused = import_file(path, "commitment", user=editor)
+    assert not refused.ok and "nothing was written" in refused.summary()
+    assert commitments(w["treaty"]) == []
+    # The report groups the errors by column, as for the other kinds.
+    assert {group.column for group in refused.grouped_errors()} == {"treaty", "parties_bound"}
+
+    report = import_file(path, "commitment", user=editor, skip_invalid=True)
+    assert report.ok and report.created == 1 and report.rejected == 2, report.summary()
+    assert [c[0] for c in commitments(w["treaty"])] == ["defence"]
+    rejects = (tmp_path / "commitments.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[0].endswith(",reason") and len(rejects) == 3
+    refused_rows = {row.split(",")[0]: row for row in rejects[1:]}
+    assert "No treaty" in refused_rows["no-such-treaty"]
+    assert "XX" in refused_rows["treaty-on-allied-relations"]

@@ -9,6 +9,7 @@ read twice and never held in memory, so 100,000 rows take the memory of a few
 thousand.
 """
 
-from diplomacy.importing.importer import ImportReport, PreviewRow, RowError, import_file
+from diplomacy.importing.dispatch import import_file
+from diplomacy.importing.report import ImportReport, PreviewRow, RowError
 
 __all__ = ["ImportReport", "PreviewRow", "RowError", "import_file"]

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from diplomacy.caching import data_changed
-from diplomacy.importing.importer import PREVIEW_LENGTH, ImportReport, PreviewRow, RowError
 from diplomacy.importing.lookups import Lookups
-from diplomacy.importing.reading import FileFormatError, read_rows
+from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
+from diplomacy.importing.report import ImportReport, RejectWriter, RowError, default_reject_path
 from diplomacy.importing.specs import SPECS, CommitmentRow, RowErrors
 from diplomacy.models import Commitment, Treaty, TreatyParty
 from diplomacy.models.commitments import commitment_kinds_by_pk
@@ -41,19 +41,49 @@ def _bare(commitment: Commitment, bound: set[int]) -> bool:
 
 
 class CommitmentImporter:
-    def __init__(self, user=None):
+    """Read and checked whole (every row's errors), then written in one
+    transaction: all or nothing, or with skip_invalid the valid rows (the
+    others to a reject file). Each commitment is saved as a model (its history
+    kept); a commitment file is as long as its treaties' articles."""
+
+    def __init__(self, user=None, skip_invalid: bool = False):
         self.spec = SPECS["commitment"]
         self.user = user
+        self.skip_invalid = skip_invalid
 
-    def run(self, path: Path, file_format=None, dry_run: bool = False) -> ImportReport:
-        report = ImportReport(kind="commitment", dry_run=dry_run)
-        rows = self._read(path, file_format, report)
+    def run(
+        self, path: Path, file_format=None, dry_run: bool = False, reject_path=None, progress=None
+    ) -> ImportReport:
+        report = ImportReport(kind="commitment", dry_run=dry_run, skip_invalid=self.skip_invalid)
+        try:
+            fmt = detect_format(path, file_format)
+        except FileFormatError as exc:
+            report.add_error(RowError(0, "file", str(exc)))
+            return report
+        self.raws: dict[int, dict] = {}
+        self.rejects = (
+            RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
+            if self.skip_invalid and not dry_run
+            else None
+        )
+        try:
+            return self._run(path, fmt, dry_run, report, progress)
+        finally:
+            if self.rejects is not None:
+                report.reject_path = self.rejects.close()
+
+    def _refuse(self, report, line: int, errors: list[RowError]) -> None:
+        report.refuse(errors, self.raws.get(line), self.rejects)
+
+    def _run(self, path, fmt, dry_run, report, progress) -> ImportReport:
+        rows = self._read(path, fmt, report)
         if rows is None:
             return report
+        if progress is not None:
+            progress(report.rows, report.rows)
         changes = self._check(rows, report)
-        if report.errors:
-            report.created = report.updated = report.unchanged = 0
-            report.preview = []
+        if not report.ok:
+            report.forget_changes()
             return report
         if dry_run or not changes:
             return report
@@ -69,21 +99,22 @@ class CommitmentImporter:
                 # A new data version: every page and API response shows the import.
                 data_changed()
         except DatabaseError as exc:
-            report.errors.append(RowError(0, "database", f"Nothing was written: {exc}"))
+            report.add_error(RowError(0, "database", f"Nothing was written: {exc}"))
             return report
         report.written = True
         return report
 
-    def _read(self, path, file_format, report) -> list[CommitmentRow] | None:
+    def _read(self, path, fmt, report) -> list[CommitmentRow] | None:
         lookups = Lookups.load()
         parsed: dict[tuple, CommitmentRow] = {}
         try:
-            for line, raw in read_rows(path, file_format):
+            for line, raw in read_rows(path, fmt):
                 report.rows += 1
+                self.raws[line] = raw
                 try:
                     row = self.spec.parse(line, raw, lookups)
                 except RowErrors as exc:
-                    report.errors.extend(RowError(line, c, m) for c, m in exc.errors)
+                    self._refuse(report, line, [RowError(line, *error) for error in exc.errors])
                     continue
                 previous = parsed.get(row.key)
                 if previous is None:
@@ -91,16 +122,13 @@ class CommitmentImporter:
                 elif (previous.fields, previous.parties_bound) == (row.fields, row.parties_bound):
                     report.duplicates += 1
                 else:
-                    report.errors.append(
-                        RowError(
-                            line,
-                            "article",
-                            f"Same commitment (treaty, kind and article) as line "
-                            f"{previous.line} with other values.",
-                        )
+                    message = (
+                        f"Same commitment (treaty, kind and article) as line {previous.line} "
+                        "with other values."
                     )
+                    self._refuse(report, line, [RowError(line, "article", message)])
         except FileFormatError as exc:
-            report.errors.append(RowError(0, "file", str(exc)))
+            report.add_error(RowError(0, "file", str(exc)))
             return None
         return list(parsed.values())
 
@@ -128,25 +156,22 @@ class CommitmentImporter:
         for row in rows:
             treaty = treaties.get(row.treaty)
             if treaty is None:
-                report.errors.append(
-                    RowError(row.line, "treaty", f"No treaty with the slug “{row.treaty}”.")
-                )
+                message = f"No treaty with the slug “{row.treaty}”."
+                self._refuse(report, row.line, [RowError(row.line, "treaty", message)])
                 continue
-            commitment = self._match(row, treaty, existing, bound_now, named, report)
-            if commitment is None:
+            commitment = self._match(row, treaty, existing, bound_now, named)
+            if isinstance(commitment, RowError):
+                self._refuse(report, row.line, [commitment])
                 continue
             bound = None
             if row.parties_bound is not None:
                 strangers = set(row.parties_bound) - parties.get(treaty.pk, set())
                 if strangers:
-                    report.errors.append(
-                        RowError(
-                            row.line,
-                            "parties_bound",
-                            "A party bound must be a party to the treaty: "
-                            f"{len(strangers)} state(s) listed are not.",
-                        )
+                    message = (
+                        "A party bound must be a party to the treaty: "
+                        f"{len(strangers)} state(s) listed are not."
                     )
+                    self._refuse(report, row.line, [RowError(row.line, "parties_bound", message)])
                     continue
                 if set(row.parties_bound) != bound_now.get(commitment.pk, set()):
                     bound = list(row.parties_bound)
@@ -157,46 +182,44 @@ class CommitmentImporter:
             try:
                 commitment.clean_fields(exclude=["treaty", "kind", "source", "parties_bound"])
             except ValidationError as exc:
-                for name, messages in exc.message_dict.items():
-                    report.errors.append(RowError(row.line, name, " ".join(messages)))
+                self._refuse(
+                    report,
+                    row.line,
+                    [
+                        RowError(row.line, FIELD_COLUMNS.get(name, name), " ".join(messages))
+                        for name, messages in exc.message_dict.items()
+                    ],
+                )
                 continue
             changed = [name for name, value in before.items() if getattr(commitment, name) != value]
             if bound is not None:
                 changed.append("parties_bound")
-            if commitment.pk is None:
-                report.created += 1
-                action = "create"
-            elif changed:
-                report.updated += 1
-                action = "update"
-            else:
-                report.unchanged += 1
-                continue
-            changes.append((commitment, bound))
-            if len(report.preview) < PREVIEW_LENGTH:
-                columns = tuple(FIELD_COLUMNS.get(name, name) for name in changed)
-                name = f"{row.treaty}/{kinds[row.kind].value}"
-                report.preview.append(
-                    PreviewRow(row.line, f"{name}/{row.article}" if row.article else name, action,
-                               columns if action == "update" else ())
-                )  # fmt: skip
+            action = "create" if commitment.pk is None else "update" if changed else "unchanged"
+            name = f"{row.treaty}/{kinds[row.kind].value}"
+            report.count(
+                action,
+                row.line,
+                f"{name}/{row.article}" if row.article else name,
+                [FIELD_COLUMNS.get(field, field) for field in changed]
+                if action == "update"
+                else (),
+            )
+            if action != "unchanged":
+                changes.append((commitment, bound))
         return changes
 
     @staticmethod
-    def _match(row, treaty, existing, bound_now, named, report) -> Commitment | None:
+    def _match(row, treaty, existing, bound_now, named) -> Commitment | RowError:
         """The commitment the row names, a bare one of its kind it completes,
-        or a new one; None (with the error) when the register holds two."""
+        or a new one; the error when the register holds two."""
         same = existing.get((treaty.pk, row.kind, row.article), [])
         if len(same) > 1:
-            report.errors.append(
-                RowError(
-                    row.line,
-                    "article",
-                    f"The treaty has {len(same)} commitments of this kind and article: "
-                    "give each its own article or locator in the admin first.",
-                )
+            return RowError(
+                row.line,
+                "article",
+                f"The treaty has {len(same)} commitments of this kind and article: "
+                "give each its own article or locator in the admin first.",
             )
-            return None
         if same:
             return same[0]
         bare = existing.get((treaty.pk, row.kind, ""), [])
@@ -206,7 +229,3 @@ class CommitmentImporter:
                     # Claimed once: the next row of the kind gets a new commitment.
                     return bare.pop(index)
         return Commitment(treaty=treaty, kind_id=row.kind)
-
-
-def import_commitments(path, user=None, dry_run: bool = False, file_format=None) -> ImportReport:
-    return CommitmentImporter(user=user).run(Path(path), file_format, dry_run=dry_run)

@@ -1,284 +1,45 @@
-"""The import engine: validate every row, then write all of them or none
-(or, asked to skip invalid rows, the valid ones, the others to a reject file).
+"""The import of records (treaties, visits, projects): validate every row,
+then write all of them or none (or, asked to skip invalid rows, the valid
+ones, the others to a reject file).
 
 One pass over the file, in batches of BATCH_SIZE rows: each batch's records,
 relations, identifiers and citations are read in one query per kind, checked
-in memory, and written with bulk statements and bulk history rows, all inside
-one transaction that is rolled back when the file has an error and invalid
-rows are not skipped. A dry run reads the same and writes nothing.
+in memory, and written with bulk statements and bulk history rows
+(``diplomacy.bulk_writes``), all inside one transaction that is rolled back
+when the file has an error and invalid rows are not skipped. A dry run reads
+the same and writes nothing.
 """
 
 from __future__ import annotations
 
-import csv
 import itertools
-import json
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
 from diplomacy.any_of import AnyOf
-from diplomacy.bulk_writes import create_rows
+from diplomacy.bulk_writes import analyze, create_rows
 from diplomacy.caching import data_changed
 from diplomacy.duplicates import duplicate_key, probable_duplicates_of
 from diplomacy.importing.lookups import InlineSource, Lookups
-from diplomacy.importing.reading import FORMULA_STARTS, FileFormatError, detect_format, read_rows
+from diplomacy.importing.reading import FileFormatError, count_rows, detect_format, read_rows
+from diplomacy.importing.report import (
+    MAX_ERRORS,
+    ImportReport,
+    ProbableDuplicate,
+    RejectWriter,
+    RowError,
+    default_reject_path,
+)
 from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
-from diplomacy.models import Source, Treaty, TreatyIdentifier, TreatyParty
+from diplomacy.models import Source, Treaty, TreatyIdentifier
 
 BATCH_SIZE = 2000
-PREVIEW_LENGTH = 200
-# An all-or-nothing import stops reading after this many errors; an import
-# that skips invalid rows reads on, keeps this many and counts the rest.
-MAX_ERRORS = 1000
-GROUP_EXAMPLES = 5
-GROUP_VALUES = 10
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    message: str
-    # (problem, value) pairs behind the message, e.g. ("unknown codes", "300"),
-    # so that the report counts each value over the file.
-    values: tuple[tuple[str, str], ...] = ()
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.field}: {self.message}"
-
-
-@dataclass(frozen=True)
-class ErrorGroup:
-    """Errors of one column and one problem, over the whole file."""
-
-    column: str
-    headline: str
-    count: int  # rows
-    examples: tuple[int, ...]  # the first lines
-
-    def __str__(self) -> str:
-        lines = ", ".join(str(line) for line in self.examples if line)
-        more = ", …" if self.count > len(self.examples) else ""
-        return f"{self.headline}" + (f" (lines {lines}{more})" if lines else "")
-
-
-@dataclass(frozen=True)
-class ProbableDuplicate:
-    """A row that probably describes a record the register has under another slug."""
-
-    line: int
-    slug: str
-    existing_slug: str
-    existing_url: str
-    merged: bool = False
-
-    def __str__(self) -> str:
-        what = "merged into" if self.merged else "probably the same as"
-        return f"line {self.line}, {self.slug}: {what} {self.existing_slug} ({self.existing_url})"
-
-
-@dataclass(frozen=True)
-class PreviewRow:
-    """What the import does to one record; for an update, the columns it changes."""
-
-    line: int
-    slug: str
-    action: str  # create, update or unchanged
-    changes: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        changes = f": {', '.join(self.changes)}" if self.changes else ""
-        return f"line {self.line}, {self.slug}: {self.action}{changes}"
-
-
-class _Group:
-    __slots__ = ("column", "lines", "message", "problem", "rows", "values")
-
-    def __init__(self, column, problem, message):
-        self.column, self.problem, self.message = column, problem, message
-        self.rows = 0
-        self.lines: list[int] = []
-        self.values: Counter = Counter()
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    dry_run: bool
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    # The first PREVIEW_LENGTH records the import creates or updates.
-    preview: list[PreviewRow] = field(default_factory=list)
-    written: bool = False
-    skip_invalid: bool = False
-    # Rows refused (with --skip-invalid, not written), and where they went.
-    rejected: int = 0
-    reject_path: Path | None = None
-    # Rows that probably repeat a record the register has (SPEC: duplicates).
-    probable_duplicates: list[ProbableDuplicate] = field(default_factory=list)
-    merged: int = 0
-    error_count: int = 0
-    _groups: dict = field(default_factory=dict, repr=False)
-    _error_lines: set = field(default_factory=set, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        """Nothing stops the import: no error, or (skipping invalid rows)
-        only rows' errors, which the reject file carries."""
-        if self.skip_invalid:
-            return not any(error.line == 0 for error in self.errors)
-        return not self.errors
-
-    def add_error(self, error: RowError) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_ERRORS or error.line == 0:
-            self.errors.append(error)
-        if error.line:
-            self._error_lines.add(error.line)
-        problems = {problem for problem, _ in error.values} or {None}
-        for problem in problems:
-            key = (error.field, problem or error.message)
-            group = self._groups.get(key)
-            if group is None:
-                group = self._groups[key] = _Group(error.field, problem, error.message)
-            if not group.lines or group.lines[-1] != error.line:
-                group.rows += 1
-                if len(group.lines) < GROUP_EXAMPLES:
-                    group.lines.append(error.line)
-            group.values.update(value for p, value in error.values if p == problem)
-
-    @property
-    def error_rows(self) -> int:
-        return len(self._error_lines)
-
-    def grouped_errors(self) -> list[ErrorGroup]:
-        """The errors by column and problem, the commonest first: "parties: 2
-        unknown codes in 119 rows — 300 x80, 315 x39" (with a multiplication
-        sign), with the first lines."""
-        groups = []
-        for group in self._groups.values():
-            rows = f"{group.rows:,} row{'s' if group.rows != 1 else ''}"
-            if group.values and group.problem and group.problem.startswith("unknown "):
-                counted = ", ".join(
-                    f"{value} ×{count}"  # noqa: RUF001 (a multiplication sign, as meant)
-                    for value, count in group.values.most_common(GROUP_VALUES)
-                )
-                more = ", …" if len(group.values) > GROUP_VALUES else ""
-                headline = (
-                    f"{group.column}: {len(group.values)} {group.problem} in {rows} — "
-                    f"{counted}{more}"
-                )
-            elif group.values:
-                values = ", ".join(group.values)
-                headline = f"{group.column}: {group.problem} ({values}; {rows})"
-            else:
-                headline = f"{group.column}: {group.message} ({rows})"
-            groups.append(ErrorGroup(group.column, headline, group.rows, tuple(group.lines)))
-        return sorted(groups, key=lambda g: (-g.count, g.column, g.headline))
-
-    def summary(self) -> str:
-        verb = "would be" if self.dry_run or not self.written else "were"
-        duplicates = (
-            f" {len(self.probable_duplicates)} row(s) probably repeat a record the register has"
-            f"{f' ({self.merged} merged)' if self.merged else ''}."
-            if self.probable_duplicates
-            else ""
-        )
-        counts = (
-            f"{self.created} {verb} created, {self.updated} {verb} updated, "
-            f"{self.unchanged} unchanged, {self.duplicates} duplicate row(s) skipped"
-        )
-        if self.errors and self.skip_invalid and self.ok:
-            where = f" (in {self.reject_path})" if self.reject_path else ""
-            refused = "would be refused" if self.dry_run else f"were refused{where}"
-            return f"{self.rows} row(s): {counts}; {self.rejected} {refused}.{duplicates}"
-        if self.errors:
-            lines = self.error_rows
-            found = (
-                f"{self.error_count} error{'s' if self.error_count != 1 else ''} "
-                f"in {lines} row{'s' if lines != 1 else ''} of {self.rows}"
-            )
-            return (
-                f"{found}: fix them before importing."
-                if self.dry_run
-                else f"{found}: nothing was written."
-            )
-        return f"{self.rows} row(s): {counts}.{duplicates}"
-
-
-class RejectWriter:
-    """The refused rows, in the input's format, each with its ``reason``:
-    the file to fix and import again. Opened at the first refused row."""
-
-    def __init__(self, path: Path, file_format: str):
-        self.path, self.format = path, file_format
-        self.handle = None
-        self.writer = None
-        self.count = 0
-
-    def add(self, raw: dict, reason: str) -> None:
-        if self.handle is None:
-            # Open across calls, one row at a time; close() ends it.
-            self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            if self.format == "json":
-                self.handle.write("[\n")
-        row = {key: value for key, value in raw.items() if key not in ("__error__", "reason")}
-        if self.format == "json":
-            if self.count:
-                self.handle.write(",\n")
-            self.handle.write(json.dumps({**row, "reason": reason}, ensure_ascii=False))
-        else:
-            if self.writer is None:
-                self.writer = csv.DictWriter(
-                    self.handle, fieldnames=[*row, "reason"], extrasaction="ignore", restval=""
-                )
-                self.writer.writeheader()
-            self.writer.writerow({**{k: _csv_cell(v) for k, v in row.items()}, "reason": reason})
-        self.count += 1
-
-    def close(self) -> Path | None:
-        if self.handle is None:
-            return None
-        if self.format == "json":
-            self.handle.write("\n]\n")
-        self.handle.close()
-        return self.path
-
-
-def _csv_cell(value) -> str:
-    # As the register's CSV downloads write it: a cell a spreadsheet would run
-    # as a formula gets an apostrophe, which the import drops when reading it back.
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in FORMULA_STARTS else text
-
-
-def default_reject_path(path: Path, file_format: str) -> Path:
-    """NAME.rejects.csv (or .json) next to the file imported."""
-    return path.with_name(f"{path.stem}.rejects.{file_format}")
-
-
-def count_rows(path: Path, file_format: str) -> int | None:
-    """About how many rows a CSV file has (its lines less the header), read
-    as bytes for a progress bar; None for JSON."""
-    if file_format != "csv":
-        return None
-    lines = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            lines += chunk.count(b"\n")
-    return max(lines - 1, 0)
 
 
 class FileKeys:
@@ -422,13 +183,9 @@ class Importer:
 
     def _refuse(self, report: ImportReport, raw: dict, errors: list[RowError]) -> None:
         """A row not imported: its errors reported, the row put in the reject file."""
-        for error in errors:
-            report.add_error(error)
-        report.rejected += 1
+        report.refuse(errors, raw, self.rejects)
         # An all-or-nothing import writes nothing after its first error.
         self.writing = self.writing and self.skip_invalid
-        if self.rejects is not None:
-            self.rejects.add(raw, "; ".join(f"{e.field}: {e.message}" for e in errors))
 
     def _unique_in_file(self, rows, report) -> list[tuple[ParsedRow, dict]]:
         """The rows that are neither a repeat of an earlier row (skipped) nor a
@@ -524,7 +281,7 @@ class Importer:
                     changes.append("is_published")
                 if not changes:
                     # Stored values, unchanged: as valid as they were.
-                    report.unchanged += 1
+                    report.count("unchanged", row.line, row.slug)
                     continue
                 check = [name for name in self.all_fields if name not in changed]
                 check += self.not_checked
@@ -564,11 +321,7 @@ class Importer:
                     changed.append("is_published")
                 updates.append((row, record, changed))
                 action = "update"
-            # The preview lists what would change; the summary counts the rest.
-            if len(report.preview) < PREVIEW_LENGTH:
-                report.preview.append(PreviewRow(row.line, row.slug, action, tuple(changes)))
-        report.created += len(creates)
-        report.updated += len(updates)
+            report.count(action, row.line, row.slug, changes)
         if self.writing and (creates or updates):
             self._write(creates, updates, current_relations, current_identifiers, current_citations)
 
@@ -945,191 +698,5 @@ def _columns(field_names) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def analyze(tables) -> None:
-    """Fresh planner statistics for the tables an import wrote, so that list
-    counts estimated from them ("about 1,200,000") are right at once, whether
-    or not autovacuum has run (SQLite's ANALYZE feeds its planner too)."""
-    with connection.cursor() as cursor:
-        for table in sorted(tables):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-
-
 class _Abort(Exception):
     """Rolls the import back when it has an error and invalid rows are not skipped."""
-
-
-class MembershipImporter:
-    """The ``membership`` kind: party rows keyed by treaty and state, read and
-    checked whole (every row's errors), then written in one transaction: all
-    or nothing, or with skip_invalid the valid rows (the others to a reject
-    file). Each row is saved as a model (its history kept, the data version
-    bumped); a membership file is as long as a treaty's parties."""
-
-    def __init__(self, user=None, skip_invalid: bool = False):
-        self.spec = SPECS["membership"]
-        self.user = user
-        self.skip_invalid = skip_invalid
-
-    def run(
-        self, path: Path, file_format=None, dry_run: bool = False, reject_path=None, progress=None
-    ) -> ImportReport:
-        report = ImportReport(kind="membership", dry_run=dry_run, skip_invalid=self.skip_invalid)
-        fmt = detect_format(path, file_format)
-        rejects = (
-            RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
-            if self.skip_invalid and not dry_run
-            else None
-        )
-        try:
-            return self._run(path, fmt, dry_run, report, rejects, progress)
-        finally:
-            if rejects is not None:
-                report.reject_path = rejects.close()
-
-    def _run(self, path, fmt, dry_run, report, rejects, progress) -> ImportReport:
-        lookups = Lookups.load()
-        raws: dict[int, dict] = {}
-
-        def refuse(line, errors):
-            for error in errors:
-                report.add_error(error)
-            report.rejected += 1
-            if rejects is not None:
-                rejects.add(raws[line], "; ".join(f"{e.field}: {e.message}" for e in errors))
-
-        parsed: dict[tuple[str, int], tuple[int, dict]] = {}
-        try:
-            for line, raw in read_rows(path, fmt):
-                report.rows += 1
-                raws[line] = raw
-                try:
-                    slug, state, fields = self.spec.parse(line, raw, lookups)
-                except RowErrors as exc:
-                    refuse(line, [RowError(line, *error) for error in exc.errors])
-                    continue
-                previous = parsed.get((slug, state))
-                if previous is not None:
-                    if previous[1] == fields:
-                        report.duplicates += 1
-                    else:
-                        message = f"Same party as line {previous[0]} with other values."
-                        refuse(line, [RowError(line, "state", message)])
-                    continue
-                parsed[(slug, state)] = (line, fields)
-        except FileFormatError as exc:
-            report.add_error(RowError(0, "file", str(exc)))
-            return report
-        if progress is not None:
-            progress(report.rows, report.rows)
-        # The rows that could be read are checked against the register too,
-        # so one pass reports every error.
-        treaties = Treaty.objects.in_bulk({slug for slug, _ in parsed}, field_name="slug")
-        existing = {
-            (party.treaty_id, party.state_id): party
-            for party in TreatyParty.objects.filter(treaty__in=treaties.values())
-        }
-        changes = []
-        for (slug, state), (line, fields) in parsed.items():
-            treaty = treaties.get(slug)
-            if treaty is None:
-                refuse(line, [RowError(line, "treaty", f"No treaty with the slug “{slug}”.")])
-                continue
-            party = existing.get((treaty.pk, state)) or TreatyParty(treaty=treaty, state_id=state)
-            before = {name: getattr(party, name) for name in fields}
-            for name, value in fields.items():
-                setattr(party, name, value)
-            party.normalise_partial_dates()
-            try:
-                party.clean_fields(exclude=["treaty", "state"])
-                TreatyParty.validate_membership(party, treaty)
-            except ValidationError as exc:
-                refuse(line, [
-                    RowError(line, MEMBERSHIP_COLUMNS.get(name.removesuffix("_precision"), "row"),
-                             " ".join(messages))
-                    for name, messages in exc.message_dict.items()
-                ])  # fmt: skip
-                continue
-            changed = [name for name, value in before.items() if getattr(party, name) != value]
-            if party.pk is None:
-                report.created += 1
-                action = "create"
-            elif changed:
-                report.updated += 1
-                action = "update"
-            else:
-                report.unchanged += 1
-                continue
-            changes.append(party)
-            if len(report.preview) < PREVIEW_LENGTH:
-                columns = tuple(dict.fromkeys(MEMBERSHIP_COLUMNS.get(
-                    name.removesuffix("_precision"), name) for name in changed))  # fmt: skip
-                report.preview.append(PreviewRow(line, f"{slug}/{state}", action, columns))
-        if not report.ok:
-            report.created = report.updated = report.unchanged = 0
-            report.preview = []
-            return report
-        if dry_run:
-            return report
-        try:
-            with transaction.atomic():
-                for party in changes:
-                    party._change_reason = "import"  # simple-history's documented hook
-                    if self.user is not None:
-                        party._history_user = self.user
-                    party.save()
-        except DatabaseError as exc:
-            report.add_error(RowError(0, "database", f"Nothing was written: {exc}"))
-            return report
-        report.written = True
-        if changes:
-            analyze({TreatyParty._meta.db_table, TreatyParty.history.model._meta.db_table})
-        return report
-
-
-# The file's column for each membership field.
-MEMBERSHIP_COLUMNS = {field: column for column, field in SPECS["membership"].columns.items()}
-
-
-def import_file(
-    path,
-    kind: str,
-    user=None,
-    publish: bool = False,
-    dry_run: bool = False,
-    file_format=None,
-    skip_invalid: bool = False,
-    merge_duplicates: bool = False,
-    reject_path=None,
-    progress=None,
-) -> ImportReport:
-    """Import the file at ``path`` as records of ``kind`` (SPEC 6, 8).
-
-    All-or-nothing unless ``skip_invalid``: then the valid rows are written
-    and the refused ones go, with a ``reason`` column, to ``reject_path``
-    (default NAME.rejects.csv or .json next to the file). ``merge_duplicates``
-    makes a row that probably repeats a treaty the register has (same kind,
-    signature date and parties, another slug, no shared identifier) add its
-    identifiers and the fields the treaty lacks to it, instead of creating a
-    second; without it such rows are created and reported as warnings.
-    ``progress(rows_done, rows_total)`` is called after each batch (the
-    total is None when unknown)."""
-    path = Path(path)
-    if kind == "commitment":
-        from diplomacy.importing.commitments import import_commitments  # it imports this module
-
-        return import_commitments(path, user=user, dry_run=dry_run, file_format=file_format)
-    if kind == "membership":
-        # A membership is no record of its own: nothing to publish.
-        return MembershipImporter(user=user, skip_invalid=skip_invalid).run(
-            path, file_format, dry_run=dry_run, reject_path=reject_path, progress=progress
-        )
-    importer = Importer(
-        kind,
-        user=user,
-        publish=publish,
-        skip_invalid=skip_invalid,
-        merge_duplicates=merge_duplicates,
-    )
-    return importer.run(
-        path, file_format, dry_run=dry_run, reject_path=reject_path, progress=progress
-    )

@@ -144,4 +144,16 @@ def as_text(value) -> str:
     return str(value).strip()
 
 
-__all__ = ["FileFormatError", "as_text", "read_rows"]
+def count_rows(path: Path, file_format: str) -> int | None:
+    """About how many rows a CSV file has (its lines less the header), read
+    as bytes for a progress bar; None for JSON."""
+    if file_format != "csv":
+        return None
+    lines = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+    return max(lines - 1, 0)
+
+
+__all__ = ["FileFormatError", "as_text", "count_rows", "read_rows"]

@@ -1,0 +1,274 @@
+"""What an import tells its user: counts, a preview of the changes, the
+errors (each, and grouped by column and problem), probable duplicates, and the
+reject file of the rows refused. Every import kind reports through these."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from diplomacy.importing.reading import FORMULA_STARTS
+
+PREVIEW_LENGTH = 200
+# An all-or-nothing import stops reading after this many errors; an import
+# that skips invalid rows reads on, keeps this many and counts the rest.
+MAX_ERRORS = 1000
+GROUP_EXAMPLES = 5
+GROUP_VALUES = 10
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    message: str
+    # (problem, value) pairs behind the message, e.g. ("unknown codes", "300"),
+    # so that the report counts each value over the file.
+    values: tuple[tuple[str, str], ...] = ()
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Errors of one column and one problem, over the whole file."""
+
+    column: str
+    headline: str
+    count: int  # rows
+    examples: tuple[int, ...]  # the first lines
+
+    def __str__(self) -> str:
+        lines = ", ".join(str(line) for line in self.examples if line)
+        more = ", …" if self.count > len(self.examples) else ""
+        return f"{self.headline}" + (f" (lines {lines}{more})" if lines else "")
+
+
+@dataclass(frozen=True)
+class ProbableDuplicate:
+    """A row that probably describes a record the register has under another slug."""
+
+    line: int
+    slug: str
+    existing_slug: str
+    existing_url: str
+    merged: bool = False
+
+    def __str__(self) -> str:
+        what = "merged into" if self.merged else "probably the same as"
+        return f"line {self.line}, {self.slug}: {what} {self.existing_slug} ({self.existing_url})"
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """What the import does to one record; for an update, the columns it changes."""
+
+    line: int
+    slug: str
+    action: str  # create, update or unchanged
+    changes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        changes = f": {', '.join(self.changes)}" if self.changes else ""
+        return f"line {self.line}, {self.slug}: {self.action}{changes}"
+
+
+class _Group:
+    __slots__ = ("column", "lines", "message", "problem", "rows", "values")
+
+    def __init__(self, column, problem, message):
+        self.column, self.problem, self.message = column, problem, message
+        self.rows = 0
+        self.lines: list[int] = []
+        self.values: Counter = Counter()
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # The first PREVIEW_LENGTH records the import creates or updates.
+    preview: list[PreviewRow] = field(default_factory=list)
+    written: bool = False
+    skip_invalid: bool = False
+    # Rows refused (with --skip-invalid, not written), and where they went.
+    rejected: int = 0
+    reject_path: Path | None = None
+    # Rows that probably repeat a record the register has (SPEC: duplicates).
+    probable_duplicates: list[ProbableDuplicate] = field(default_factory=list)
+    merged: int = 0
+    error_count: int = 0
+    _groups: dict = field(default_factory=dict, repr=False)
+    _error_lines: set = field(default_factory=set, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """Nothing stops the import: no error, or (skipping invalid rows)
+        only rows' errors, which the reject file carries."""
+        if self.skip_invalid:
+            return not any(error.line == 0 for error in self.errors)
+        return not self.errors
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS or error.line == 0:
+            self.errors.append(error)
+        if error.line:
+            self._error_lines.add(error.line)
+        problems = {problem for problem, _ in error.values} or {None}
+        for problem in problems:
+            key = (error.field, problem or error.message)
+            group = self._groups.get(key)
+            if group is None:
+                group = self._groups[key] = _Group(error.field, problem, error.message)
+            if not group.lines or group.lines[-1] != error.line:
+                group.rows += 1
+                if len(group.lines) < GROUP_EXAMPLES:
+                    group.lines.append(error.line)
+            group.values.update(value for p, value in error.values if p == problem)
+
+    def refuse(self, errors: list[RowError], raw: dict | None = None, rejects=None) -> None:
+        """A row not imported: its errors reported, and the row, with them as
+        its reason, put in the reject file when there is one."""
+        for error in errors:
+            self.add_error(error)
+        self.rejected += 1
+        if rejects is not None and raw is not None:
+            rejects.add(raw, "; ".join(f"{e.field}: {e.message}" for e in errors))
+
+    def count(self, action: str, line: int, name: str, changes=()) -> None:
+        """A record the file creates, updates or leaves unchanged: counted, and
+        (created or updated) in the preview with the columns it changes."""
+        if action == "unchanged":
+            self.unchanged += 1
+            return
+        if action == "create":
+            self.created += 1
+        else:
+            self.updated += 1
+        if len(self.preview) < PREVIEW_LENGTH:
+            self.preview.append(PreviewRow(line, name, action, tuple(changes)))
+
+    def forget_changes(self) -> None:
+        """Nothing will be written (the file has errors): no change to show."""
+        self.created = self.updated = self.unchanged = 0
+        self.preview = []
+
+    @property
+    def error_rows(self) -> int:
+        return len(self._error_lines)
+
+    def grouped_errors(self) -> list[ErrorGroup]:
+        """The errors by column and problem, the commonest first: "parties: 2
+        unknown codes in 119 rows — 300 x80, 315 x39" (with a multiplication
+        sign), with the first lines."""
+        groups = []
+        for group in self._groups.values():
+            rows = f"{group.rows:,} row{'s' if group.rows != 1 else ''}"
+            if group.values and group.problem and group.problem.startswith("unknown "):
+                counted = ", ".join(
+                    f"{value} ×{count}"  # noqa: RUF001 (a multiplication sign, as meant)
+                    for value, count in group.values.most_common(GROUP_VALUES)
+                )
+                more = ", …" if len(group.values) > GROUP_VALUES else ""
+                headline = (
+                    f"{group.column}: {len(group.values)} {group.problem} in {rows} — "
+                    f"{counted}{more}"
+                )
+            elif group.values:
+                values = ", ".join(group.values)
+                headline = f"{group.column}: {group.problem} ({values}; {rows})"
+            else:
+                headline = f"{group.column}: {group.message} ({rows})"
+            groups.append(ErrorGroup(group.column, headline, group.rows, tuple(group.lines)))
+        return sorted(groups, key=lambda g: (-g.count, g.column, g.headline))
+
+    def summary(self) -> str:
+        verb = "would be" if self.dry_run or not self.written else "were"
+        duplicates = (
+            f" {len(self.probable_duplicates)} row(s) probably repeat a record the register has"
+            f"{f' ({self.merged} merged)' if self.merged else ''}."
+            if self.probable_duplicates
+            else ""
+        )
+        counts = (
+            f"{self.created} {verb} created, {self.updated} {verb} updated, "
+            f"{self.unchanged} unchanged, {self.duplicates} duplicate row(s) skipped"
+        )
+        if self.errors and self.skip_invalid and self.ok:
+            where = f" (in {self.reject_path})" if self.reject_path else ""
+            refused = "would be refused" if self.dry_run else f"were refused{where}"
+            return f"{self.rows} row(s): {counts}; {self.rejected} {refused}.{duplicates}"
+        if self.errors:
+            lines = self.error_rows
+            found = (
+                f"{self.error_count} error{'s' if self.error_count != 1 else ''} "
+                f"in {lines} row{'s' if lines != 1 else ''} of {self.rows}"
+            )
+            return (
+                f"{found}: fix them before importing."
+                if self.dry_run
+                else f"{found}: nothing was written."
+            )
+        return f"{self.rows} row(s): {counts}.{duplicates}"
+
+
+class RejectWriter:
+    """The refused rows, in the input's format, each with its ``reason``:
+    the file to fix and import again. Opened at the first refused row."""
+
+    def __init__(self, path: Path, file_format: str):
+        self.path, self.format = path, file_format
+        self.handle = None
+        self.writer = None
+        self.count = 0
+
+    def add(self, raw: dict, reason: str) -> None:
+        if self.handle is None:
+            # Open across calls, one row at a time; close() ends it.
+            self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            if self.format == "json":
+                self.handle.write("[\n")
+        row = {key: value for key, value in raw.items() if key not in ("__error__", "reason")}
+        if self.format == "json":
+            if self.count:
+                self.handle.write(",\n")
+            self.handle.write(json.dumps({**row, "reason": reason}, ensure_ascii=False))
+        else:
+            if self.writer is None:
+                self.writer = csv.DictWriter(
+                    self.handle, fieldnames=[*row, "reason"], extrasaction="ignore", restval=""
+                )
+                self.writer.writeheader()
+            self.writer.writerow({**{k: _csv_cell(v) for k, v in row.items()}, "reason": reason})
+        self.count += 1
+
+    def close(self) -> Path | None:
+        if self.handle is None:
+            return None
+        if self.format == "json":
+            self.handle.write("\n]\n")
+        self.handle.close()
+        return self.path
+
+
+def _csv_cell(value) -> str:
+    # As the register's CSV downloads write it: a cell a spreadsheet would run
+    # as a formula gets an apostrophe, which the import drops when reading it back.
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+
+
+def default_reject_path(path: Path, file_format: str) -> Path:
+    """NAME.rejects.csv (or .json) next to the file imported."""
+    return path.with_name(f"{path.stem}.rejects.{file_format}")
