@@ -134,6 +134,16 @@ def test_active_filters_are_listed_each_with_a_link_that_removes_it(client, w):
     assert rows(client.get("/treaties/?party=uz&kind=alliance&year_min=2020")) == ["t-azuz"]
 
 
+def test_one_state_given_twice_is_listed_once_and_removed_whole(client, w):
+    html = client.get("/treaties/?party=az&party=AZ&kind=alliance").content.decode()
+    line = re.search(r'<div class="active-filters">.*?</div>', html, re.S).group(0)
+    removes = re.findall(r'<a class="remove" href="([^"]*)">.*?Remove “([^”]*)”', line, re.S)
+    assert sorted((unescape(label), unescape(href)) for href, label in removes) == [
+        ("Kind: Alliance", "?party=az&party=AZ"),
+        ("Parties: Azerbaijan", "?kind=alliance"),
+    ]
+
+
 def test_no_active_filters_line_without_filters(client, w):
     assert 'class="active-filters"' not in client.get("/treaties/?page=1").content.decode()
 

@@ -71,20 +71,20 @@ def active_filters(request, filterset) -> list[tuple[str, str]]:
     for name, field in form.fields.items():
         if name == "ordering":
             continue  # an order, not a filter: the column headings show it
-        for raw in request.GET.getlist(name):
-            if not raw.strip():
-                continue
+        # Values that name the same thing (party=az&party=AZ) are shown once,
+        # and removed together.
+        described = {
+            raw: describe_value(form, name, raw) for raw in request.GET.getlist(name) if raw.strip()
+        }
+        for description in dict.fromkeys(described.values()):
             params = request.GET.copy()
-            params.setlist(name, [v for v in params.getlist(name) if v != raw])
+            params.setlist(
+                name, [v for v in params.getlist(name) if described.get(v) != description]
+            )
             for paging in ("page", "cursor"):
                 params.pop(paging, None)
             query = params.urlencode()
-            shown.append(
-                (
-                    f"{field.label}: {describe_value(form, name, raw)}",
-                    f"?{query}" if query else request.path,
-                )
-            )
+            shown.append((f"{field.label}: {description}", f"?{query}" if query else request.path))
     return shown
 
 
