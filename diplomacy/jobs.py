@@ -16,7 +16,6 @@ under it. Only views that check the job's owner hand a file out.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db.models import F
+from django.utils import timezone
 from django_tasks import task
 
 from diplomacy.importing import import_file
@@ -180,6 +180,37 @@ def write_progress(job: ImportJob, done: int, total: int | None) -> None:
         os.utime(upload_dir() / job.stored_name)
 
 
+# A running job writes its progress after every batch (a second or so). One
+# whose progress has not moved for this long has lost its worker (killed, or
+# its machine restarted); its transaction went with its connection.
+STALLED_SECONDS = 15 * 60
+STALLED_SUMMARY = (
+    "The import worker stopped while running this job (no progress for {minutes} "
+    "minutes): nothing was written. Upload the file again."
+)
+
+
+def fail_if_stalled(job: ImportJob) -> bool:
+    """Mark a running job whose worker is gone as failed; True when it was."""
+    if job.state != ImportJob.State.RUNNING:
+        return False
+    try:
+        quiet = time.time() - progress_path(job).stat().st_mtime
+    except FileNotFoundError:
+        quiet = (timezone.now() - job.updated_at).total_seconds()
+    if quiet < STALLED_SECONDS:
+        return False
+    summary = STALLED_SUMMARY.format(minutes=STALLED_SECONDS // 60)
+    # Only if still running: a worker that was merely slow and has finished wins.
+    failed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.RUNNING).update(
+        state=ImportJob.State.FAILED, result={"summary": summary}, updated_at=timezone.now()
+    )
+    job.refresh_from_db()
+    if failed:
+        progress_path(job).unlink(missing_ok=True)
+    return bool(failed)
+
+
 def read_progress(job: ImportJob) -> tuple[int, int | None]:
     """Rows done and rows in the file (None until the importer knows)."""
     if job.state != ImportJob.State.RUNNING:
@@ -253,7 +284,7 @@ def run(job_id: str) -> None:
                 skip_invalid=job.skip_invalid,
                 merge_duplicates=job.merge_duplicates,
                 reject_path=folder / reject_name if reject_name else None,
-                progress=progress if accepts_progress() else None,
+                progress=progress,
             ),
         )
     except Exception:
@@ -283,14 +314,11 @@ def _finish(job: ImportJob, state: str, result: dict) -> None:
     progress_path(job).unlink(missing_ok=True)
 
 
-def accepts_progress() -> bool:
-    """Whether the importer reports progress (issue 19's importer does; an
-    older one imports without a moving bar, its rows counted at the end)."""
-    return "progress" in inspect.signature(import_file).parameters
-
-
 def owned_jobs(user, kinds) -> list[ImportJob]:
     """The user's recent background imports of these kinds, newest first."""
-    return list(
+    found = list(
         ImportJob.objects.filter(user=user, kind__in=kinds).order_by(F("created_at").desc())[:10]
     )
+    for job in found:
+        fail_if_stalled(job)
+    return found

@@ -9,6 +9,8 @@ queued, then returns): no sleeping, no second process."""
 import csv
 import datetime
 import io
+import os
+import time
 
 import pytest
 from django.contrib.auth.models import Group
@@ -165,6 +167,33 @@ def test_an_upload_swept_before_the_worker_reached_it_says_so(
     text = page(editor_client, job_url)
     assert "was not imported" in text and "upload it again" in text
     assert not Treaty.objects.exists()
+
+
+def test_a_job_whose_worker_died_is_shown_as_failed_not_running_for_ever(
+    editor_client, editor, background
+):
+    background.mkdir()
+    stalled = ImportJob.objects.create(
+        user=editor, kind="treaty", filename="big.csv", stored_name="x.csv", state="running"
+    )
+    moving = ImportJob.objects.create(
+        user=editor, kind="treaty", filename="next.csv", stored_name="y.csv", state="running"
+    )
+    jobs.write_progress(stalled, 12_000, 100_000)
+    jobs.write_progress(moving, 2_000, 100_000)
+    long_ago = time.time() - jobs.STALLED_SECONDS - 60
+    os.utime(jobs.progress_path(stalled), (long_ago, long_ago))
+
+    text = page(editor_client, f"{IMPORT_URL}{stalled.pk}/")
+    assert "The import worker stopped" in text and "nothing was written" in text
+    assert '<meta http-equiv="refresh"' not in text
+    stalled.refresh_from_db()
+    assert stalled.state == "failed"
+    # A job still moving is left running, on its page and in the list.
+    assert '<progress id="import-progress"' in page(editor_client, f"{IMPORT_URL}{moving.pk}/")
+    page(editor_client, IMPORT_URL)
+    moving.refresh_from_db()
+    assert moving.state == "running"
 
 
 def test_only_its_editor_or_a_superuser_sees_a_job(client, editor, states, background):

@@ -411,6 +411,7 @@ class ImportMixin:
             elif not jobs.confirm(job):
                 messages.error(request, "This import was already confirmed: nothing more is done.")
             return redirect(self._job_url(job))
+        jobs.fail_if_stalled(job)
         done, total = jobs.read_progress(job)
         context = {
             **self._context(request),
