@@ -52,6 +52,36 @@ def test_json_with_a_bad_item_writes_nothing(tmp_path, states):
     assert Treaty.objects.count() == 0
 
 
+@pytest.mark.parametrize("shape", ["array", "records", "api page"])
+def test_json_in_each_shape_imports_and_a_byte_order_mark_is_skipped(tmp_path, states, shape):
+    rows = [
+        {"title": "Fine", "kind": "agreement", "signed_on": "2024", "parties": ["AZ", "UZ"]},
+        {"title": "Also fine", "kind": "protocol", "signed_on": "2023", "parties": "AZ;KZ"},
+    ]
+    data = {
+        "array": rows,
+        "records": {"records": rows},
+        # An API page: its records under results, after the count and links.
+        "api page": {"count": 2, "next": None, "results": rows, "facets": {"records": 2}},
+    }[shape]
+    path = write(tmp_path, "\ufeff" + json.dumps(data), "rows.json")
+    report = import_file(path, "treaty")
+    assert report.ok and report.created == 2, report.summary()
+    assert sorted(Treaty.objects.values_list("title", flat=True)) == ["Also fine", "Fine"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['[{"title": "Fine", "kind": "agreement", "parties": ["AZ", "UZ"]}, {"title": ',
+     '{"count": 1}', "42", "not json"],
+)  # fmt: skip
+def test_json_broken_or_of_another_shape_writes_nothing_and_says_why(tmp_path, states, text):
+    report = import_file(write(tmp_path, text, "rows.json"), "treaty")
+    assert not report.ok and Treaty.objects.count() == 0
+    assert [e.field for e in report.errors] == ["file"]
+    assert "JSON" in report.errors[0].message
+
+
 def test_import_then_reimport_is_a_no_op_and_a_change_updates_one_record(tmp_path, states, editor):
     path = write(tmp_path, GOOD)
     dry = import_file(path, "treaty", dry_run=True)

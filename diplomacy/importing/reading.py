@@ -5,6 +5,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import ijson
+
 # Our CSV exports put an apostrophe before a cell that starts with one of
 # these, so a spreadsheet shows it as text instead of running it as a formula
 # (OWASP "CSV injection"); reading such a file back drops that apostrophe.
@@ -90,24 +92,50 @@ def _named(value):
 
 def read_json(path: Path) -> Iterator[tuple[int, dict]]:
     """A JSON array of objects, ``{"records": [...]}``, or a page of the API's
-    list (``{"results": [...]}``); the 'line' is the item's position."""
+    list (``{"results": [...]}``); the 'line' is the item's position. Read
+    item by item (ijson), so a file of a million records takes the memory of
+    one: json.load would hold all of it, several times the file's size."""
     try:
-        with _open_text(path) as handle:
-            data = json.load(handle)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        prefix = _items_prefix(path)
+        with _open_json(path) as handle:
+            items = ijson.items(handle, prefix, use_float=True)
+            for index, item in enumerate(items, start=1):
+                if not isinstance(item, dict):
+                    yield index, {"__error__": "This item is not an object."}
+                    continue
+                yield index, {str(k).strip().lower(): _named(v) for k, v in item.items()}
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"The file is not valid JSON: {exc}") from exc
-    for key in ("records", "results"):
-        if isinstance(data, dict) and isinstance(data.get(key), list):
-            data = data[key]
-    if not isinstance(data, list):
-        raise FileFormatError(
-            'The JSON must be an array of objects, {"records": [...]} or an API page.'
-        )
-    for index, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            yield index, {"__error__": "This item is not an object."}
-            continue
-        yield index, {str(k).strip().lower(): _named(v) for k, v in item.items()}
+
+
+def _open_json(path: Path):
+    """The file as bytes (as ijson reads fastest), after a byte-order mark."""
+    handle = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    if handle.read(3) != b"\xef\xbb\xbf":
+        handle.seek(0)
+    return handle
+
+
+def _items_prefix(path: Path) -> str:
+    """Where the records are: the top-level array, or the array under
+    ``records`` or ``results`` (found in the first events of an object)."""
+    with _open_json(path) as handle:
+        events = ijson.parse(handle)
+        first = next(events, None)
+        if first is not None and first[1] == "start_array":
+            return "item"
+        if first is None or first[1] != "start_map":
+            raise FileFormatError(SHAPE)
+        key = None
+        for prefix, event, value in events:
+            if prefix == "" and event == "map_key":
+                key = value
+            elif prefix == key and key in ("records", "results") and event == "start_array":
+                return f"{key}.item"
+    raise FileFormatError(SHAPE)
+
+
+SHAPE = 'The JSON must be an array of objects, {"records": [...]} or an API page.'
 
 
 def detect_format(path: Path, declared: str | None = None) -> str:
