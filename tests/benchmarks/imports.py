@@ -8,7 +8,8 @@ template holding the seed corpus and the world's states), each import in its
 own process so its peak memory is its own. It prints rows a second and the
 peak RSS of: treaties created, the same file again (it must change nothing:
 no history row, no new data version), visits created, and a dry run of a
-large file (1,000,000 rows by default) for the memory of streaming.
+large file (1,000,000 rows by default), as CSV and as JSON, for the memory of
+streaming.
 Timing is the machine's (on a shared machine, read the rows per CPU second of
 the importing process too: PostgreSQL's own time is not in it).
 """
@@ -143,6 +144,18 @@ def write_visits(path: Path, rows: int) -> None:
             )
 
 
+def csv_to_json(source: Path, target: Path) -> None:
+    """The rows of a CSV file as a JSON array of objects, written row by row."""
+    with (
+        open(source, newline="", encoding="utf-8") as handle,
+        open(target, "w", encoding="utf-8") as out,
+    ):
+        out.write("[")
+        for n, row in enumerate(csv.DictReader(handle)):
+            out.write(("," if n else "") + "\n" + json.dumps(row))
+        out.write("\n]\n")
+
+
 MEASURE = r"""
 import json, resource, sys, time
 from diplomacy.caching.version import data_version
@@ -234,6 +247,10 @@ def main(argv=None) -> None:
             large = tmp / "large.csv"
             write_treaties(large, args.large, sectors)
             show("large treaty file, dry run", measure(large, "treaty", dry=True))
+            as_json = tmp / "large.json"
+            csv_to_json(large, as_json)
+            large.unlink()
+            show("the same as JSON, dry run", measure(as_json, "treaty", dry=True))
 
 
 if __name__ == "__main__":
