@@ -269,7 +269,8 @@ class Importer:
             candidate.normalise_partial_dates()
             changes: list[str] = []
             if record is None:
-                check = self.not_checked
+                # The model's defaults of fields the file does not set are valid.
+                check = self.not_checked + [name for name in self.all_fields if name not in values]
             else:
                 changed = [
                     name for name, value in original.items() if getattr(record, name) != value
