@@ -70,6 +70,85 @@ def test_state_page_lists_latest_treaties_first_and_never_a_draft(client):
     assert html.index("Secret draft") < html.index("Old accord")
 
 
+def test_list_by_commitment_follows_its_treaties_dates_and_publication(client, editor):
+    """The list filtered by a commitment kind reads the commitment rows' copies
+    of their treaty's date and publication: every write path keeps them right,
+    and the list shows what the treaties say, in the list's order."""
+    from rest_framework.authtoken.models import Token
+
+    from diplomacy.caching import data_changed
+    from diplomacy.models import Commitment, CommitmentKind
+
+    defence = CommitmentKind.objects.get(value="defence")
+    made = {}
+    for title, signed, published in [
+        ("Old pact", datetime.date(1995, 1, 1), True),
+        ("New pact", datetime.date(2024, 1, 1), True),
+        ("Undated pact", None, True),
+        ("Twice pact", datetime.date(2000, 1, 1), True),
+        ("Secret pact", datetime.date(2010, 1, 1), False),
+    ]:
+        made[title] = TreatyFactory(title=title, signed_on=signed, is_published=published)
+        Commitment.objects.create(treaty=made[title], kind=defence, article="Article 1")
+    # A treaty with the kind twice is listed once.
+    Commitment.objects.create(treaty=made["Twice pact"], kind=defence, article="Article 9")
+    trade = TreatyFactory(title="Trade accord", signed_on=datetime.date(2005, 1, 1))
+
+    def api_titles(query="commitment=defence", api=client):
+        response = api.get(f"/api/v1/treaties/?{query}")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["count"] == len(body["results"])
+        return [row["title"] for row in body["results"]]
+
+    def page_titles(query="commitment=defence"):
+        html = client.get(f"/treaties/?{query}").content.decode()
+        shown = [t for t in [*made, "Trade accord"] if t in html]
+        return sorted(shown, key=html.index)
+
+    newest_first = ["New pact", "Twice pact", "Old pact", "Undated pact"]
+    assert api_titles() == page_titles() == newest_first, "newest first, undated last"
+    assert api_titles("commitment=defence&ordering=title") == sorted(newest_first)
+    # Walked by cursor, a page at a time, the list is the same.
+    walked, url = [], "/api/v1/treaties/?commitment=defence&page_size=1"
+    while url:
+        body = client.get(url).json()
+        walked += [row["title"] for row in body["results"]]
+        url = body["next"]
+    assert walked == newest_first
+
+    # Published and re-dated as the admin saves a record: in its new place at once.
+    secret = made["Secret pact"]
+    secret.is_published = True
+    secret.save()
+    assert page_titles()[:3] == ["New pact", "Secret pact", "Twice pact"]
+    made["Old pact"].signed_on = datetime.date(2030, 1, 1)
+    made["Old pact"].save()
+    assert api_titles()[:2] == ["Old pact", "New pact"]
+
+    # A bulk update (an import's) sends no signals: the database keeps the copies right.
+    Treaty.objects.filter(pk=made["Undated pact"].pk).update(signed_on=datetime.date(2027, 1, 1))
+    Treaty.objects.filter(pk=made["New pact"].pk).update(is_published=False)
+    data_changed()
+    expected = ["Old pact", "Undated pact", "Secret pact", "Twice pact"]
+    assert api_titles() == page_titles() == expected
+    # An editor's API list holds the draft too, in its place.
+    Token.objects.create(user=editor, key="e" * 40)
+    client.defaults["HTTP_AUTHORIZATION"] = "Token " + "e" * 40
+    assert api_titles() == ["Old pact", "Undated pact", "New pact", "Secret pact", "Twice pact"]
+    del client.defaults["HTTP_AUTHORIZATION"]
+
+    # A commitment moved to another treaty, or removed, takes the list with it.
+    Commitment.objects.filter(treaty=made["Old pact"]).update(treaty=trade)
+    Commitment.objects.filter(treaty=made["Twice pact"], article="Article 1").delete()
+    data_changed()
+    assert (
+        api_titles()
+        == page_titles()
+        == ["Undated pact", "Secret pact", "Trade accord", "Twice pact"]
+    )
+
+
 def project_copies(project):
     return set(
         ProjectState.objects.filter(project=project).values_list(
