@@ -109,6 +109,9 @@ def test_list_by_commitment_follows_its_treaties_dates_and_publication(client, e
     newest_first = ["New pact", "Twice pact", "Old pact", "Undated pact"]
     assert api_titles() == page_titles() == newest_first, "newest first, undated last"
     assert api_titles("commitment=defence&ordering=title") == sorted(newest_first)
+    oldest_first = ["Old pact", "Twice pact", "New pact", "Undated pact"]
+    assert api_titles("commitment=defence&ordering=signed_on") == oldest_first
+    assert page_titles("commitment=defence&ordering=signed_on") == oldest_first
     # Walked by cursor, a page at a time, the list is the same.
     walked, url = [], "/api/v1/treaties/?commitment=defence&page_size=1"
     while url:
