@@ -152,6 +152,40 @@ def test_list_by_commitment_follows_its_treaties_dates_and_publication(client, e
     )
 
 
+def test_imported_commitments_are_listed_by_kind_newest_first(tmp_path, client):
+    """An import writes its rows in bulk (COPY on PostgreSQL): the commitment
+    rows' copies of their treaty's date are right all the same."""
+    from django.contrib.auth import get_user_model
+
+    from diplomacy.importing import import_file
+
+    StateFactory(iso2="AZ")
+    StateFactory(iso2="UZ")
+    path = tmp_path / "treaties.csv"
+    path.write_text(
+        "slug,title,kind,signed_on,parties,commitments\n"
+        "old-pact,Old imported pact,alliance,1999,AZ;UZ,defence\n"
+        "new-pact,New imported pact,alliance,2021-05-04,AZ;UZ,defence;consultation\n"
+        "undated-pact,Undated imported pact,alliance,,AZ;UZ,defence\n",
+        encoding="utf-8",
+    )
+    user = get_user_model().objects.create_user("importer", password="x")
+    report = import_file(path, "treaty", user=user, publish=True)
+    assert report.ok and report.created == 3, report.summary()
+
+    def titles(query):
+        return [row["title"] for row in client.get(f"/api/v1/treaties/?{query}").json()["results"]]
+
+    assert titles("commitment=defence") == [
+        "New imported pact",
+        "Old imported pact",
+        "Undated imported pact",
+    ]
+    assert titles("commitment=consultation&commitment=defence") == ["New imported pact"]
+    html = client.get("/treaties/?commitment=defence").content.decode()
+    assert html.index("New imported pact") < html.index("Old imported pact")
+
+
 def project_copies(project):
     return set(
         ProjectState.objects.filter(project=project).values_list(
