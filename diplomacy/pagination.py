@@ -251,6 +251,15 @@ def _cursor_value(model, path: str, value):
     return parsed
 
 
+def order_column(queryset, field: str) -> str:
+    """What sorts ``queryset`` by ``field``: the alias ``<field>_copy`` when the
+    queryset has one (a filter joined rows that hold a copy of the field, in
+    the order of an index: ``diplomacy.filtersets.with_commitment``), else
+    the field itself."""
+    copy = f"{field}_copy"
+    return copy if copy in queryset.query.annotations else field
+
+
 @dataclass
 class KeysetSort:
     """A list's keyset order: ``orderings`` maps each ``ordering`` parameter
@@ -296,12 +305,13 @@ def keyset_page(queryset, params, url: str, sort: KeysetSort, size: int) -> Keys
     # so the direction flips and empty values come first instead of last.
     walk_desc = descending != backwards
     nulls_last = not backwards
-    queryset = queryset.order_by(*_order(field, walk_desc, nulls_last))
+    column = None if field is None else order_column(queryset, field)
+    queryset = queryset.order_by(*_order(column, walk_desc, nulls_last))
     wanted = size + 1
     if cursor is None:
         rows = list(queryset[:wanted])
     else:
-        segment, spill = _after(field, walk_desc, nulls_last, cursor)
+        segment, spill = _after(column, walk_desc, nulls_last, cursor)
         rows = list(queryset.filter(segment)[:wanted])
         if spill is not None and len(rows) < wanted:
             rows += list(queryset.filter(spill)[: wanted - len(rows)])

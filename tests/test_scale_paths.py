@@ -70,6 +70,122 @@ def test_state_page_lists_latest_treaties_first_and_never_a_draft(client):
     assert html.index("Secret draft") < html.index("Old accord")
 
 
+def test_list_by_commitment_follows_its_treaties_dates_and_publication(client, editor):
+    """The list filtered by a commitment kind reads the commitment rows' copies
+    of their treaty's date and publication: every write path keeps them right,
+    and the list shows what the treaties say, in the list's order."""
+    from rest_framework.authtoken.models import Token
+
+    from diplomacy.caching import data_changed
+    from diplomacy.models import Commitment, CommitmentKind
+
+    defence = CommitmentKind.objects.get(value="defence")
+    made = {}
+    for title, signed, published in [
+        ("Old pact", datetime.date(1995, 1, 1), True),
+        ("New pact", datetime.date(2024, 1, 1), True),
+        ("Undated pact", None, True),
+        ("Twice pact", datetime.date(2000, 1, 1), True),
+        ("Secret pact", datetime.date(2010, 1, 1), False),
+    ]:
+        made[title] = TreatyFactory(title=title, signed_on=signed, is_published=published)
+        Commitment.objects.create(treaty=made[title], kind=defence, article="Article 1")
+    # A treaty with the kind twice is listed once.
+    Commitment.objects.create(treaty=made["Twice pact"], kind=defence, article="Article 9")
+    trade = TreatyFactory(title="Trade accord", signed_on=datetime.date(2005, 1, 1))
+
+    def api_titles(query="commitment=defence", api=client):
+        response = api.get(f"/api/v1/treaties/?{query}")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["count"] == len(body["results"])
+        return [row["title"] for row in body["results"]]
+
+    def page_titles(query="commitment=defence"):
+        html = client.get(f"/treaties/?{query}").content.decode()
+        shown = [t for t in [*made, "Trade accord"] if t in html]
+        return sorted(shown, key=html.index)
+
+    newest_first = ["New pact", "Twice pact", "Old pact", "Undated pact"]
+    assert api_titles() == page_titles() == newest_first, "newest first, undated last"
+    assert api_titles("commitment=defence&ordering=title") == sorted(newest_first)
+    oldest_first = ["Old pact", "Twice pact", "New pact", "Undated pact"]
+    assert api_titles("commitment=defence&ordering=signed_on") == oldest_first
+    assert page_titles("commitment=defence&ordering=signed_on") == oldest_first
+    # Walked by cursor, a page at a time, the list is the same.
+    walked, url = [], "/api/v1/treaties/?commitment=defence&page_size=1"
+    while url:
+        body = client.get(url).json()
+        walked += [row["title"] for row in body["results"]]
+        url = body["next"]
+    assert walked == newest_first
+
+    # Published and re-dated as the admin saves a record: in its new place at once.
+    secret = made["Secret pact"]
+    secret.is_published = True
+    secret.save()
+    assert page_titles()[:3] == ["New pact", "Secret pact", "Twice pact"]
+    made["Old pact"].signed_on = datetime.date(2030, 1, 1)
+    made["Old pact"].save()
+    assert api_titles()[:2] == ["Old pact", "New pact"]
+
+    # A bulk update (an import's) sends no signals: the database keeps the copies right.
+    Treaty.objects.filter(pk=made["Undated pact"].pk).update(signed_on=datetime.date(2027, 1, 1))
+    Treaty.objects.filter(pk=made["New pact"].pk).update(is_published=False)
+    data_changed()
+    expected = ["Old pact", "Undated pact", "Secret pact", "Twice pact"]
+    assert api_titles() == page_titles() == expected
+    # An editor's API list holds the draft too, in its place.
+    Token.objects.create(user=editor, key="e" * 40)
+    client.defaults["HTTP_AUTHORIZATION"] = "Token " + "e" * 40
+    assert api_titles() == ["Old pact", "Undated pact", "New pact", "Secret pact", "Twice pact"]
+    del client.defaults["HTTP_AUTHORIZATION"]
+
+    # A commitment moved to another treaty, or removed, takes the list with it.
+    Commitment.objects.filter(treaty=made["Old pact"]).update(treaty=trade)
+    Commitment.objects.filter(treaty=made["Twice pact"], article="Article 1").delete()
+    data_changed()
+    assert (
+        api_titles()
+        == page_titles()
+        == ["Undated pact", "Secret pact", "Trade accord", "Twice pact"]
+    )
+
+
+def test_imported_commitments_are_listed_by_kind_newest_first(tmp_path, client):
+    """An import writes its rows in bulk (COPY on PostgreSQL): the commitment
+    rows' copies of their treaty's date are right all the same."""
+    from django.contrib.auth import get_user_model
+
+    from diplomacy.importing import import_file
+
+    StateFactory(iso2="AZ")
+    StateFactory(iso2="UZ")
+    path = tmp_path / "treaties.csv"
+    path.write_text(
+        "slug,title,kind,signed_on,parties,commitments\n"
+        "old-pact,Old imported pact,alliance,1999,AZ;UZ,defence\n"
+        "new-pact,New imported pact,alliance,2021-05-04,AZ;UZ,defence;consultation\n"
+        "undated-pact,Undated imported pact,alliance,,AZ;UZ,defence\n",
+        encoding="utf-8",
+    )
+    user = get_user_model().objects.create_user("importer", password="x")
+    report = import_file(path, "treaty", user=user, publish=True)
+    assert report.ok and report.created == 3, report.summary()
+
+    def titles(query):
+        return [row["title"] for row in client.get(f"/api/v1/treaties/?{query}").json()["results"]]
+
+    assert titles("commitment=defence") == [
+        "New imported pact",
+        "Old imported pact",
+        "Undated imported pact",
+    ]
+    assert titles("commitment=consultation&commitment=defence") == ["New imported pact"]
+    html = client.get("/treaties/?commitment=defence").content.decode()
+    assert html.index("New imported pact") < html.index("Old imported pact")
+
+
 def project_copies(project):
     return set(
         ProjectState.objects.filter(project=project).values_list(

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from diplomacy.models import Project, Treaty, TreatyParty, Visit
+from diplomacy.models import Commitment, Project, Treaty, TreatyParty, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,12 @@ def test_generates_the_records_asked_for_over_real_states_with_drafts(capsys):
     assert len(set(Treaty.objects.values_list("kind", flat=True))) > 3
     # The copies of each treaty kept on its party rows are right from the start.
     for row in parties.select_related("treaty")[:20]:
+        assert row.treaty_signed_on == row.treaty.signed_on
+        assert row.treaty_is_published == row.treaty.is_published
+    # And on its commitment rows.
+    commitments = Commitment.objects.filter(treaty__slug__startswith="synthetic-")
+    assert commitments.exists()
+    for row in commitments.select_related("treaty")[:20]:
         assert row.treaty_signed_on == row.treaty.signed_on
         assert row.treaty_is_published == row.treaty.is_published
 

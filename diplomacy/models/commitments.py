@@ -4,7 +4,8 @@ Design: the vocabulary is a reference table (``CommitmentKind``) with a
 stable ``value`` (``defence``, ``consultation``, …) used in addresses, the API
 and the CSV. Editors may add rows in the admin; the rows SPEC 3.11 names are
 loaded by migration 0014 and their values never change. The ``commitment``
-filter turns values into kind ids and reads the (kind, treaty) index.
+filter turns values into kind ids and reads the rarest kind's rows in the
+list's order (their copies of the treaty's date, migration 0018).
 """
 
 from django.core.validators import RegexValidator
@@ -111,9 +112,17 @@ class Commitment(models.Model):
         related_name="commitments_bound",
         help_text="The parties it binds when not all of them; empty means all parties.",
     )
+    # Copies of the treaty's signature date and publication, written by database
+    # triggers (migration 0018) whatever the write path, as the party rows'
+    # (0007): the list filtered by a kind reads one range of the (kind, list
+    # order) index on PostgreSQL, newest first, at any size.
+    treaty_signed_on = models.DateField(null=True, editable=False)
+    treaty_is_published = models.BooleanField(default=False, editable=False)
 
     objects = CommitmentQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[parties_bound])
+    history = HistoricalRecords(
+        m2m_fields=[parties_bound], excluded_fields=["treaty_signed_on", "treaty_is_published"]
+    )
 
     class Meta:
         ordering = ["treaty", "kind__order", "kind", "pk"]

@@ -209,17 +209,13 @@ class Command(BaseCommand):
         statuses, status_w = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
         parties: list[tuple] = []
         sectors: list[tuple[int, int]] = []
-        commitments: list[tuple[int, int, str]] = []
+        commitments: list[tuple] = []
         kind_ids = dict(CommitmentKind.objects.values_list("value", "pk"))
 
         def rows(start: int, size: int) -> Iterator[tuple]:
             for pk in range(start, start + size):
                 kind = self.random.choices(kinds, kind_w)[0]
-                commitments.extend(
-                    (pk, kind_ids[value], f"Article {article}")
-                    for article, value in enumerate(self.commitment_values(kind), start=1)
-                    if value in kind_ids
-                )
+                values = self.commitment_values(kind)
                 status = self.random.choices(statuses, status_w)[0]
                 signed, precision = self.partial_date()
                 members = self.pick_states(self.party_count())
@@ -234,6 +230,11 @@ class Command(BaseCommand):
                 published = self.random.random() < PUBLISHED_SHARE
                 # With the treaty's copies (on PostgreSQL its trigger writes them too).
                 parties.extend((pk, self.states[i][0], signed, published) for i in members)
+                commitments.extend(
+                    (pk, kind_ids[value], f"Article {article}", signed, published)
+                    for article, value in enumerate(values, start=1)
+                    if value in kind_ids
+                )
                 yield (
                     pk, f"synthetic-treaty-{pk}", published,
                     self.now, self.now, title, "", kind, status, signed, precision, "",
@@ -298,10 +299,19 @@ class Command(BaseCommand):
             )
             self.writer.write(
                 Commitment._meta.db_table,
-                ["treaty_id", "kind_id", "article", "quote", "locator", "conditions"],
+                [
+                    "treaty_id",
+                    "kind_id",
+                    "article",
+                    "quote",
+                    "locator",
+                    "conditions",
+                    "treaty_signed_on",
+                    "treaty_is_published",
+                ],
                 (
-                    (t, k, article, "A synthetic commitment.", "", "")
-                    for t, k, article in commitments
+                    (t, k, article, "A synthetic commitment.", "", "", signed, published)
+                    for t, k, article, signed, published in commitments
                 ),
             )
             self.writer.write(
