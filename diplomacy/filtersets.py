@@ -16,8 +16,6 @@ from django.core.validators import RegexValidator
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.lookups import Exact
-from django.db.models.sql.where import AND
 from django.forms.renderers import Jinja2
 from django.utils.html import format_html, format_html_join
 from django_filters import fields as filter_fields
@@ -47,6 +45,7 @@ from diplomacy.models.reference import published_sectors_by_pk, published_states
 from diplomacy.models.treaties import party_member_on, treaty_in_force_on
 from diplomacy.pagination import order_column
 from diplomacy.search import search_queryset
+from diplomacy.visibility import can_view_drafts
 from diplomacy.widgets import NumberInput, RememberedCheckboxes, RememberedSelect, StateNameInputs
 
 # Different states one repeatable state filter takes (``party``, a project's
@@ -178,20 +177,7 @@ def treaties_with_commitment(kind_id: int, using: str) -> RawSQL:
     return RawSQL(f"SELECT treaty_id FROM {table} WHERE kind_id = %s{fence}", [kind_id])
 
 
-def only_published(queryset) -> bool:
-    """Whether ``queryset`` holds published records only, as ``published()``
-    makes it (the public's lists; an editor's API list also holds drafts)."""
-    where = queryset.query.where
-    if where.connector != AND or where.negated:
-        return False
-    field = queryset.model._meta.get_field("is_published")
-    return any(
-        isinstance(node, Exact) and getattr(node.lhs, "target", None) == field and node.rhs is True
-        for node in where.children
-    )
-
-
-def with_commitment(queryset, kind_id: int):
+def with_commitment(queryset, kind_id: int, published_only: bool):
     """The treaties of ``queryset`` with a commitment of a rare kind, read
     through that commitment's row in the list's order.
 
@@ -206,7 +192,7 @@ def with_commitment(queryset, kind_id: int):
     keeps them equal. The date's other sorts (``ordering``, keyset cursors)
     use the alias too (``diplomacy.pagination.order_column``)."""
     rows = {"commitments__kind_id": kind_id}
-    if only_published(queryset):
+    if published_only:
         # What lets PostgreSQL read the index, which holds published treaties only.
         rows["commitments__treaty_is_published"] = True
     queryset = queryset.filter(**rows).alias(
@@ -636,6 +622,14 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
             )
         return queryset
 
+    def lists_published_only(self) -> bool:
+        """Whether the list holds published treaties only. A FilterSet made
+        without a request serves the public pages, feeds and charts, which
+        list published records only; the API passes its request, and its
+        staff who may view drafts list them too (``visible_records``)."""
+        user = getattr(self.request, "user", None)
+        return self.request is None or not can_view_drafts(user, Treaty)
+
     def filter_commitment(self, queryset, name, value: list[str]):
         # One EXISTS per kind, each read from the (kind, treaty) index; the
         # rarest kind, when rare, through its rows in the list's order by
@@ -648,7 +642,7 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         if kinds and commitment_rows_up_to_limit(kinds[0]) < RARE_COMMITMENT_ROWS:
             ordering = self.form.cleaned_data.get("ordering") or ["-signed_on"]
             if ordering[0].lstrip("-") == "signed_on":
-                queryset = with_commitment(queryset, kinds.pop(0))
+                queryset = with_commitment(queryset, kinds.pop(0), self.lists_published_only())
             else:
                 queryset = queryset.filter(
                     pk__in=treaties_with_commitment(kinds.pop(0), queryset.db)

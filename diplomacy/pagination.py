@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 from urllib import parse
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldError, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import F, Q, QuerySet
@@ -252,12 +252,17 @@ def _cursor_value(model, path: str, value):
 
 
 def order_column(queryset, field: str) -> str:
-    """What sorts ``queryset`` by ``field``: the alias ``<field>_copy`` when the
-    queryset has one (a filter joined rows that hold a copy of the field, in
-    the order of an index: ``diplomacy.filtersets.with_commitment``), else
-    the field itself."""
+    """What sorts ``queryset`` by ``field``: the alias ``<field>_copy`` when a
+    filter made one (it joined rows that hold a copy of the field, in the
+    order of an index: ``diplomacy.filtersets.with_commitment``), else the
+    field itself. Asked through ``order_by``, which refuses a name the
+    queryset does not know."""
     copy = f"{field}_copy"
-    return copy if copy in queryset.query.annotations else field
+    try:
+        queryset.order_by(copy)
+    except FieldError:
+        return field
+    return copy
 
 
 @dataclass
