@@ -13,13 +13,12 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q
-from django.db.models.expressions import RawSQL
 from django.forms.renderers import Jinja2
 from django.utils.html import format_html, format_html_join
 from django_filters import fields as filter_fields
 
+from diplomacy.any_of import AnyOf
 from diplomacy.caching import cached, cached_objects
 from diplomacy.choices import (
     IdentifierScheme,
@@ -164,17 +163,18 @@ def commitment_rows_up_to_limit(kind_id: int) -> int:
     )
 
 
-def treaties_with_commitment(kind_id: int, using: str) -> RawSQL:
-    """A rare kind's treaties as a set the database reads first, for the
-    list's other sorts (title, kind, status): fenced off (``OFFSET 0``: the
-    subquery is planned on its own), the kind's rows are read from the (kind,
-    treaty) index and only they are sorted. Joined instead, PostgreSQL expects
-    the rare rows spread evenly and walks the whole sort asking each treaty
-    (at 1,000,000 treaties, ``defence`` by title: 830 ms against 13)."""
-    table = Commitment._meta.db_table
-    # SQLite plans a subquery on its own anyway, and wants no OFFSET without LIMIT.
-    fence = " OFFSET 0" if connections[using].vendor == "postgresql" else ""
-    return RawSQL(f"SELECT treaty_id FROM {table} WHERE kind_id = %s{fence}", [kind_id])
+def treaties_of_rare_kind(kind_id: int) -> list[int]:
+    """The treaties holding a rare kind (fewer than RARE_COMMITMENT_ROWS rows),
+    read once per data version from the (kind, treaty) index."""
+    return cached(
+        f"commitment-treaties:{kind_id}",
+        lambda: list(
+            Commitment.objects.filter(kind_id=kind_id)
+            .order_by()
+            .values_list("treaty_id", flat=True)
+            .distinct()
+        ),
+    )
 
 
 def with_commitment(queryset, kind_id: int, published_only: bool):
@@ -641,12 +641,16 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         kinds = sorted({ids[code] for code in value}, key=commitment_rows_up_to_limit)
         if kinds and commitment_rows_up_to_limit(kinds[0]) < RARE_COMMITMENT_ROWS:
             ordering = self.form.cleaned_data.get("ordering") or ["-signed_on"]
-            if ordering[0].lstrip("-") == "signed_on":
+            if ordering[0].lstrip("-") == "signed_on" and not self.form.cleaned_data.get("q"):
                 queryset = with_commitment(queryset, kinds.pop(0), self.lists_published_only())
             else:
-                queryset = queryset.filter(
-                    pk__in=treaties_with_commitment(kinds.pop(0), queryset.db)
-                )
+                # Sorted otherwise, or searched (a costly question of each
+                # treaty: full text, title similarity, party names), the kind's
+                # few treaties are named by key, so the database reads them
+                # first and sorts or searches only them: at 1,000,000 treaties,
+                # ``q=agreement&commitment=defence`` took 7 s as a join or a
+                # subquery (PostgreSQL searched the whole register first).
+                queryset = queryset.filter(AnyOf(F("pk"), treaties_of_rare_kind(kinds.pop(0))))
         for kind_id in kinds:
             queryset = queryset.filter(
                 Exists(Commitment.objects.filter(treaty=OuterRef("pk"), kind_id=kind_id))

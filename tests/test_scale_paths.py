@@ -119,6 +119,10 @@ def test_list_by_commitment_follows_its_treaties_dates_and_publication(client, e
         walked += [row["title"] for row in body["results"]]
         url = body["next"]
     assert walked == newest_first
+    # Searched, or sorted otherwise, a rare kind's treaties are named by key: the same rows.
+    searched = "commitment=defence&q=twice"
+    assert api_titles(searched) == page_titles(searched) == ["Twice pact"]
+    assert api_titles("commitment=defence&q=trade") == []
 
     # Published and re-dated as the admin saves a record: in its new place at once.
     secret = made["Secret pact"]
@@ -139,7 +143,9 @@ def test_list_by_commitment_follows_its_treaties_dates_and_publication(client, e
     Token.objects.create(user=editor, key="e" * 40)
     client.defaults["HTTP_AUTHORIZATION"] = "Token " + "e" * 40
     assert api_titles() == ["Old pact", "Undated pact", "New pact", "Secret pact", "Twice pact"]
+    assert api_titles("commitment=defence&q=new") == ["New pact"]
     del client.defaults["HTTP_AUTHORIZATION"]
+    assert api_titles("commitment=defence&q=new") == []
 
     # A commitment moved to another treaty, or removed, takes the list with it.
     Commitment.objects.filter(treaty=made["Old pact"]).update(treaty=trade)
