@@ -19,7 +19,7 @@ from django.db import DatabaseError, transaction
 from diplomacy.caching import data_changed
 from diplomacy.importing.lookups import Lookups
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
-from diplomacy.importing.report import ImportReport, RejectWriter, RowError, default_reject_path
+from diplomacy.importing.report import ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, CommitmentRow, RowErrors
 from diplomacy.models import Commitment, Treaty, TreatyParty
 from diplomacy.models.commitments import commitment_kinds_by_pk
@@ -61,11 +61,7 @@ class CommitmentImporter:
             report.add_error(RowError(0, "file", str(exc)))
             return report
         self.raws: dict[int, dict] = {}
-        self.rejects = (
-            RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
-            if self.skip_invalid and not dry_run
-            else None
-        )
+        self.rejects = reject_writer(path, fmt, reject_path, self.skip_invalid, dry_run)
         try:
             return self._run(path, fmt, dry_run, report, progress)
         finally:

@@ -32,9 +32,8 @@ from diplomacy.importing.report import (
     MAX_ERRORS,
     ImportReport,
     ProbableDuplicate,
-    RejectWriter,
     RowError,
-    default_reject_path,
+    reject_writer,
 )
 from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
 from diplomacy.models import Source, Treaty, TreatyIdentifier
@@ -123,11 +122,7 @@ class Importer:
         self.tables: set[str] = set()
         self.pending_sources: dict[tuple[str, str], InlineSource] = {}
         self.keys = FileKeys()
-        self.rejects = (
-            RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
-            if self.skip_invalid and not dry_run
-            else None
-        )
+        self.rejects = reject_writer(path, fmt, reject_path, self.skip_invalid, dry_run)
         total = count_rows(path, fmt) if progress else None
         try:
             with transaction.atomic():

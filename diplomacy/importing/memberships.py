@@ -11,7 +11,7 @@ from django.db import DatabaseError, transaction
 from diplomacy.bulk_writes import analyze
 from diplomacy.importing.lookups import Lookups
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
-from diplomacy.importing.report import ImportReport, RejectWriter, RowError, default_reject_path
+from diplomacy.importing.report import ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, RowErrors
 from diplomacy.models import Treaty, TreatyParty
 
@@ -33,11 +33,7 @@ class MembershipImporter:
     ) -> ImportReport:
         report = ImportReport(kind="membership", dry_run=dry_run, skip_invalid=self.skip_invalid)
         fmt = detect_format(path, file_format)
-        rejects = (
-            RejectWriter(Path(reject_path or default_reject_path(path, fmt)), fmt)
-            if self.skip_invalid and not dry_run
-            else None
-        )
+        rejects = reject_writer(path, fmt, reject_path, self.skip_invalid, dry_run)
         try:
             return self._run(path, fmt, dry_run, report, rejects, progress)
         finally:

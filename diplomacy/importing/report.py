@@ -269,6 +269,17 @@ def _csv_cell(value) -> str:
     return f"'{text}" if text[:1] in FORMULA_STARTS else text
 
 
+def reject_writer(
+    path: Path, file_format: str, reject_path, skip_invalid: bool, dry_run: bool
+) -> RejectWriter | None:
+    """Where an import that skips invalid rows puts them (``reject_path``, or
+    NAME.rejects.csv or .json next to the file); None when nothing is skipped
+    or written."""
+    if not skip_invalid or dry_run:
+        return None
+    return RejectWriter(Path(reject_path or default_reject_path(path, file_format)), file_format)
+
+
 def default_reject_path(path: Path, file_format: str) -> Path:
     """NAME.rejects.csv (or .json) next to the file imported."""
     return path.with_name(f"{path.stem}.rejects.{file_format}")

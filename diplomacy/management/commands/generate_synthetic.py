@@ -9,13 +9,14 @@ with batched INSERTs. Synthetic records carry the ``synthetic-`` slug prefix;
 import datetime
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from diplomacy.bulk_writes import append_rows
 from diplomacy.caching import data_changed
 from diplomacy.choices import (
     DatePrecision,
@@ -58,37 +59,6 @@ DEFAULT_SECTORS = [
 PUBLISHED_SHARE = 0.97
 
 
-class Writer:
-    """Appends rows to a table: COPY on PostgreSQL, executemany elsewhere."""
-
-    def __init__(self):
-        self.postgres = connection.vendor == "postgresql"
-
-    def write(self, table: str, columns: list[str], rows: Iterable[tuple]) -> int:
-        count = 0
-        with connection.cursor() as cursor:
-            if self.postgres:
-                sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                        count += 1
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-                batch: list[tuple] = []
-                for row in rows:
-                    batch.append(row)
-                    if len(batch) == 5000:
-                        cursor.executemany(sql, batch)
-                        count += len(batch)
-                        batch = []
-                if batch:
-                    cursor.executemany(sql, batch)
-                    count += len(batch)
-        return count
-
-
 class Command(BaseCommand):
     help = "Generate realistic synthetic treaties, visits and projects for benchmarks."
 
@@ -115,7 +85,6 @@ class Command(BaseCommand):
         self.sectors = self.ensure_sectors()
         self.sources = self.ensure_sources()
         self.now = timezone.now()
-        self.writer = Writer()
         started = time.monotonic()
         with transaction.atomic():
             if options["clear"]:
@@ -259,8 +228,8 @@ class Command(BaseCommand):
             commitments.clear()
             # Parties and sectors of a chunk are collected while its rows stream
             # out, then written before the next chunk.
-            self.writer.write(Treaty._meta.db_table, columns, rows(first_of_chunk, size))
-            self.writer.write(
+            append_rows(Treaty._meta.db_table, columns, rows(first_of_chunk, size))
+            append_rows(
                 TreatyParty._meta.db_table,
                 [
                     "treaty_id",
@@ -294,10 +263,8 @@ class Command(BaseCommand):
                     for t, s, signed, published in parties
                 ),
             )
-            self.writer.write(
-                Treaty.sectors.through._meta.db_table, ["treaty_id", "sector_id"], sectors
-            )
-            self.writer.write(
+            append_rows(Treaty.sectors.through._meta.db_table, ["treaty_id", "sector_id"], sectors)
+            append_rows(
                 Commitment._meta.db_table,
                 [
                     "treaty_id",
@@ -314,7 +281,7 @@ class Command(BaseCommand):
                     for t, k, article, signed, published in commitments
                 ),
             )
-            self.writer.write(
+            append_rows(
                 TreatyCitation._meta.db_table,
                 ["record_id", "source_id", "quote", "locator", "note"],
                 (
@@ -375,7 +342,7 @@ class Command(BaseCommand):
             "host_id", "guest_id", "start_on", "start_on_precision", "end_on",
             "end_on_precision", "city", "summary", "notes",
         ]  # fmt: skip
-        return self.writer.write(Visit._meta.db_table, columns, rows())
+        return append_rows(Visit._meta.db_table, columns, rows())
 
     def projects(self, n: int) -> int:
         if n <= 0:
@@ -407,13 +374,9 @@ class Command(BaseCommand):
             "start_on_precision", "completion_on", "completion_on_precision", "description",
             "notes",
         ]  # fmt: skip
-        count = self.writer.write(Project._meta.db_table, columns, rows())
-        self.writer.write(
-            Project.states.through._meta.db_table, ["project_id", "state_id"], members
-        )
-        self.writer.write(
-            Project.sectors.through._meta.db_table, ["project_id", "sector_id"], sectors
-        )
+        count = append_rows(Project._meta.db_table, columns, rows())
+        append_rows(Project.states.through._meta.db_table, ["project_id", "state_id"], members)
+        append_rows(Project.sectors.through._meta.db_table, ["project_id", "sector_id"], sectors)
         return count
 
     def reset_sequences(self) -> None:
