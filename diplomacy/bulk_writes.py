@@ -113,10 +113,17 @@ def create_rows(
 
 def _create_with_orm(model, rows, user, reason, history, using) -> list[int]:
     objects = [model(**row) for row in rows]
-    if history and getattr(model, "history", None) is not None:
+    keeps_history = history and getattr(model, "history", None) is not None
+    if not connections[using].features.can_return_rows_from_bulk_insert:
+        # A database that gives no keys back from a bulk insert (SQLite before
+        # 3.35): one save each, its history row written by its signal.
+        for obj in objects:
+            obj._history_user, obj._change_reason = user, reason or None
+            obj.save(using=using)
+    elif keeps_history:
         bulk_create_with_history(
             objects, model, batch_size=BATCH_SIZE, default_user=user,
-            default_change_reason=reason,
+            default_change_reason=reason or None,
         )  # fmt: skip
     else:
         model.objects.using(using).bulk_create(objects, batch_size=BATCH_SIZE)
@@ -168,7 +175,8 @@ def _append_history(history_model, fields, records, user, reason, now, using) ->
         if not field.primary_key and field.name not in HISTORY_FIELDS
     ]
     taken = [position[field.attname] for field in tracked]
-    tail = (now, reason or "", "+", getattr(user, "pk", None))
+    # No reason is NULL, as django-simple-history writes it.
+    tail = (now, reason or None, "+", getattr(user, "pk", None))
     columns = [field.column for field in tracked] + [
         history_model._meta.get_field(name).column for name in HISTORY_FIELDS
     ]

@@ -79,7 +79,8 @@ def test_json_broken_or_of_another_shape_writes_nothing_and_says_why(tmp_path, s
     report = import_file(write(tmp_path, text, "rows.json"), "treaty")
     assert not report.ok and Treaty.objects.count() == 0
     assert [e.field for e in report.errors] == ["file"]
-    assert "JSON" in report.errors[0].message
+    message = report.errors[0].message
+    assert "JSON" in message and "\n" not in message and "b'" not in message
 
 
 def test_import_then_reimport_is_a_no_op_and_a_change_updates_one_record(tmp_path, states, editor):

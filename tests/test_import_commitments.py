@@ -138,3 +138,39 @@ def test_skip_invalid_writes_the_good_commitments_and_rejects_the_others_with_a_
     refused_rows = {row.split(",")[0]: row for row in rejects[1:]}
     assert "No treaty" in refused_rows["no-such-treaty"]
     assert "XX" in refused_rows["treaty-on-allied-relations"]
+
+
+def test_a_refused_row_leaves_the_bare_commitment_for_the_next_row_of_its_kind(tmp_path, w, editor):
+    # The treaty import's commitments column gave the treaty a bare defence commitment.
+    defence = CommitmentKind.objects.get(value="defence")
+    Commitment.objects.create(treaty=w["treaty"], kind=defence)
+    path = write(
+        tmp_path,
+        HEADER + "treaty-on-allied-relations,defence,Article 4,Assist,,KZ,,\n"  # not a party
+        "treaty-on-allied-relations,defence,Article 5,Each party shall assist,,,,\n",
+    )
+    report = import_file(path, "commitment", user=editor, skip_invalid=True)
+    assert report.ok and report.rejected == 1, report.summary()
+    # Completed, not doubled: one defence commitment, with the valid row's article.
+    assert [(c[0], c[1], c[2]) for c in commitments(w["treaty"])] == [
+        ("defence", "Article 5", "Each party shall assist")
+    ]
+
+
+def test_a_long_commitment_file_reports_its_progress_while_it_writes(tmp_path, w, editor):
+    """A background job that reports nothing for long is taken for a dead one:
+    an import that saves row by row says how far its writing has come."""
+    rows = "".join(
+        f"treaty-on-allied-relations,consultation,Article {n},They consult,,,,\n"
+        for n in range(1, 601)
+    )
+    calls = []
+    report = import_file(
+        write(tmp_path, HEADER + rows),
+        "commitment",
+        user=editor,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert report.ok and report.created == 600, report.summary()
+    assert calls[0] == (600, 600)  # read and checked
+    assert (500, 600) in calls[1:]  # then written, 500 at a time

@@ -19,7 +19,7 @@ from django.db import DatabaseError, transaction
 from diplomacy.caching import data_changed
 from diplomacy.importing.lookups import Lookups
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
-from diplomacy.importing.report import ImportReport, RowError, reject_writer
+from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, CommitmentRow, RowErrors
 from diplomacy.models import Commitment, Treaty, TreatyParty
 from diplomacy.models.commitments import commitment_kinds_by_pk
@@ -85,13 +85,15 @@ class CommitmentImporter:
             return report
         try:
             with transaction.atomic():
-                for commitment, bound in changes:
+                for done, (commitment, bound) in enumerate(changes, start=1):
                     commitment._change_reason = "import"  # simple-history's documented hook
                     if self.user is not None:
                         commitment._history_user = self.user
                     commitment.save()
                     if bound is not None:
                         commitment.parties_bound.set(bound)
+                    if progress is not None and done % PROGRESS_ROWS == 0:
+                        progress(done, len(changes))  # rows written, of those to write
                 # A new data version: every page and API response shows the import.
                 data_changed()
         except DatabaseError as exc:
@@ -186,7 +188,13 @@ class CommitmentImporter:
                         for name, messages in exc.message_dict.items()
                     ],
                 )
+                for name, value in before.items():  # as it was, for a later row
+                    setattr(commitment, name, value)
                 continue
+            bare = existing.get((treaty.pk, row.kind, ""), [])
+            if row.article and commitment in bare:
+                # A bare commitment is completed once: the next row of its kind gets a new one.
+                bare.remove(commitment)
             changed = [name for name, value in before.items() if getattr(commitment, name) != value]
             if bound is not None:
                 changed.append("parties_bound")
@@ -220,8 +228,7 @@ class CommitmentImporter:
             return same[0]
         bare = existing.get((treaty.pk, row.kind, ""), [])
         if (treaty.pk, row.kind, "") not in named:
-            for index, commitment in enumerate(bare):
+            for commitment in bare:
                 if _bare(commitment, bound_now.get(commitment.pk, set())):
-                    # Claimed once: the next row of the kind gets a new commitment.
-                    return bare.pop(index)
+                    return commitment
         return Commitment(treaty=treaty, kind_id=row.kind)

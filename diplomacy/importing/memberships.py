@@ -11,7 +11,7 @@ from django.db import DatabaseError, transaction
 from diplomacy.bulk_writes import analyze
 from diplomacy.importing.lookups import Lookups
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
-from diplomacy.importing.report import ImportReport, RowError, reject_writer
+from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, RowErrors
 from diplomacy.models import Treaty, TreatyParty
 
@@ -114,11 +114,13 @@ class MembershipImporter:
             return report
         try:
             with transaction.atomic():
-                for party in changes:
+                for done, party in enumerate(changes, start=1):
                     party._change_reason = "import"  # simple-history's documented hook
                     if self.user is not None:
                         party._history_user = self.user
                     party.save()
+                    if progress is not None and done % PROGRESS_ROWS == 0:
+                        progress(done, len(changes))  # rows written, of those to write
         except DatabaseError as exc:
             report.add_error(RowError(0, "database", f"Nothing was written: {exc}"))
             return report

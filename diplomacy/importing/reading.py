@@ -105,7 +105,16 @@ def read_json(path: Path) -> Iterator[tuple[int, dict]]:
                     continue
                 yield index, {str(k).strip().lower(): _named(v) for k, v in item.items()}
     except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise FileFormatError(f"The file is not valid JSON: {exc}") from exc
+        raise FileFormatError(f"The file is not valid JSON: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    """The parser's reason, without the snippet of the file it may append
+    (ijson's C parser gives it as bytes)."""
+    reason = exc.args[0] if exc.args else exc
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return str(reason).strip().splitlines()[0] if str(reason).strip() else type(exc).__name__
 
 
 def _open_json(path: Path):

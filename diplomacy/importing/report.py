@@ -18,6 +18,10 @@ PREVIEW_LENGTH = 200
 MAX_ERRORS = 1000
 GROUP_EXAMPLES = 5
 GROUP_VALUES = 10
+# An import that saves row by row (memberships, commitments) reports its
+# progress this often while it writes: a job that reports nothing for long
+# is taken for one whose worker died (diplomacy.jobs.fail_if_stalled).
+PROGRESS_ROWS = 500
 
 
 @dataclass(frozen=True)
