@@ -83,6 +83,26 @@ def test_json_broken_or_of_another_shape_writes_nothing_and_says_why(tmp_path, s
     assert "JSON" in message and "\n" not in message and "b'" not in message
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("latin.csv", "title,kind,parties\ncafé,agreement,AZ;UZ\n".encode("latin-1"), "UTF-8"),
+        ("huge.csv", b"title,kind,parties\n" + b"x" * 200_000 + b",agreement,AZ;UZ\n", "CSV"),
+        # 2,000 brackets: ijson would name each event by its whole path.
+        ("deep.json", b'[{"title": ' + b"[" * 2000 + b"]" * 2000 + b"}]", "nested"),
+    ],
+    ids=["latin-1 CSV", "a cell of 200 KB", "JSON 2,000 levels deep"],
+)
+def test_an_unreadable_file_is_refused_whole_with_a_reason(tmp_path, states, name, content, said):
+    path = tmp_path / name
+    path.write_bytes(content)
+    for kind in ("treaty", "membership", "commitment"):
+        report = import_file(path, kind)
+        assert not report.ok and [e.field for e in report.errors] == ["file"], kind
+        assert said in report.errors[0].message
+    assert Treaty.objects.count() == 0
+
+
 def test_import_then_reimport_is_a_no_op_and_a_change_updates_one_record(tmp_path, states, editor):
     path = write(tmp_path, GOOD)
     dry = import_file(path, "treaty", dry_run=True)

@@ -28,6 +28,20 @@ def _sniff_delimiter(sample: str) -> str:
 
 
 def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a CSV file; a file that cannot be read as CSV in UTF-8 is
+    refused whole (FileFormatError), wherever the reading stops."""
+    try:
+        yield from _read_csv(path)
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            "The file is not UTF-8 text: save it as UTF-8 (“CSV UTF-8” in Excel)."
+        ) from exc
+    except csv.Error as exc:
+        # e.g. a cell over csv's field limit (128 KiB): no field of a record is that long.
+        raise FileFormatError(f"The file cannot be read as CSV: {exc}.") from exc
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     with _open_text(path) as handle:
         sample = handle.read(64 * 1024)
         handle.seek(0)
@@ -98,7 +112,7 @@ def read_json(path: Path) -> Iterator[tuple[int, dict]]:
     try:
         prefix = _items_prefix(path)
         with _open_json(path) as handle:
-            items = ijson.items(handle, prefix, use_float=True)
+            items = ijson.items(_events(handle), prefix)
             for index, item in enumerate(items, start=1):
                 if not isinstance(item, dict):
                     yield index, {"__error__": "This item is not an object."}
@@ -117,6 +131,30 @@ def _first_line(exc: Exception) -> str:
     return str(reason).strip().splitlines()[0] if str(reason).strip() else type(exc).__name__
 
 
+# Deeper than anything a record holds (an API page's record is four levels
+# down at most). A file nested deeper is refused before it is read further:
+# ijson names each event by its path, so 100,000 nested brackets (a 200 KB
+# file) would take tens of gigabytes.
+MAX_JSON_DEPTH = 32
+
+
+def _events(handle):
+    """ijson's events of the file, refused (FileFormatError) past MAX_JSON_DEPTH."""
+    return ijson.parse(_within_depth(ijson.basic_parse(handle, use_float=True)))
+
+
+def _within_depth(events):
+    depth = 0
+    for event, value in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise FileFormatError(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        yield event, value
+
+
 def _open_json(path: Path):
     """The file as bytes (as ijson reads fastest), after a byte-order mark."""
     handle = open(path, "rb")  # noqa: SIM115 (the caller closes it)
@@ -129,7 +167,7 @@ def _items_prefix(path: Path) -> str:
     """Where the records are: the top-level array, or the array under
     ``records`` or ``results`` (found in the first events of an object)."""
     with _open_json(path) as handle:
-        events = ijson.parse(handle)
+        events = _events(handle)
         first = next(events, None)
         if first is not None and first[1] == "start_array":
             return "item"
