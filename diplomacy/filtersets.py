@@ -206,10 +206,9 @@ def with_commitment(queryset, kind_id: int, published_only: bool):
             )
         )
     )
-    if not queryset.query.order_by:
-        # ``Treaty.Meta.ordering``, newest first, undated last, through the copy.
-        queryset = queryset.order_by(F("signed_on_copy").desc(nulls_last=True), "-pk")
-    return queryset
+    # ``Treaty.Meta.ordering``, newest first, undated last, through the copy;
+    # an ``ordering`` asked for (the last filter applied) sorts by the copy too.
+    return queryset.order_by(F("signed_on_copy").desc(nulls_last=True), "-pk")
 
 
 def commitment_choices() -> list[tuple[str, str]]:
@@ -633,7 +632,8 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
     def filter_commitment(self, queryset, name, value: list[str]):
         # One EXISTS per kind, each read from the (kind, treaty) index; the
         # rarest kind, when rare, through its rows in the list's order by
-        # date (``with_commitment``), or as a set read first for another sort.
+        # date (``with_commitment``), or by its treaties' keys when searched
+        # or sorted otherwise (``treaties_of_rare_kind``).
         # Not a common one: the walk newest first finds its treaties soon, and
         # a join would let another filter's cost (a search's) mislead the
         # planner into sorting all of the kind's treaties.
