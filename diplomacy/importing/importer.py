@@ -13,6 +13,7 @@ the same and writes nothing.
 from __future__ import annotations
 
 import itertools
+import pickle
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -27,7 +28,13 @@ from diplomacy.bulk_writes import analyze, create_rows
 from diplomacy.caching import data_changed
 from diplomacy.duplicates import duplicate_key, probable_duplicates_of
 from diplomacy.importing.lookups import InlineSource, Lookups
-from diplomacy.importing.reading import FileFormatError, count_rows, detect_format, read_rows
+from diplomacy.importing.reading import (
+    FileFormatError,
+    as_text,
+    count_rows,
+    detect_format,
+    read_rows,
+)
 from diplomacy.importing.report import (
     MAX_ERRORS,
     ImportReport,
@@ -36,6 +43,7 @@ from diplomacy.importing.report import (
     reject_writer,
 )
 from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
+from diplomacy.importing.unchanged import CITATION_READERS, Held, UnchangedRow, UnchangedRows
 from diplomacy.models import Source, Treaty, TreatyIdentifier
 
 BATCH_SIZE = 2000
@@ -51,7 +59,12 @@ class FileKeys:
 
         # An empty name is a temporary on-disk database, deleted when closed.
         self.db = sqlite3.connect("")
-        self.db.execute("CREATE TABLE slugs (slug TEXT PRIMARY KEY, line INT, values_hash INT)")
+        # A row's values as the hash of its parsed signature, or, for a row
+        # found unchanged without parsing, as the row itself (pickled: this
+        # process's own data, in its own temporary file).
+        self.db.execute(
+            "CREATE TABLE slugs (slug TEXT PRIMARY KEY, line INT, values_hash INT, raw BLOB)"
+        )
         self.db.execute("CREATE TABLE ids (key TEXT PRIMARY KEY, slug TEXT)")
 
     def _get(self, sql: str, keys: list[str]) -> list[tuple]:
@@ -62,15 +75,15 @@ class FileKeys:
             found += self.db.execute(sql.format(marks), part).fetchall()
         return found
 
-    def slugs(self, slugs: list[str]) -> dict[str, tuple[int, int]]:
-        sql = "SELECT slug, line, values_hash FROM slugs WHERE slug IN ({})"
-        return {slug: (line, h) for slug, line, h in self._get(sql, slugs)}
+    def slugs(self, slugs: list[str]) -> dict[str, tuple[int, int | None, str | None]]:
+        sql = "SELECT slug, line, values_hash, raw FROM slugs WHERE slug IN ({})"
+        return {slug: (line, h, raw) for slug, line, h, raw in self._get(sql, slugs)}
 
     def identifiers(self, keys: list[str]) -> dict[str, str]:
         return dict(self._get("SELECT key, slug FROM ids WHERE key IN ({})", keys))
 
-    def add(self, slugs: list[tuple[str, int, int]], identifiers: list[tuple[str, str]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO slugs VALUES (?, ?, ?)", slugs)
+    def add(self, slugs: list[tuple], identifiers: list[tuple[str, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO slugs VALUES (?, ?, ?, ?)", slugs)
         self.db.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", identifiers)
 
     def close(self) -> None:
@@ -104,6 +117,9 @@ class Importer:
         # A treaty's search vector is the database's (a trigger), heavy to read.
         unread = [f.name for f in self.model._meta.concrete_fields if f.name == "search_vector"]
         self._records = self.model.objects.defer(*unread)
+        self.held_fields = [
+            f.attname for f in self.model._meta.concrete_fields if f.name not in unread
+        ]
 
     # -- the pass over the file -----------------------------------------------------
 
@@ -122,6 +138,7 @@ class Importer:
         self.tables: set[str] = set()
         self.pending_sources: dict[tuple[str, str], InlineSource] = {}
         self.keys = FileKeys()
+        self.unchanged = UnchangedRows(self.spec, self.lookups, self.publish)
         self.rejects = reject_writer(path, fmt, reject_path, self.skip_invalid, dry_run)
         total = count_rows(path, fmt) if progress else None
         try:
@@ -158,16 +175,26 @@ class Importer:
             chunk = list(itertools.islice(rows, BATCH_SIZE))
             if not chunk:
                 break
-            parsed_rows: list[tuple[ParsedRow, dict]] = []
+            held = self._held(chunk)
+            parsed_rows: list[tuple[ParsedRow | UnchangedRow, dict]] = []
             for line, raw in chunk:
                 report.rows += 1
+                unchanged = self.unchanged.find(raw, line, held) if held else None
+                if unchanged is not None:
+                    parsed_rows.append((unchanged, raw))
+                    continue
                 try:
                     parsed = self.spec.parse(line, raw, self.lookups)
                 except RowErrors as exc:
                     self._refuse(report, raw, [RowError(line, *error) for error in exc.errors])
                     continue
                 parsed_rows.append((parsed, raw))
-            batch = self._unique_in_file(parsed_rows, report)
+            batch = []
+            for parsed, raw in self._unique_in_file(parsed_rows, report):
+                if isinstance(parsed, UnchangedRow):
+                    report.count("unchanged", parsed.line, parsed.slug)
+                else:
+                    batch.append((parsed, raw))
             if batch:
                 self._process(batch, report)
             if progress is not None:
@@ -191,10 +218,11 @@ class Importer:
         )
         kept, new_slugs, new_ids = [], [], []
         for parsed, raw in rows:
-            values_hash = hash(parsed.signature())
+            quick = isinstance(parsed, UnchangedRow)
+            values_hash = None if quick else hash(parsed.signature())
             previous = earlier.get(parsed.slug)
             if previous is not None:
-                if previous[1] == values_hash:
+                if self._same_values(previous, values_hash, parsed.line, raw):
                     report.duplicates += 1
                 else:
                     message = (
@@ -203,8 +231,9 @@ class Importer:
                     )
                     self._refuse(report, raw, [RowError(parsed.line, "slug", message)])
                 continue
-            earlier[parsed.slug] = (parsed.line, values_hash)
-            new_slugs.append((parsed.slug, parsed.line, values_hash))
+            entry = (parsed.line, values_hash, pickle.dumps(raw) if quick else None)
+            earlier[parsed.slug] = entry
+            new_slugs.append((parsed.slug, *entry))
             clash = None
             for scheme, value in parsed.identifiers:
                 key = f"{scheme}\x1f{value}"
@@ -222,6 +251,57 @@ class Importer:
         self.keys.add(new_slugs, new_ids)
         return kept
 
+    def _same_values(self, earlier, values_hash, line, raw) -> bool:
+        """Whether a row repeats an earlier row of the file; a row found
+        unchanged without parsing is parsed now, to be compared."""
+        earlier_line, earlier_hash, earlier_raw = earlier
+        if earlier_hash is None:
+            earlier_hash = self._signature_hash(earlier_line, pickle.loads(earlier_raw))
+        if values_hash is None:
+            values_hash = self._signature_hash(line, raw)
+        return earlier_hash is not None and earlier_hash == values_hash
+
+    def _signature_hash(self, line, raw) -> int | None:
+        try:
+            return hash(self.spec.parse(line, raw, self.lookups).signature())
+        except RowErrors:
+            return None
+
+    def _held(self, chunk) -> dict[str, Held]:
+        """What the register holds of the records the rows' slugs name, for
+        the rows that change nothing (diplomacy.importing.unchanged): the
+        fields and relations the file's columns compare."""
+        slugs = {as_text(raw.get("slug")).lower() for _, raw in chunk} - {""}
+        # (The objects of a JSON file may each have their own keys.)
+        headers = {tuple(raw) for _, raw in chunk}
+        fields = sorted({name for header in headers for name in self.unchanged.columns(header)})
+        if not slugs or not fields:
+            return {}
+        records = {
+            values["id"]: values
+            for values in self.model.objects.filter(AnyOf(F("slug"), list(slugs))).values(*fields)
+        }
+        if not records:
+            return {}
+        pks = list(records)
+        columns = {column for header in headers for column in header}
+        relations = self._current_relations(pks, columns)
+        identifiers = {}
+        if columns & IDENTIFIER_COLUMNS.keys():
+            identifiers = self._current_identifiers(pks)
+        citations = {}
+        if any(self.spec.readers.get(column) in CITATION_READERS for column in columns):
+            citations = self._current_citations(pks)
+        return {
+            values["slug"]: Held(
+                values,
+                {name: targets[pk] for name, targets in relations.items()},
+                identifiers.get(pk, set()),
+                citations.get(pk, set()),
+            )
+            for pk, values in records.items()
+        }
+
     # -- one batch --------------------------------------------------------------------
 
     def _process(self, batch: list[tuple[ParsedRow, dict]], report: ImportReport) -> None:
@@ -235,9 +315,10 @@ class Importer:
         merging: set[int] = set()
         if self.model is Treaty:
             merging = self._probable_duplicates(rows, existing, report)
-        current_relations = self._current_relations(existing.values())
-        current_identifiers = self._current_identifiers(existing.values())
-        current_citations = self._current_citations(existing.values())
+        pks = [record.pk for record in existing.values()]
+        current_relations = self._current_relations(pks)
+        current_identifiers = self._current_identifiers(pks)
+        current_citations = self._current_citations(pks)
 
         creates, updates = [], []
         for row in rows:
@@ -444,10 +525,12 @@ class Importer:
         row.identifiers = tuple((s, v) for s, v in row.identifiers if s not in have)
         row.cleared_identifiers = ()
 
-    def _current_relations(self, records) -> dict[str, dict[int, set[int]]]:
-        pks = [record.pk for record in records]
+    def _current_relations(self, pks, names=None) -> dict[str, dict[int, set[int]]]:
+        """The targets of each relation (of those ``names``, else all) of each record."""
         current = {}
         for name, relation in self.spec.relations.items():
+            if names is not None and name not in names:
+                continue
             mapping: dict[int, set[int]] = {pk: set() for pk in pks}
             if pks:
                 for owner, target in relation.through.objects.filter(
@@ -457,10 +540,9 @@ class Importer:
             current[name] = mapping
         return current
 
-    def _current_identifiers(self, records) -> dict[int, set[tuple[str, str]]]:
+    def _current_identifiers(self, pks) -> dict[int, set[tuple[str, str]]]:
         if self.model is not Treaty:
             return {}
-        pks = [record.pk for record in records]
         current: dict[int, set[tuple[str, str]]] = {pk: set() for pk in pks}
         if pks:
             for owner, scheme, value in TreatyIdentifier.objects.filter(
@@ -469,8 +551,7 @@ class Importer:
                 current[owner].add((scheme, value))
         return current
 
-    def _current_citations(self, records) -> dict[int, set[tuple[int, str, str]]]:
-        pks = [record.pk for record in records]
+    def _current_citations(self, pks) -> dict[int, set[tuple[int, str, str]]]:
         current: dict[int, set[tuple[int, str, str]]] = {pk: set() for pk in pks}
         if pks:
             for owner, source, quote, locator in self.spec.citation_model.objects.filter(

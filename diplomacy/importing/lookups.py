@@ -1,5 +1,6 @@
 """Everything a row may name, read once per import: states, sectors, people, sources."""
 
+import functools
 from dataclasses import dataclass, field
 
 from diplomacy.importing.values import CellError, partial_date
@@ -8,6 +9,7 @@ from diplomacy.models.states import normalise_code
 from diplomacy.partial_dates import PartialDate
 
 
+@functools.lru_cache(maxsize=65536)
 def record_date(text: str) -> PartialDate | None:
     """A row's date as its state codes are read on it; None when it has none
     or a malformed one (the date's own cell reports that)."""

@@ -164,26 +164,8 @@ class Spec:
                 self._handler(column)(column, text, fields, relations, extras, lookups)
             except CellError as exc:
                 errors.append((column, str(exc), exc.values))
-        if not errors and extras.get("inline") and not extras.get("source"):
-            inline = extras["inline"]
-            extras["source"] = InlineSource(
-                url=inline.get("source_url", ""),
-                title=inline.get("source_title", ""),
-                publisher=inline.get("source_publisher", ""),
-                published_on=inline.get("source_published_on"),
-            )
-            if not extras["source"].url and not extras["source"].title:
-                extras["source"] = None
         if not errors:
-            source, quote = extras.get("source"), extras.get("quote", "")
-            if extras.get("locator") and not source:
-                errors.append(("locator", "A locator needs its source."))
-            elif source and not quote:
-                errors.append(("quote", "A source needs the quoted passage that supports it."))
-            elif quote and not source and not cells.get("source"):
-                errors.append(("source", "A quote needs its source (URL or title)."))
-            elif source:
-                extras["citation"] = (source, quote, extras.get("locator", ""))
+            errors += self.cite(extras, cells)
         if errors:
             raise RowErrors(errors)
         slug = cells.get("slug", "").lower() or self.make_slug(fields)
@@ -206,6 +188,32 @@ class Spec:
             defaults=defaults,
             missing=missing,
         )
+
+    def cite(self, extras: dict, cells: dict) -> list[tuple[str, str]]:
+        """The row's citation, from what its source columns' readers put in
+        ``extras``: set as ``extras["citation"]`` (the source's pk or the
+        InlineSource to match or create, the quote, the locator); returns
+        the errors of one that does not hold together."""
+        if extras.get("inline") and not extras.get("source"):
+            inline = extras["inline"]
+            extras["source"] = InlineSource(
+                url=inline.get("source_url", ""),
+                title=inline.get("source_title", ""),
+                publisher=inline.get("source_publisher", ""),
+                published_on=inline.get("source_published_on"),
+            )
+            if not extras["source"].url and not extras["source"].title:
+                extras["source"] = None
+        source, quote = extras.get("source"), extras.get("quote", "")
+        if extras.get("locator") and not source:
+            return [("locator", "A locator needs its source.")]
+        if source and not quote:
+            return [("quote", "A source needs the quoted passage that supports it.")]
+        if quote and not source and not cells.get("source"):
+            return [("source", "A quote needs its source (URL or title).")]
+        if source:
+            extras["citation"] = (source, quote, extras.get("locator", ""))
+        return []
 
     def defaults_for_absent(self, present, lookups) -> tuple[dict, tuple[str, ...]]:
         """A new record's values for the columns the file lacks: what an empty

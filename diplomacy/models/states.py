@@ -298,6 +298,19 @@ class StateCodes:
         # A state's own COW number, where no period of it is recorded: held throughout.
         for state_id, number in numbers.items():
             self._add(number, _Holding(state_id, f"COW {number}", None, None, False))
+        # Codes that name one state whatever the date (most of them): read on a
+        # date, the only question left is whether that state existed then. An
+        # import reads millions of codes; this spares it the general search.
+        self.steady: dict[str, int] = {}
+        for key in self.holdings.keys() | self.public.keys():
+            iso_like, cow = self.holdings.get(key, ([], []))
+            holdings = iso_like or cow
+            if not holdings:
+                self.steady[key] = self.public[key]
+            elif len({h.state_id for h in holdings}) == 1 and not any(
+                h.dated or h.valid_from or h.valid_to for h in holdings
+            ):
+                self.steady[key] = holdings[0].state_id
 
     def _add(self, code: str, holding: _Holding, cow_abbreviation: bool = False) -> None:
         iso_like, cow = self.holdings.setdefault(code.upper(), ([], []))
@@ -307,6 +320,12 @@ class StateCodes:
         """The primary key of the state ``code`` names (on ``on``, the
         record's date), or ``UnknownStateCode`` saying why none."""
         key = normalise_code(code)
+        steady = self.steady.get(key)
+        if steady is not None and on is not None:
+            day = on.date if isinstance(on, PartialDate) else on
+            if self.facts[steady].exists_on(day):
+                return steady
+            # Else the general search below, for its message.
         iso_like, cow = self.holdings.get(key, ([], []))
         holdings = iso_like or cow
         public = self.public.get(key)

@@ -1,0 +1,157 @@
+"""A file imported again (issue 19): the rows that change nothing are told
+apart without parsing them (diplomacy.importing.unchanged), and the answer
+is always the parser's: a row written another way that means the same is
+unchanged, a row that differs in any column is an update, and a row the
+file repeats is a repeat, however it is written."""
+
+import pytest
+
+from diplomacy.importing import import_file
+from diplomacy.models import Source, Treaty, TreatyCitation, Visit
+from tests.factories import PersonFactory, SectorFactory, StateFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = (
+    "slug,title,kind,status,signed_on,parties,sectors,unts,source_title,source_url,quote,locator"
+)
+PACT = (
+    "transit-pact,Transit pact,agreement,signed,2021-05-04,AZ;UZ;KZ,energy,I-70001,"
+    "Steppe list,https://example.org/steppe,The pact was signed.,p. 4"
+)
+MEMO = (
+    "grain-memo,Grain memorandum,memorandum,signed,2019,UZ;KZ,energy;trade,,"
+    "Steppe list,https://example.org/steppe,The memorandum was signed.,p. 9"
+)
+
+
+@pytest.fixture
+def register():
+    StateFactory(iso2="AZ", iso3="AZE", name="Azerbaijan", cow_code=373)
+    StateFactory(iso2="UZ", iso3="UZB", name="Uzbekistan", cow_code=704)
+    StateFactory(iso2="KZ", iso3="KAZ", name="Kazakhstan", cow_code=705)
+    SectorFactory(slug="energy", name="Energy")
+    SectorFactory(slug="trade", name="Trade")
+
+
+def run(tmp_path, *lines, **options):
+    path = tmp_path / "treaties.csv"
+    path.write_text("\n".join((HEADER, *lines)) + "\n", encoding="utf-8")
+    return import_file(path, "treaty", **options)
+
+
+def history_rows():
+    return Treaty.history.count() + TreatyCitation.history.count()
+
+
+def test_a_file_imported_again_changes_nothing_and_writes_nothing(tmp_path, register):
+    assert run(tmp_path, PACT, MEMO).created == 2
+    before = history_rows()
+    report = run(tmp_path, PACT, MEMO)
+    assert report.ok and (report.unchanged, report.updated, report.created) == (2, 0, 0)
+    assert history_rows() == before
+
+
+@pytest.mark.parametrize(
+    "same",
+    [
+        PACT.replace("AZ;UZ;KZ", "KZ;AZ;UZ"),  # another order
+        PACT.replace("AZ;UZ;KZ", "AZE|UZB|705"),  # other codes of the same states
+        PACT.replace("transit-pact,", "TRANSIT-PACT,"),  # the slug in capitals
+        PACT.replace(",agreement,", ",Agreement,"),  # the kind as its label
+        PACT.replace("2021-05-04", "4 May 2021"),  # the date written otherwise
+    ],
+    ids=["order", "codes", "slug-case", "kind-label", "date-form"],
+)
+def test_a_row_written_another_way_that_means_the_same_is_unchanged(tmp_path, register, same):
+    run(tmp_path, PACT)
+    report = run(tmp_path, same)
+    assert report.ok and report.unchanged == 1 and report.updated == 0, report.summary()
+
+
+@pytest.mark.parametrize(
+    "changed, check",
+    [
+        (PACT.replace("AZ;UZ;KZ", "AZ;UZ"), lambda t: t.parties.count() == 2),
+        (PACT.replace(",energy,", ",energy;trade,"), lambda t: t.sectors.count() == 2),
+        (PACT.replace("2021-05-04", "2021"), lambda t: t.signed_on_precision == "year"),
+        (PACT.replace(",signed,", ",in_force,"), lambda t: t.status == "in_force"),
+        (PACT.replace("I-70001", "I-70002"), lambda t: t.identifiers.get().value == "I-70002"),
+        (PACT.replace("I-70001", ""), lambda t: not t.identifiers.exists()),
+        (PACT.replace("signed.,", "signed in Baku.,"), lambda t: t.citations.count() == 2),
+        (PACT.replace("p. 4", "p. 5"), lambda t: t.citations.count() == 2),
+        (
+            PACT.replace("Steppe list,https://example.org/steppe", "Caspian list,"),
+            lambda t: {c.source.title for c in t.citations.all()}
+            == {"Steppe list", "Caspian list"},
+        ),
+    ],
+    ids=["party", "sector", "precision", "status", "unts", "unts-cleared", "quote",
+         "locator", "new-source"],
+)  # fmt: skip
+def test_a_row_that_differs_in_any_column_updates_its_record(tmp_path, register, changed, check):
+    run(tmp_path, PACT)
+    report = run(tmp_path, changed)
+    assert report.ok and report.updated == 1 and report.unchanged == 0, report.summary()
+    assert check(Treaty.objects.get(slug="transit-pact"))
+
+
+def test_a_title_changed_in_one_row_of_many_updates_that_record_only(tmp_path, register):
+    run(tmp_path, PACT, MEMO)
+    report = run(tmp_path, PACT, MEMO.replace("Grain memorandum", "Grain memorandum of 2019"))
+    assert (report.unchanged, report.updated) == (1, 1)
+    assert Treaty.objects.get(slug="grain-memo").title == "Grain memorandum of 2019"
+
+
+def test_publishing_a_draft_is_a_change_even_when_its_row_is_the_same(tmp_path, register):
+    run(tmp_path, PACT)
+    report = run(tmp_path, PACT, publish=True)
+    assert report.updated == 1 and Treaty.objects.get(slug="transit-pact").is_published
+    assert run(tmp_path, PACT, publish=True).unchanged == 1
+
+
+def test_a_row_the_file_repeats_is_a_repeat_however_it_is_written(tmp_path, register):
+    run(tmp_path, PACT)
+    report = run(tmp_path, PACT, PACT.replace("AZ;UZ;KZ", "UZ;KZ;AZ"), PACT)
+    assert report.ok and report.unchanged == 1 and report.duplicates == 2, report.summary()
+
+
+def test_a_row_the_file_repeats_with_other_values_is_refused(tmp_path, register):
+    run(tmp_path, PACT)
+    report = run(tmp_path, PACT, PACT.replace("Transit pact,", "Transit pact of 2021,"))
+    assert not report.ok
+    assert "Same record as line 2" in " ".join(str(error) for error in report.errors)
+    assert Treaty.objects.get(slug="transit-pact").title == "Transit pact"
+
+
+def test_a_row_with_a_control_character_is_refused_even_when_it_matches(tmp_path, register):
+    run(tmp_path, PACT)
+    report = run(tmp_path, PACT.replace("p. 4", "p. 4\x07"))
+    assert not report.ok and report.unchanged == 0
+
+
+def test_an_unknown_column_is_refused_even_on_rows_that_match(tmp_path, register):
+    run(tmp_path, PACT)
+    path = tmp_path / "extra.csv"
+    path.write_text(f"{HEADER},colour\n{PACT},blue\n", encoding="utf-8")
+    report = import_file(path, "treaty")
+    assert not report.ok and "colour" in " ".join(str(error) for error in report.errors)
+
+
+def test_a_source_matched_by_url_is_not_created_again(tmp_path, register):
+    run(tmp_path, PACT, MEMO)
+    assert run(tmp_path, PACT, MEMO).unchanged == 2
+    assert Source.objects.count() == 1
+
+
+def test_a_visit_file_imported_again_is_unchanged_and_a_changed_guest_is_not(tmp_path, register):
+    PersonFactory(slug="ilham-aliyev", name="Ilham Aliyev")
+    header = "slug,title,kind,level,host,guest,principals,start_on,end_on,city\n"
+    row = "baku-visit,Visit to Baku,official,head_of_state,AZ,UZ,ilham-aliyev,2022-03-01,2022-03-02,Baku\n"
+    path = tmp_path / "visits.csv"
+    path.write_text(header + row, encoding="utf-8")
+    assert import_file(path, "visit").created == 1
+    assert import_file(path, "visit").unchanged == 1
+    path.write_text(header + row.replace(",AZ,UZ,", ",AZ,KZ,"), encoding="utf-8")
+    report = import_file(path, "visit")
+    assert report.updated == 1 and Visit.objects.get().guest.iso2 == "KZ"
