@@ -223,7 +223,11 @@ def test_each_release_keeps_its_own_cache_keys(tmp_path):
     page.write_text("<ul>{{ partners }}</ul>\n")
     changed_template = release_fingerprint(tmp_path)
     view.write_text("def view(): return 1\n")
-    assert len({release, changed_template, release_fingerprint(tmp_path)}) == 3
+    changed_code = release_fingerprint(tmp_path)
+    # The world map's shapes: data the pages are drawn from.
+    (tmp_path / "diplomacy" / "shapes.json").write_text('{"AZ": "M0 0"}')
+    changed_data = release_fingerprint(tmp_path)
+    assert len({release, changed_template, changed_code, changed_data}) == 4
 
 
 def selected_states(html: str) -> set[str]:

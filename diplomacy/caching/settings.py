@@ -52,15 +52,20 @@ PROCESS_CACHES = {
 }
 
 
+# What a release is made of, of the files under diplomacy/ and templates/.
+RELEASED = {".py", ".html", ".txt", ".xml", ".json", ".csv"}
+
+
 def release_fingerprint(base_dir: Path) -> str:
-    """A short hash of the code and templates under ``base_dir`` that render
-    and derive what is cached (pages, rendered parts, pickled values): each
-    release keeps its own cache keys (``CACHE_KEY_PREFIX``), so a deploy,
-    rolling or not, never serves what older code made."""
+    """A short hash of the code, templates and data files under ``base_dir``
+    that render and derive what is cached (pages, rendered parts, pickled
+    values; the world map's shapes are a JSON file): each release keeps its
+    own cache keys (``CACHE_KEY_PREFIX``), so a deploy, rolling or not, never
+    serves what older code or data made."""
     digest = hashlib.blake2b(digest_size=6)
     for folder in ("diplomacy", "templates"):
         for path in sorted((base_dir / folder).rglob("*")):
-            if path.suffix in {".py", ".html", ".txt", ".xml"} and path.is_file():
+            if path.suffix in RELEASED and path.is_file():
                 digest.update(str(path.relative_to(base_dir)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
