@@ -147,7 +147,10 @@ def test_a_source_matched_by_url_is_not_created_again(tmp_path, register):
 def test_a_visit_file_imported_again_is_unchanged_and_a_changed_guest_is_not(tmp_path, register):
     PersonFactory(slug="ilham-aliyev", name="Ilham Aliyev")
     header = "slug,title,kind,level,host,guest,principals,start_on,end_on,city\n"
-    row = "baku-visit,Visit to Baku,official,head_of_state,AZ,UZ,ilham-aliyev,2022-03-01,2022-03-02,Baku\n"
+    row = (
+        "baku-visit,Visit to Baku,official,head_of_state,AZ,UZ,ilham-aliyev,"
+        "2022-03-01,2022-03-02,Baku\n"
+    )
     path = tmp_path / "visits.csv"
     path.write_text(header + row, encoding="utf-8")
     assert import_file(path, "visit").created == 1

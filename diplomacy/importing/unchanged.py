@@ -62,6 +62,8 @@ class UnchangedRows:
         self.publish = publish
         # The rows of a file have the same columns: each header's plan once.
         self._plans: dict[tuple, tuple | None] = {}
+        # A file cites a few sources many times: each one's cells read once.
+        self._sources: dict[tuple, dict | CellError] = {}
 
     def columns(self, header) -> list[str]:
         """The model fields a file of this header is compared on."""
@@ -74,7 +76,7 @@ class UnchangedRows:
         plan = self._plan(tuple(raw))
         if plan is None:
             return None
-        compared, citing, _ = plan
+        compared, citing, _, identifying = plan
         spec = self.spec
         cells = {name: as_text(raw[name]) for name in raw if name in spec.readers}
         record = held.get(cells.get("slug", "").lower())
@@ -87,8 +89,8 @@ class UnchangedRows:
             for column, same in compared:
                 if not same(column, cells[column], record, on):
                     return None
-            extras: dict = {}
-            for column in citing:
+            extras = self._source_cells(citing[0], cells)
+            for column in citing[1]:
                 spec.read(column, cells, {}, {}, extras, self.lookups)
         except (CellError, KeyError):
             # KeyError: a field or relation not read for this row's columns.
@@ -98,8 +100,8 @@ class UnchangedRows:
         identifiers = tuple(
             sorted(
                 (IDENTIFIER_COLUMNS[column], cells[column])
-                for column, _ in compared
-                if column in IDENTIFIER_COLUMNS and cells[column]
+                for column in identifying
+                if cells[column]
             )
         )
         return UnchangedRow(line, record.values["slug"], identifiers)
@@ -129,7 +131,11 @@ class UnchangedRows:
             else:
                 attnames = {field.attname for field in spec.model._meta.concrete_fields}
                 if set(fields) <= attnames:
-                    plan = (compared, citing, ["id", "slug", "is_published", *fields])
+                    identifying = [column for column in header if column in IDENTIFIER_COLUMNS]
+                    fields = ["id", "slug", "is_published", *fields]
+                    noting = [c for c in citing if spec.readers[c] in ("quote", "locator")]
+                    sourcing = [c for c in citing if c not in noting]
+                    plan = (compared, (sourcing, noting), fields, identifying)
         self._plans[header] = plan
         return plan
 
@@ -195,6 +201,26 @@ class UnchangedRows:
         scheme = IDENTIFIER_COLUMNS[column]
         have = [value for held, value in record.identifiers if held == scheme]
         return text in have if text else not have
+
+    def _source_cells(self, sourcing, cells) -> dict:
+        """What the readers of the row's source columns say (a copy, for the
+        row's quote and locator to join); CellError as they raise it."""
+        key = tuple(cells[column] for column in sourcing)
+        read = self._sources.get(key)
+        if read is None:
+            read = {}
+            try:
+                for column in sourcing:
+                    self.spec.read(column, cells, {}, {}, read, self.lookups)
+            except CellError as exc:
+                read = exc
+            if len(self._sources) < 10_000:
+                self._sources[key] = read
+        if isinstance(read, CellError):
+            raise read
+        return {
+            name: dict(value) if isinstance(value, dict) else value for name, value in read.items()
+        }
 
     def _cites(self, citation, record: Held) -> bool:
         """Whether the record has the row's citation already (or the row has none)."""
