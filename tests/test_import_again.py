@@ -158,3 +158,33 @@ def test_a_visit_file_imported_again_is_unchanged_and_a_changed_guest_is_not(tmp
     path.write_text(header + row.replace(",AZ,UZ,", ",AZ,KZ,"), encoding="utf-8")
     report = import_file(path, "visit")
     assert report.updated == 1 and Visit.objects.get().guest.iso2 == "KZ"
+
+
+def test_an_identifiers_cell_that_clears_a_register_updates_the_record(tmp_path, register):
+    run(tmp_path, PACT)
+    path = tmp_path / "download.csv"
+    path.write_text("slug,identifiers\ntransit-pact,unts:I-70001\n", encoding="utf-8")
+    assert import_file(path, "treaty").unchanged == 1
+    path.write_text("slug,identifiers\ntransit-pact,unts:I-70001;atop:5110\n", encoding="utf-8")
+    assert import_file(path, "treaty").updated == 1
+    assert import_file(path, "treaty").unchanged == 1
+    # The unts column beside it wins.
+    path.write_text("slug,identifiers,unts\ntransit-pact,unts:I-70001;atop:5110,I-9\n")
+    assert import_file(path, "treaty").updated == 1
+    path.write_text("slug,identifiers\ntransit-pact,unts:I-9\n", encoding="utf-8")
+    assert import_file(path, "treaty").updated == 1
+    treaty = Treaty.objects.get(slug="transit-pact")
+    assert list(treaty.identifiers.values_list("scheme", "value")) == [("unts", "I-9")]
+
+
+def test_a_commitments_cell_is_unchanged_in_any_order_and_an_update_otherwise(tmp_path, register):
+    run(tmp_path, PACT)
+    path = tmp_path / "commitments.csv"
+    path.write_text("slug,commitments\ntransit-pact,defence;consultation\n", encoding="utf-8")
+    assert import_file(path, "treaty").updated == 1
+    path.write_text("slug,commitments\ntransit-pact,consultation;defence\n", encoding="utf-8")
+    assert import_file(path, "treaty").unchanged == 1
+    path.write_text("slug,commitments\ntransit-pact,consultation\n", encoding="utf-8")
+    assert import_file(path, "treaty").updated == 1
+    treaty = Treaty.objects.get(slug="transit-pact")
+    assert list(treaty.commitments.values_list("kind__value", flat=True)) == ["consultation"]

@@ -43,7 +43,13 @@ from diplomacy.importing.report import (
     reject_writer,
 )
 from diplomacy.importing.specs import IDENTIFIER_COLUMNS, SPECS, ParsedRow, RowErrors, Spec
-from diplomacy.importing.unchanged import CITATION_READERS, Held, UnchangedRow, UnchangedRows
+from diplomacy.importing.unchanged import (
+    CITATION_READERS,
+    IDENTIFYING_READERS,
+    Held,
+    UnchangedRow,
+    UnchangedRows,
+)
 from diplomacy.models import Source, Treaty, TreatyIdentifier
 
 BATCH_SIZE = 2000
@@ -287,7 +293,7 @@ class Importer:
         columns = {column for header in headers for column in header}
         relations = self._current_relations(pks, columns)
         identifiers = {}
-        if columns & IDENTIFIER_COLUMNS.keys():
+        if any(self.spec.readers.get(column) in IDENTIFYING_READERS for column in columns):
             identifiers = self._current_identifiers(pks)
         citations = {}
         if any(self.spec.readers.get(column) in CITATION_READERS for column in columns):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from diplomacy.importing.lookups import InlineSource, Lookups, record_date
 from diplomacy.importing.reading import as_text
-from diplomacy.importing.specs import IDENTIFIER_COLUMNS, Spec
+from diplomacy.importing.specs import Spec
 from diplomacy.importing.values import CellError, partial_date, split_list
 from diplomacy.validators import CONTROL_CHARACTER
 
@@ -31,6 +31,9 @@ CHOICE_READERS = frozenset({"kind", "status", "level"})
 # Readers that set the row's citation, compared together once the row's
 # cells are read (Spec.cite).
 CITATION_READERS = frozenset({"source", "quote", "locator", "source_text", "source_date"})
+# Readers of the row's identifiers, compared together (a ``unts`` column
+# beside ``identifiers`` wins).
+IDENTIFYING_READERS = frozenset({"identifier", "identifiers"})
 
 
 @dataclass(frozen=True)
@@ -92,18 +95,14 @@ class UnchangedRows:
             extras = self._source_cells(citing[0], cells)
             for column in citing[1]:
                 spec.read(column, cells, {}, {}, extras, self.lookups)
+            identifiers = self._identifiers(identifying, cells, record)
         except (CellError, KeyError):
             # KeyError: a field or relation not read for this row's columns.
             return None
+        if identifiers is None:
+            return None
         if spec.cite(extras, cells) or not self._cites(extras.get("citation"), record):
             return None
-        identifiers = tuple(
-            sorted(
-                (IDENTIFIER_COLUMNS[column], cells[column])
-                for column in identifying
-                if cells[column]
-            )
-        )
         return UnchangedRow(line, record.values["slug"], identifiers)
 
     def _plan(self, header: tuple):
@@ -115,13 +114,16 @@ class UnchangedRows:
         spec = self.spec
         plan = None
         if "slug" in header and set(header) <= spec.readers.keys() | spec.readers_only:
-            compared, citing, fields = [], [], []
+            compared, citing, identifying, fields = [], [], [], []
             for column in header:
                 reader = spec.readers.get(column)
                 if reader is None or reader == "ignore":
                     continue
                 if reader in CITATION_READERS:
                     citing.append(column)
+                    continue
+                if reader in IDENTIFYING_READERS:
+                    identifying.append(column)
                     continue
                 same = self.COMPARISONS.get("choice" if reader in CHOICE_READERS else reader)
                 if same is None:
@@ -131,7 +133,6 @@ class UnchangedRows:
             else:
                 attnames = {field.attname for field in spec.model._meta.concrete_fields}
                 if set(fields) <= attnames:
-                    identifying = [column for column in header if column in IDENTIFIER_COLUMNS]
                     fields = ["id", "slug", "is_published", *fields]
                     noting = [c for c in citing if spec.readers[c] in ("quote", "locator")]
                     sourcing = [c for c in citing if c not in noting]
@@ -151,7 +152,7 @@ class UnchangedRows:
         "states": "_same_states",
         "sectors": "_same_sectors",
         "people": "_same_people",
-        "identifier": "_same_identifier",
+        "commitments": "_same_commitments",
     }
     FIELDS = {
         "date": lambda column: [column, f"{column}_precision"],
@@ -160,7 +161,7 @@ class UnchangedRows:
         "states": lambda column: [],
         "sectors": lambda column: [],
         "people": lambda column: [],
-        "identifier": lambda column: [],
+        "commitments": lambda column: [],
     }
 
     # Whether a cell reads as what the record holds; CellError when the
@@ -197,10 +198,26 @@ class UnchangedRows:
     def _same_people(self, column, text, record, on) -> bool:
         return set(self.lookups.people_of(split_list(text))) == record.relations[column]
 
-    def _same_identifier(self, column, text, record, on) -> bool:
-        scheme = IDENTIFIER_COLUMNS[column]
-        have = [value for held, value in record.identifiers if held == scheme]
-        return text in have if text else not have
+    def _same_commitments(self, column, text, record, on) -> bool:
+        read: dict = {}
+        self.spec.read(column, {column: text}, {}, read, {}, self.lookups)
+        return set(read[column]) == record.relations[column]
+
+    def _identifiers(self, identifying, cells, record: Held) -> tuple | None:
+        """The row's identifiers as (scheme, value), read by the parser's own
+        readers (a ``unts`` column beside ``identifiers`` wins); None unless
+        the record has each of them and none of the registers it clears."""
+        if not identifying:
+            return ()
+        extras: dict = {}
+        for column in identifying:
+            self.spec.read(column, cells, {}, {}, extras, self.lookups)
+        given = extras.get("identifiers", {})
+        for scheme, value in given.items():
+            have = [held for s, held in record.identifiers if s == scheme]
+            if (value not in have) if value else have:
+                return None
+        return tuple(sorted((scheme, value) for scheme, value in given.items() if value))
 
     def _source_cells(self, sourcing, cells) -> dict:
         """What the readers of the row's source columns say (a copy, for the
