@@ -88,23 +88,6 @@ def reject_name_for(upload_name: str) -> str:
 # -- what the importer is asked and what it answers ------------------------------------------
 
 
-def importer_options(
-    *, skip_invalid: bool = False, merge_duplicates: bool = False, reject_path=None, progress=None
-) -> dict:
-    """The importer's optional arguments, each passed only when asked for, so a
-    plain import calls the importer exactly as before these choices existed."""
-    options: dict = {}
-    if skip_invalid:
-        options["skip_invalid"] = True
-        if reject_path is not None:
-            options["reject_path"] = reject_path
-    if merge_duplicates:
-        options["merge_duplicates"] = True
-    if progress is not None:
-        options["progress"] = progress
-    return options
-
-
 def grouped_errors(report) -> list[dict]:
     """The report's errors grouped by column and value, with counts and the first lines."""
     group = getattr(report, "grouped_errors", None)
@@ -280,12 +263,10 @@ def run(job_id: str) -> None:
             user=job.user,
             publish=job.publish,
             dry_run=check,
-            **importer_options(
-                skip_invalid=job.skip_invalid,
-                merge_duplicates=job.merge_duplicates,
-                reject_path=folder / reject_name if reject_name else None,
-                progress=progress,
-            ),
+            skip_invalid=job.skip_invalid,
+            merge_duplicates=job.merge_duplicates,
+            reject_path=folder / reject_name if reject_name else None,
+            progress=progress,
         )
     except Exception:
         logger.exception("Import job %s failed", job.pk)

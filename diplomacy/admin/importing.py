@@ -35,7 +35,6 @@ from diplomacy.importing.specs import SPECS
 from diplomacy.importing.values import CellError
 from diplomacy.jobs import (
     ensure_upload_dir,
-    importer_options,
     preview_seconds,
     sweep_stale_uploads,
     upload_dir,
@@ -270,10 +269,8 @@ class ImportMixin:
             user=request.user,
             publish=choices["publish"],
             dry_run=True,
-            **importer_options(
-                skip_invalid=choices["skip_invalid"],
-                merge_duplicates=choices["merge_duplicates"],
-            ),
+            skip_invalid=choices["skip_invalid"],
+            merge_duplicates=choices["merge_duplicates"],
         )
         result = jobs.report_result(report)
         confirmable = jobs.can_confirm(result, choices["skip_invalid"])
@@ -333,11 +330,9 @@ class ImportMixin:
                 kind,
                 user=request.user,
                 publish=entry["publish"] and context["can_publish"],
-                **importer_options(
-                    skip_invalid=skip_invalid,
-                    merge_duplicates=entry.get("merge_duplicates", False),
-                    reject_path=folder / reject_name if reject_name else None,
-                ),
+                skip_invalid=skip_invalid,
+                merge_duplicates=entry.get("merge_duplicates", False),
+                reject_path=folder / reject_name if reject_name else None,
             )
         finally:
             claimed.unlink(missing_ok=True)
