@@ -33,6 +33,7 @@ from diplomacy.api.schema import ErrorDetailSerializer, RegisterAutoSchema
 from diplomacy.api.summaries import StateSummarySerializer, TreatySummarySerializer
 from diplomacy.caching import cached
 from diplomacy.choices import RelationLevel
+from diplomacy.comparison import ComparisonError, compare_treaties
 from diplomacy.filtersets import (
     ProjectFilterSet,
     StateFilterSet,
@@ -40,7 +41,6 @@ from diplomacy.filtersets import (
     VisitFilterSet,
 )
 from diplomacy.models import Organization, Person, Project, Sector, Source, State, Treaty, Visit
-from diplomacy.models.commitments import ComparisonError, compare_treaties
 from diplomacy.relations import cached_relation, on_date
 from diplomacy.versions import if_match_passes, last_change, version_of
 from diplomacy.visibility import can_view_drafts, visible_for_detail

@@ -16,7 +16,6 @@ from diplomacy.caching import cached_objects
 from diplomacy.models.links import PublishedLinks
 from diplomacy.models.reference import State
 from diplomacy.models.sources import Source
-from diplomacy.models.treaties import Treaty
 from diplomacy.validators import reject_control_characters
 
 KIND_VALUE_FORMAT = RegexValidator(
@@ -72,7 +71,10 @@ class CommitmentQuerySet(models.QuerySet):
 
 
 class Commitment(models.Model):
-    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="commitments")
+    # By name: the treaty module reads this one's links (COMMITMENT_KINDS).
+    treaty = models.ForeignKey(
+        "diplomacy.Treaty", on_delete=models.CASCADE, related_name="commitments"
+    )
     kind = models.ForeignKey(CommitmentKind, on_delete=models.PROTECT, related_name="commitments")
     article = models.CharField(
         "article or locator",
@@ -166,59 +168,6 @@ class KindLinks(PublishedLinks):
 COMMITMENT_KINDS = KindLinks(
     "commitment_kinds", Commitment, "treaty_id", "kind_id", commitment_kinds_by_pk
 )
-
-
-# The comparison of treaties side by side (SPEC 3.11): at most this many.
-COMPARE_MIN, COMPARE_MAX = 2, 6
-
-
-class ComparisonError(ValueError):
-    """Why treaties cannot be compared; the message is shown to the reader."""
-
-
-def compare_treaties(slugs: list[str]) -> tuple[list, list]:
-    """The published treaties of ``slugs`` (in that order) and the rows of
-    their comparison: ``(kind, [commitments of that kind in each treaty])``
-    for every kind present in one of them, in the vocabulary's order.
-    Raises ``ComparisonError`` with the reason when they cannot be compared.
-    Four queries whatever the count: treaties, their parties, commitments,
-    the parties they bind."""
-    slugs = list(dict.fromkeys(slug.strip() for slug in slugs if slug.strip()))
-    if not COMPARE_MIN <= len(slugs) <= COMPARE_MAX:
-        raise ComparisonError(
-            f"Compare {COMPARE_MIN} to {COMPARE_MAX} different treaties ({len(slugs)} chosen): "
-            "tick them in the treaty list and choose “Compare selected”, or name each in "
-            "the address by the last part of its own, e.g. ?t=first-treaty&t=second-treaty."
-        )
-    found = {
-        treaty.slug: treaty
-        for treaty in Treaty.objects.published()
-        .filter(slug__in=slugs)
-        .for_items()
-        .prefetch_related(
-            models.Prefetch(
-                "commitments",
-                queryset=Commitment.objects.select_related("source").prefetch_related(
-                    "parties_bound"
-                ),
-                to_attr="commitment_list",
-            )
-        )
-    }
-    missing = [slug for slug in slugs if slug not in found]
-    if missing:
-        raise ComparisonError(f"No published treaty at: {', '.join(missing)}.")
-    treaties = [found[slug] for slug in slugs]
-    kinds = commitment_kinds_by_pk()
-    rows = []
-    for pk, kind in kinds.items():
-        cells = [[c for c in treaty.commitment_list if c.kind_id == pk] for treaty in treaties]
-        if any(cells):
-            for cell in cells:
-                for commitment in cell:
-                    commitment.kind = kind  # from the cached map: no query per cell
-            rows.append((kind, cells))
-    return treaties, rows
 
 
 # The place of security pacts on the relation ladder (SPEC 3.8, 3.11; /about/):

@@ -21,6 +21,7 @@ from diplomacy.choices import (
     TreatyStatus,
 )
 from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.commitments import COMMITMENT_KINDS
 from diplomacy.models.links import PublishedLinks
 from diplomacy.models.reference import (
     Organization,
@@ -52,8 +53,6 @@ class TreatyQuerySet(CuratedQuerySet):
     def for_list(self):
         """What a list row shows: party rows (with their published states) and
         sectors, in one more query for both (and the commitment kinds)."""
-        from diplomacy.models.commitments import COMMITMENT_KINDS  # it imports this module
-
         return self.with_links(PARTY_ROWS, SECTORS, COMMITMENT_KINDS)
 
     def for_items(self):
@@ -67,8 +66,6 @@ class TreatyQuerySet(CuratedQuerySet):
 
     def for_table(self):
         """A list page's rows: ``for_items``, the sectors' names and commitment kinds."""
-        from diplomacy.models.commitments import COMMITMENT_KINDS  # it imports this module
-
         return self.for_items().with_links(*TABLE_LINKS, COMMITMENT_KINDS)
 
     def for_detail(self):

@@ -4,7 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from diplomacy.choices import RelationLevel
-from diplomacy.models.commitments import ComparisonError, commitment_kinds_by_pk, compare_treaties
+from diplomacy.comparison import ComparisonError, compare_treaties
+from diplomacy.models.commitments import commitment_kinds_by_pk
 
 
 @require_safe

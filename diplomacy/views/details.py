@@ -9,6 +9,7 @@ from diplomacy import metadata
 from diplomacy.caching import cached
 from diplomacy.caching.records import record_page_data
 from diplomacy.choices import RELATION_LEVEL_BY_KIND
+from diplomacy.comparison import COMPARE_MAX
 from diplomacy.models import (
     Organization,
     OrganizationCitation,
@@ -19,7 +20,6 @@ from diplomacy.models import (
     Treaty,
     Visit,
 )
-from diplomacy.models.commitments import COMPARE_MAX
 from diplomacy.models.sources import RENAMED_SOURCE_SLUGS
 from diplomacy.visibility import mark_private_if_draft
 
