@@ -25,8 +25,7 @@ from diplomacy.importing.specs import Spec
 from diplomacy.importing.values import CellError, partial_date, split_list
 from diplomacy.validators import CONTROL_CHARACTER
 
-# Readers whose column is a choice field of the same name: a cell that is the
-# stored value is read as that value.
+# Readers whose column is a choice field of the same name.
 CHOICE_READERS = frozenset({"kind", "status", "level"})
 # Readers that set the row's citation, compared together once the row's
 # cells are read (Spec.cite).
@@ -144,7 +143,7 @@ class UnchangedRows:
     COMPARISONS = {
         "text": "_same_text",
         "required": "_same_required",
-        "choice": "_same_required",
+        "choice": "_same_choice",
         "date": "_same_date",
         "precision": "_same_precision",
         "state": "_same_state",
@@ -177,6 +176,13 @@ class UnchangedRows:
 
     def _same_required(self, column, text, record, on) -> bool:
         return bool(text) and record.values[column] == text
+
+    def _same_choice(self, column, text, record, on) -> bool:
+        # Read by the kind's own reader: a value no longer among the choices
+        # is refused by the parser, whatever the record holds.
+        fields: dict = {}
+        self.spec.read(column, {column: text}, fields, {}, {}, self.lookups)
+        return fields[column] == record.values[column]
 
     def _same_date(self, column, text, record, on) -> bool:
         # The precision as the date cell gives it: "2005" is a year.
