@@ -188,4 +188,3 @@ def test_a_commitments_cell_is_unchanged_in_any_order_and_an_update_otherwise(tm
     assert import_file(path, "treaty").updated == 1
     treaty = Treaty.objects.get(slug="transit-pact")
     assert list(treaty.commitments.values_list("kind__value", flat=True)) == ["consultation"]
-
