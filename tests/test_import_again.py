@@ -7,7 +7,7 @@ file repeats is a repeat, however it is written."""
 import pytest
 
 from diplomacy.importing import import_file
-from diplomacy.models import Source, Treaty, TreatyCitation, Visit
+from diplomacy.models import Project, Source, Treaty, TreatyCitation, Visit
 from tests.factories import PersonFactory, SectorFactory, StateFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +188,16 @@ def test_a_commitments_cell_is_unchanged_in_any_order_and_an_update_otherwise(tm
     assert import_file(path, "treaty").updated == 1
     treaty = Treaty.objects.get(slug="transit-pact")
     assert list(treaty.commitments.values_list("kind__value", flat=True)) == ["consultation"]
+
+
+def test_a_project_file_imported_again_is_unchanged_and_a_changed_amount_is_not(tmp_path, register):
+    header = "slug,name,kind,states,sectors,value_amount,value_currency,start_on\n"
+    row = 'caspian-link,Caspian link,infrastructure,AZ;KZ,energy,"1,250,000",usd,2020-06\n'
+    path = tmp_path / "projects.csv"
+    path.write_text(header + row, encoding="utf-8")
+    assert import_file(path, "project").created == 1
+    assert import_file(path, "project").unchanged == 1
+    path.write_text(header + row.replace('"1,250,000"', "1300000"), encoding="utf-8")
+    report = import_file(path, "project")
+    assert report.updated == 1, report.summary()
+    assert str(Project.objects.get().value_amount) == "1300000.00"
