@@ -91,9 +91,9 @@ def seed(db):
 
 @pytest.fixture
 def generated(db):
-    # Countries only: generate_synthetic draws parties without regard to the
-    # periods load_historic_states gives states (a Kosovo party in 1980),
-    # which an import rightly refuses.
+    # Countries only: with the former states, a generated Anguilla party
+    # before 1978 exports as "AI", which the code table gives to the French
+    # Afars and Issas (Djibouti) until 1977, and the import refuses it.
     call_command("load_countries", verbosity=0, stdout=io.StringIO())
     call_command(
         "generate_synthetic", treaties=200, visits=100, projects=100, verbosity=0,

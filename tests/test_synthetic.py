@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from diplomacy.models import Commitment, Project, Treaty, TreatyParty, Visit
+from diplomacy.models import Commitment, Project, StateCodes, Treaty, TreatyParty, Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,34 @@ def test_the_same_seed_gives_the_same_data():
     assert snapshot() == first
     generate(seed=8, clear=True)
     assert snapshot() != first
+
+
+def test_generated_records_name_only_states_that_existed_on_their_dates():
+    """With the former states loaded (the Soviet Union, Yugoslavia...), a
+    generated treaty, visit or project names only states that existed on its
+    date: the data an import would accept, as history has it."""
+    call_command("load_countries", verbosity=0)
+    call_command("load_historic_states", verbosity=0)
+    call_command(
+        "generate_synthetic", "--treaties", "400", "--visits", "200", "--projects", "200",
+        "--seed", "3", stdout=None,
+    )  # fmt: skip
+    states = StateCodes()
+    named = [
+        (row.state_id, row.treaty.signed_on) for row in TreatyParty.objects.select_related("treaty")
+    ]
+    for visit in Visit.objects.all():
+        named += [(visit.host_id, visit.start_on), (visit.guest_id, visit.start_on)]
+    for project in Project.objects.prefetch_related("states"):
+        named += [(state.pk, project.start_on) for state in project.states.all()]
+    dated = [(state, on) for state, on in named if on is not None]
+    assert len(dated) > 1000
+    gone = [
+        (states.facts[state].name, on)
+        for state, on in dated
+        if not states.facts[state].exists_on(on)
+    ]
+    assert gone == []
+    # Former states are among them, in their own years.
+    former = {state for state, _ in dated if not states.facts[state].is_current}
+    assert former

@@ -34,6 +34,7 @@ from diplomacy.models import (
     Sector,
     Source,
     State,
+    StateCodes,
     Treaty,
     TreatyCitation,
     TreatyParty,
@@ -76,6 +77,10 @@ class Command(BaseCommand):
         self.states = list(State.objects.order_by("pk").values_list("pk", "name"))
         if len(self.states) < 10:
             raise CommandError("Load the ISO states first: manage.py load_countries.")
+        # A record names only states that existed on its date (the periods
+        # load_historic_states gives the Soviet Union, Yugoslavia...).
+        facts = StateCodes().facts
+        self.existed = [facts[pk].exists_on for pk, _ in self.states]
         # Popularity follows a power law: a few states sign most treaties.
         order = list(range(len(self.states)))
         self.random.shuffle(order)
@@ -141,11 +146,17 @@ class Command(BaseCommand):
         last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
         return (last or 0) + 1
 
-    def pick_states(self, n: int) -> list[int]:
-        chosen: set[int] = set()
-        while len(chosen) < n:
-            chosen.update(self.random.choices(range(len(self.states)), self.state_weights, k=n))
-        return list(chosen)[:n]
+    def pick_states(self, n: int, on: datetime.date | None) -> list[int]:
+        """``n`` different states (their indexes), by popularity, each one
+        that existed ``on`` the record's date (any, undated)."""
+        chosen: dict[int, None] = {}
+        for _ in range(1000):
+            for index in self.random.choices(range(len(self.states)), self.state_weights, k=n):
+                if on is None or self.existed[index](on):
+                    chosen[index] = None
+            if len(chosen) >= n:
+                return list(chosen)[:n]
+        raise CommandError(f"Fewer than {n} states existed on {on}.")
 
     def partial_date(self) -> tuple[datetime.date | None, str]:
         r = self.random.random()
@@ -187,7 +198,7 @@ class Command(BaseCommand):
                 values = self.commitment_values(kind)
                 status = self.random.choices(statuses, status_w)[0]
                 signed, precision = self.partial_date()
-                members = self.pick_states(self.party_count())
+                members = self.pick_states(self.party_count(), signed)
                 names = [self.states[i][1] for i in members[:2]]
                 title = f"{TreatyKind(kind).label} between {names[0]} and {names[1]} no. {pk}"
                 sectors.extend(
@@ -326,8 +337,8 @@ class Command(BaseCommand):
 
         def rows():
             for pk in range(first, first + n):
-                host, guest = self.pick_states(2)
                 start, precision = self.partial_date()
+                host, guest = self.pick_states(2, start)
                 yield (
                     pk, f"synthetic-visit-{pk}", self.random.random() < PUBLISHED_SHARE,
                     self.now, self.now,
@@ -353,10 +364,10 @@ class Command(BaseCommand):
 
         def rows():
             for pk in range(first, first + n):
-                chosen = self.pick_states(2)
+                start, precision = self.partial_date()
+                chosen = self.pick_states(2, start)
                 members.extend((pk, self.states[i][0]) for i in chosen)
                 sectors.append((pk, self.random.choice(self.sectors)))
-                start, precision = self.partial_date()
                 valued = self.random.random() < 0.6
                 amount = round(self.random.lognormvariate(17, 2), 2) if valued else None
                 yield (
