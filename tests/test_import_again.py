@@ -201,3 +201,56 @@ def test_a_project_file_imported_again_is_unchanged_and_a_changed_amount_is_not(
     report = import_file(path, "project")
     assert report.updated == 1, report.summary()
     assert str(Project.objects.get().value_amount) == "1300000.00"
+
+
+# Each column of PACT written in ways the parser reads as the same, as
+# something else, or refuses; each variant also repeated in the file.
+VARIANTS = {
+    "slug": ["transit-pact", "Transit-Pact", " transit-pact ", "other-pact", ""],
+    "title": ["Transit pact", "Transit  pact", "transit pact", "", "Transit pact\x0b"],
+    "kind": ["agreement", "Agreement", "AGREEMENT", "alliance", "pact of steel", ""],
+    "status": ["signed", "Signed", "", "in force", "in_force", "lapsed?"],
+    "signed_on": ["2021-05-04", "4 May 2021", "2021-05", "2021", "", "0000", "2021-13-40"],
+    "parties": ["AZ;UZ;KZ", "KZ|UZ|AZ", "aze;uzb;kaz", "373;704;705", "AZ;UZ", "AZ;UZ;KZ;KZ",
+                "AZ;UZ;XX", "", "AZ; UZ ;KZ"],
+    "sectors": ["energy", "ENERGY", "energy;energy", "energy;trade", "", "fishing"],
+    "unts": ["I-70001", "I-70002", "", "i-70001"],
+    "source_title": ["Steppe list", "Other list", ""],
+    "source_url": ["https://example.org/steppe", "https://example.org/other", "", "not a url"],
+    "quote": ["The pact was signed.", "The pact was signed", ""],
+    "locator": ["p. 4", "p. 5", "", "x" * 101],
+}  # fmt: skip
+
+
+def dry_run_report(path, **options):
+    report = import_file(path, "treaty", dry_run=True, **options)
+    return (
+        report.ok, report.created, report.updated, report.unchanged, report.duplicates,
+        sorted((e.line, e.field, e.message) for e in report.errors),
+        sorted((p.line, p.slug, p.action, p.changes) for p in report.preview),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("column", list(VARIANTS))
+def test_every_variant_of_a_row_gets_the_parsers_answer(tmp_path, register, monkeypatch, column):
+    """The claim of diplomacy.importing.unchanged: telling unchanged rows
+    apart without parsing them gives the answer parsing gives, row by row."""
+    from diplomacy.importing.unchanged import UnchangedRows
+
+    run(tmp_path, PACT, MEMO, publish=True)
+    position = HEADER.split(",").index(column)
+    cells = PACT.split(",")
+    rows = []
+    for value in VARIANTS[column]:
+        changed = cells.copy()
+        changed[position] = f'"{value}"' if "," in value else value
+        rows.append(",".join(changed))
+    files = [[row] for row in rows] + [[row, row, MEMO] for row in rows] + [rows]
+    for n, lines in enumerate(files):
+        path = tmp_path / f"variant-{n}.csv"
+        path.write_text("\n".join((HEADER, *lines)) + "\n", encoding="utf-8")
+        for publish in (False, True):
+            found = dry_run_report(path, publish=publish)
+            with monkeypatch.context() as parser_only:
+                parser_only.setattr(UnchangedRows, "find", lambda *args: None)
+                assert dry_run_report(path, publish=publish) == found, lines
