@@ -9,7 +9,7 @@ from diplomacy.models.states import normalise_code
 from diplomacy.partial_dates import PartialDate
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=16384)  # a file's dates, each read once (as partial_date)
 def record_date(text: str) -> PartialDate | None:
     """A row's date as its state codes are read on it; None when it has none
     or a malformed one (the date's own cell reports that)."""

@@ -22,8 +22,8 @@ class CellError(ValueError):
 
 
 # A file of a million rows has some ten thousand dates: each is read once
-# (an error is not kept: it is raised again, as it is, for each cell).
-@functools.lru_cache(maxsize=65536)
+# (a date that cannot be read is not kept: each of its cells is refused anew).
+@functools.lru_cache(maxsize=16384)
 def partial_date(text: str) -> tuple[datetime.date | None, str]:
     """A date as people write it, read by the register's one date reader
     (diplomacy.partial_dates.parse_partial_date): "2024", "2024-08", "August 2024",
