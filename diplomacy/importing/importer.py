@@ -81,7 +81,7 @@ class FileKeys:
             found += self.db.execute(sql.format(marks), part).fetchall()
         return found
 
-    def slugs(self, slugs: list[str]) -> dict[str, tuple[int, int | None, str | None]]:
+    def slugs(self, slugs: list[str]) -> dict[str, tuple[int, int | None, bytes | None]]:
         sql = "SELECT slug, line, values_hash, raw FROM slugs WHERE slug IN ({})"
         return {slug: (line, h, raw) for slug, line, h, raw in self._get(sql, slugs)}
 
@@ -123,9 +123,6 @@ class Importer:
         # A treaty's search vector is the database's (a trigger), heavy to read.
         unread = [f.name for f in self.model._meta.concrete_fields if f.name == "search_vector"]
         self._records = self.model.objects.defer(*unread)
-        self.held_fields = [
-            f.attname for f in self.model._meta.concrete_fields if f.name not in unread
-        ]
 
     # -- the pass over the file -----------------------------------------------------
 
