@@ -161,7 +161,7 @@ class Spec:
                     errors.append((column, " ".join(exc.messages)))
                     continue
             try:
-                self._handler(column)(column, text, fields, relations, extras, lookups)
+                self.reader(column)(column, text, fields, relations, extras, lookups)
             except CellError as exc:
                 errors.append((column, str(exc), exc.values))
         if not errors:
@@ -236,9 +236,11 @@ class Spec:
 
     # Column readers shared by the kinds.
     def read(self, column, cells, fields, relations, extras, lookups):
-        self._handler(column)(column, cells[column], fields, relations, extras, lookups)
+        self.reader(column)(column, cells[column], fields, relations, extras, lookups)
 
-    def _handler(self, column):
+    def reader(self, column):
+        """The method that reads ``column``'s cells: (column, text, fields,
+        relations, extras, lookups)."""
         handler = self._handlers.get(column)
         if handler is None:
             handler = self._handlers[column] = getattr(self, f"read_{self.readers[column]}")

@@ -17,6 +17,7 @@ always the parser's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from diplomacy.importing.lookups import InlineSource, Lookups, record_date
@@ -59,11 +60,12 @@ class Held:
 
 @dataclass(frozen=True)
 class Plan:
-    """How the rows of one header are read: the columns read per row, in the
-    header's order (as the parser reads them), the source columns (read
-    once per source), and the model fields the readers may set."""
+    """How the rows of one header are read: the columns read per row with
+    their readers, in the header's order (as the parser reads them), the
+    source columns (read once per source), and the model fields the readers
+    may set."""
 
-    columns: tuple[str, ...]
+    columns: tuple[tuple[str, Callable], ...]
     sourcing: tuple[str, ...]
     fields: tuple[str, ...]
 
@@ -101,8 +103,8 @@ class UnchangedRows:
         try:
             extras = self._source_cells(plan.sourcing, cells)
             extras["on"] = record_date(cells.get(spec.date_field, ""))
-            for column in plan.columns:
-                spec.read(column, cells, fields, relations, extras, self.lookups)
+            for column, read in plan.columns:
+                read(column, cells[column], fields, relations, extras, self.lookups)
             values = record.values
             if any(values[name] != value for name, value in fields.items()):
                 return None
@@ -137,7 +139,11 @@ class UnchangedRows:
                 for name in (column, f"{column}_precision", f"{column}_id")
                 if name in attnames
             }
-            plan = Plan(columns, sourcing, ("id", "slug", "is_published", *sorted(fields)))
+            plan = Plan(
+                tuple((column, spec.reader(column)) for column in columns),
+                sourcing,
+                ("id", "slug", "is_published", *sorted(fields)),
+            )
         self._plans[header] = plan
         return plan
 
