@@ -254,3 +254,35 @@ def test_every_variant_of_a_row_gets_the_parsers_answer(tmp_path, register, monk
             with monkeypatch.context() as parser_only:
                 parser_only.setattr(UnchangedRows, "find", lambda *args: None)
                 assert dry_run_report(path, publish=publish) == found, lines
+
+
+def test_a_precision_finer_than_its_date_is_refused_whatever_the_column_order(tmp_path, register):
+    run(tmp_path, PACT.replace("2021-05-04", "2021"))
+    path = tmp_path / "precision.csv"
+    path.write_text("slug,signed_on_precision,signed_on\ntransit-pact,day,2021\n")
+    report = import_file(path, "treaty")
+    assert not report.ok and report.unchanged == 0
+    assert "finer than day" in " ".join(str(error) for error in report.errors)
+    path.write_text("slug,signed_on_precision,signed_on\ntransit-pact,year,2021\n")
+    assert import_file(path, "treaty").unchanged == 1
+
+
+def test_every_column_order_and_precision_gets_the_parsers_answer(tmp_path, register, monkeypatch):
+    from diplomacy.importing.unchanged import UnchangedRows
+
+    run(tmp_path, PACT.replace("2021-05-04", "2021-05"), MEMO, publish=True)
+    header = [*HEADER.split(","), "signed_on_precision"]
+    for date in ("2021-05", "2021-05-01", "May 2021", "2021"):
+        for precision in ("", "day", "month", "Month", "year", "hour"):
+            cells = [*PACT.replace("2021-05-04", date).split(","), precision]
+            for order in (header, header[::-1]):
+                columns = [header.index(name) for name in order]
+                path = tmp_path / "ordered.csv"
+                path.write_text(
+                    ",".join(order) + "\n" + ",".join(cells[n] for n in columns) + "\n",
+                    encoding="utf-8",
+                )
+                found = dry_run_report(path)
+                with monkeypatch.context() as parser_only:
+                    parser_only.setattr(UnchangedRows, "find", lambda *args: None)
+                    assert dry_run_report(path) == found, (date, precision, order[0])

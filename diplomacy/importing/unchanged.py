@@ -61,7 +61,7 @@ class Held:
 @dataclass(frozen=True)
 class Plan:
     """How the rows of one header are read: the columns read per row with
-    their readers, in the header's order (as the parser reads them), the
+    their readers, in the order the parser reads them, the
     source columns (read once per source), and the model fields the readers
     may set."""
 
@@ -129,7 +129,8 @@ class UnchangedRows:
         plan = None
         if "slug" in header and set(header) <= spec.readers.keys() | spec.readers_only:
             attnames = {field.attname for field in spec.model._meta.concrete_fields}
-            read = [column for column in header if column in spec.readers]
+            # In the parser's order (a date before its precision), not the file's.
+            read = [column for column in spec.readers if column in header]
             sourcing = tuple(c for c in read if spec.readers[c] in SOURCE_READERS)
             columns = tuple(c for c in read if c not in sourcing)
             # What a field's reader sets: the field, its precision, its key.
