@@ -286,3 +286,40 @@ def test_every_column_order_and_precision_gets_the_parsers_answer(tmp_path, regi
                 with monkeypatch.context() as parser_only:
                     parser_only.setattr(UnchangedRows, "find", lambda *args: None)
                     assert dry_run_report(path) == found, (date, precision, order[0])
+
+
+def test_json_objects_each_with_their_own_columns_import_and_come_back_unchanged(
+    tmp_path, register
+):
+    """Each object of a JSON file may name its own columns, in its own order
+    (here 256 objects, each a different set of the optional columns)."""
+    import itertools
+    import json
+    import random
+
+    optional = ["short_title", "place_signed", "summary", "notes", "status", "sectors",
+                "unts", "full_text_url"]  # fmt: skip
+    subsets = [
+        combo for n in range(len(optional) + 1) for combo in itertools.combinations(optional, n)
+    ]
+    rng = random.Random(7)
+    items = []
+    for n, columns in enumerate(subsets):
+        item = {"slug": f"pact-{n}", "title": f"Pact {n}", "kind": "agreement",
+                "signed_on": "2020-01-02", "parties": ["AZ", "UZ"]}  # fmt: skip
+        values = {"short_title": f"P{n}", "place_signed": "Baku", "summary": "A pact.",
+                  "notes": "", "status": "signed", "sectors": ["energy"], "unts": f"U-{n}",
+                  "full_text_url": "https://example.org/pact"}  # fmt: skip
+        item.update({column: values[column] for column in columns})
+        keys = list(item)
+        rng.shuffle(keys)
+        items.append({key: item[key] for key in keys})
+    path = tmp_path / "pacts.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    assert import_file(path, "treaty").created == 256
+    report = import_file(path, "treaty")
+    assert report.ok and report.unchanged == 256, report.summary()
+    items[255]["title"] = "Pact 255, amended"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    report = import_file(path, "treaty")
+    assert (report.unchanged, report.updated) == (255, 1)

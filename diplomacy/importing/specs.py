@@ -173,9 +173,14 @@ class Spec:
             raise RowErrors([("slug", "The slug is empty or longer than 200 characters.")])
         # The same columns on every row of a file: their defaults are worked out once.
         key = tuple(present)
-        if key not in self._absent:
-            self._absent[key] = self.defaults_for_absent(present, lookups)
-        defaults, missing = self._absent[key]
+        absent = self._absent.get(key)
+        if absent is None:
+            absent = self.defaults_for_absent(present, lookups)
+            # Kept for the process's imports, but not without bound: each object
+            # of a JSON file may name its own set of columns.
+            if len(self._absent) < 256:
+                self._absent[key] = absent
+        defaults, missing = absent
         identifiers = extras.get("identifiers", {})
         return ParsedRow(
             line=line,

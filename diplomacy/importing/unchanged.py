@@ -34,6 +34,9 @@ CITATION_READERS = SOURCE_READERS | {"quote", "locator"}
 # Readers of the row's identifiers, compared together (a ``unts`` column
 # beside ``identifiers`` wins).
 IDENTIFYING_READERS = frozenset({"identifier", "identifiers"})
+# The plans kept: a CSV file has one header, but each object of a JSON file
+# may name its own set of columns (a hostile file, a million of them).
+MAX_PLANS = 256
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class UnchangedRows:
         self.lookups = lookups
         self.publish = publish
         # The rows of a file have the same columns: each header's plan once.
-        self._plans: dict[tuple, Plan | None] = {}
+        self._plans: dict[frozenset, Plan | None] = {}
         # A file cites a few sources many times: each one's cells read once.
         self._sources: dict[tuple, dict | CellError] = {}
 
@@ -123,8 +126,9 @@ class UnchangedRows:
     def _plan(self, header: tuple) -> Plan | None:
         """How rows of this header are read; None when they go to the parser
         whatever their cells (no slug, a column the import does not know)."""
-        if header in self._plans:
-            return self._plans[header]
+        key = frozenset(header)  # read in the parser's order: the set is what counts
+        if key in self._plans:
+            return self._plans[key]
         spec = self.spec
         plan = None
         if "slug" in header and set(header) <= spec.readers.keys() | spec.readers_only:
@@ -145,7 +149,8 @@ class UnchangedRows:
                 sourcing,
                 ("id", "slug", "is_published", *sorted(fields)),
             )
-        self._plans[header] = plan
+        if len(self._plans) < MAX_PLANS:
+            self._plans[key] = plan
         return plan
 
     def _source_cells(self, sourcing, cells) -> dict:
