@@ -26,11 +26,9 @@ from diplomacy.importing.specs import Spec
 from diplomacy.importing.values import CellError
 from diplomacy.validators import CONTROL_CHARACTER
 
-# Readers of the row's source, read once for the many rows that cite it.
-SOURCE_READERS = frozenset({"source", "source_text", "source_date"})
 # Readers that set the row's citation, compared together once the row's
 # cells are read (Spec.cite).
-CITATION_READERS = SOURCE_READERS | {"quote", "locator"}
+CITATION_READERS = frozenset({"source", "source_text", "source_date", "quote", "locator"})
 # Readers of the row's identifiers, compared together (a ``unts`` column
 # beside ``identifiers`` wins).
 IDENTIFYING_READERS = frozenset({"identifier", "identifiers"})
@@ -63,13 +61,10 @@ class Held:
 
 @dataclass(frozen=True)
 class Plan:
-    """How the rows of one header are read: the columns read per row with
-    their readers, in the order the parser reads them, the
-    source columns (read once per source), and the model fields the readers
-    may set."""
+    """How the rows of one header are read: the columns with their readers,
+    in the order the parser reads them, and the model fields the readers may set."""
 
     columns: tuple[tuple[str, Callable], ...]
-    sourcing: tuple[str, ...]
     fields: tuple[str, ...]
 
 
@@ -80,8 +75,6 @@ class UnchangedRows:
         self.publish = publish
         # The rows of a file have the same columns: each header's plan once.
         self._plans: dict[frozenset, Plan | None] = {}
-        # A file cites a few sources many times: each one's cells read once.
-        self._sources: dict[tuple, dict | CellError] = {}
 
     def columns(self, header) -> list[str]:
         """The model fields a file of this header is compared on."""
@@ -104,8 +97,7 @@ class UnchangedRows:
         fields: dict = {}
         relations: dict = {}
         try:
-            extras = self._source_cells(plan.sourcing, cells)
-            extras["on"] = record_date(cells.get(spec.date_field, ""))
+            extras: dict = {"on": record_date(cells.get(spec.date_field, ""))}
             for column, read in plan.columns:
                 read(column, cells[column], fields, relations, extras, self.lookups)
             values = record.values
@@ -135,42 +127,20 @@ class UnchangedRows:
             attnames = {field.attname for field in spec.model._meta.concrete_fields}
             # In the parser's order (a date before its precision), not the file's.
             read = [column for column in spec.readers if column in header]
-            sourcing = tuple(c for c in read if spec.readers[c] in SOURCE_READERS)
-            columns = tuple(c for c in read if c not in sourcing)
             # What a field's reader sets: the field, its precision, its key.
             fields = {
                 name
-                for column in columns
+                for column in read
                 for name in (column, f"{column}_precision", f"{column}_id")
                 if name in attnames
             }
             plan = Plan(
-                tuple((column, spec.reader(column)) for column in columns),
-                sourcing,
+                tuple((column, spec.reader(column)) for column in read),
                 ("id", "slug", "is_published", *sorted(fields)),
             )
         if len(self._plans) < MAX_PLANS:
             self._plans[key] = plan
         return plan
-
-    def _source_cells(self, sourcing, cells) -> dict:
-        """What the readers of the row's source columns put in ``extras`` (a
-        copy, for the row's other cells to join); CellError as they raise it."""
-        key = tuple(cells[column] for column in sourcing)
-        read = self._sources.get(key)
-        if read is None:
-            read = {}
-            try:
-                for column in sourcing:
-                    self.spec.read(column, cells, {}, {}, read, self.lookups)
-            except CellError as exc:
-                read = exc
-            if len(self._sources) < 10_000:
-                self._sources[key] = read
-        if isinstance(read, CellError):
-            raise read
-        # (The inline source's cells are a dict the row's readers add to.)
-        return {key: dict(v) if isinstance(v, dict) else v for key, v in read.items()}
 
     def _identifiers(self, given: dict, record: Held) -> tuple | None:
         """The row's identifiers as (scheme, value); None unless the record
