@@ -7,6 +7,7 @@ file repeats is a repeat, however it is written."""
 import pytest
 
 from diplomacy.importing import import_file
+from diplomacy.importing.unchanged import UnchangedRows
 from diplomacy.models import Project, Source, Treaty, TreatyCitation, Visit
 from tests.factories import PersonFactory, SectorFactory, StateFactory
 
@@ -38,6 +39,13 @@ def run(tmp_path, *lines, **options):
     path = tmp_path / "treaties.csv"
     path.write_text("\n".join((HEADER, *lines)) + "\n", encoding="utf-8")
     return import_file(path, "treaty", **options)
+
+
+def imported(tmp_path, text: str, kind: str = "treaty", **options):
+    """The report of importing ``text`` as a CSV file of ``kind``."""
+    path = tmp_path / "file.csv"
+    path.write_text(text, encoding="utf-8")
+    return import_file(path, kind, **options)
 
 
 def history_rows():
@@ -132,9 +140,7 @@ def test_a_row_with_a_control_character_is_refused_even_when_it_matches(tmp_path
 
 def test_an_unknown_column_is_refused_even_on_rows_that_match(tmp_path, register):
     run(tmp_path, PACT)
-    path = tmp_path / "extra.csv"
-    path.write_text(f"{HEADER},colour\n{PACT},blue\n", encoding="utf-8")
-    report = import_file(path, "treaty")
+    report = imported(tmp_path, f"{HEADER},colour\n{PACT},blue\n")
     assert not report.ok and "colour" in " ".join(str(error) for error in report.errors)
 
 
@@ -151,41 +157,32 @@ def test_a_visit_file_imported_again_is_unchanged_and_a_changed_guest_is_not(tmp
         "baku-visit,Visit to Baku,official,head_of_state,AZ,UZ,ilham-aliyev,"
         "2022-03-01,2022-03-02,Baku\n"
     )
-    path = tmp_path / "visits.csv"
-    path.write_text(header + row, encoding="utf-8")
-    assert import_file(path, "visit").created == 1
-    assert import_file(path, "visit").unchanged == 1
-    path.write_text(header + row.replace(",AZ,UZ,", ",AZ,KZ,"), encoding="utf-8")
-    report = import_file(path, "visit")
+    assert imported(tmp_path, header + row, "visit").created == 1
+    assert imported(tmp_path, header + row, "visit").unchanged == 1
+    report = imported(tmp_path, header + row.replace(",AZ,UZ,", ",AZ,KZ,"), "visit")
     assert report.updated == 1 and Visit.objects.get().guest.iso2 == "KZ"
 
 
 def test_an_identifiers_cell_that_clears_a_register_updates_the_record(tmp_path, register):
     run(tmp_path, PACT)
-    path = tmp_path / "download.csv"
-    path.write_text("slug,identifiers\ntransit-pact,unts:I-70001\n", encoding="utf-8")
-    assert import_file(path, "treaty").unchanged == 1
-    path.write_text("slug,identifiers\ntransit-pact,unts:I-70001;atop:5110\n", encoding="utf-8")
-    assert import_file(path, "treaty").updated == 1
-    assert import_file(path, "treaty").unchanged == 1
+    assert imported(tmp_path, "slug,identifiers\ntransit-pact,unts:I-70001\n").unchanged == 1
+    both = "slug,identifiers\ntransit-pact,unts:I-70001;atop:5110\n"
+    assert imported(tmp_path, both).updated == 1
+    assert imported(tmp_path, both).unchanged == 1
     # The unts column beside it wins.
-    path.write_text("slug,identifiers,unts\ntransit-pact,unts:I-70001;atop:5110,I-9\n")
-    assert import_file(path, "treaty").updated == 1
-    path.write_text("slug,identifiers\ntransit-pact,unts:I-9\n", encoding="utf-8")
-    assert import_file(path, "treaty").updated == 1
+    beside = "slug,identifiers,unts\ntransit-pact,unts:I-70001;atop:5110,I-9\n"
+    assert imported(tmp_path, beside).updated == 1
+    assert imported(tmp_path, "slug,identifiers\ntransit-pact,unts:I-9\n").updated == 1
     treaty = Treaty.objects.get(slug="transit-pact")
     assert list(treaty.identifiers.values_list("scheme", "value")) == [("unts", "I-9")]
 
 
 def test_a_commitments_cell_is_unchanged_in_any_order_and_an_update_otherwise(tmp_path, register):
     run(tmp_path, PACT)
-    path = tmp_path / "commitments.csv"
-    path.write_text("slug,commitments\ntransit-pact,defence;consultation\n", encoding="utf-8")
-    assert import_file(path, "treaty").updated == 1
-    path.write_text("slug,commitments\ntransit-pact,consultation;defence\n", encoding="utf-8")
-    assert import_file(path, "treaty").unchanged == 1
-    path.write_text("slug,commitments\ntransit-pact,consultation\n", encoding="utf-8")
-    assert import_file(path, "treaty").updated == 1
+    header = "slug,commitments\n"
+    assert imported(tmp_path, header + "transit-pact,defence;consultation\n").updated == 1
+    assert imported(tmp_path, header + "transit-pact,consultation;defence\n").unchanged == 1
+    assert imported(tmp_path, header + "transit-pact,consultation\n").updated == 1
     treaty = Treaty.objects.get(slug="transit-pact")
     assert list(treaty.commitments.values_list("kind__value", flat=True)) == ["consultation"]
 
@@ -193,12 +190,9 @@ def test_a_commitments_cell_is_unchanged_in_any_order_and_an_update_otherwise(tm
 def test_a_project_file_imported_again_is_unchanged_and_a_changed_amount_is_not(tmp_path, register):
     header = "slug,name,kind,states,sectors,value_amount,value_currency,start_on\n"
     row = 'caspian-link,Caspian link,infrastructure,AZ;KZ,energy,"1,250,000",usd,2020-06\n'
-    path = tmp_path / "projects.csv"
-    path.write_text(header + row, encoding="utf-8")
-    assert import_file(path, "project").created == 1
-    assert import_file(path, "project").unchanged == 1
-    path.write_text(header + row.replace('"1,250,000"', "1300000"), encoding="utf-8")
-    report = import_file(path, "project")
+    assert imported(tmp_path, header + row, "project").created == 1
+    assert imported(tmp_path, header + row, "project").unchanged == 1
+    report = imported(tmp_path, header + row.replace('"1,250,000"', "1300000"), "project")
     assert report.updated == 1, report.summary()
     assert str(Project.objects.get().value_amount) == "1300000.00"
 
@@ -231,12 +225,19 @@ def dry_run_report(path, **options):
     )  # fmt: skip
 
 
+def assert_the_parsers_answer(path, monkeypatch, **options) -> None:
+    """The same dry-run report with the unchanged-row check as with every row
+    sent to the parser."""
+    found = dry_run_report(path, **options)
+    with monkeypatch.context() as parser_only:
+        parser_only.setattr(UnchangedRows, "find", lambda *args: None)
+        assert dry_run_report(path, **options) == found, path.read_text()
+
+
 @pytest.mark.parametrize("column", list(VARIANTS))
 def test_every_variant_of_a_row_gets_the_parsers_answer(tmp_path, register, monkeypatch, column):
     """The claim of diplomacy.importing.unchanged: telling unchanged rows
     apart without parsing them gives the answer parsing gives, row by row."""
-    from diplomacy.importing.unchanged import UnchangedRows
-
     run(tmp_path, PACT, MEMO, publish=True)
     position = HEADER.split(",").index(column)
     cells = PACT.split(",")
@@ -250,26 +251,19 @@ def test_every_variant_of_a_row_gets_the_parsers_answer(tmp_path, register, monk
         path = tmp_path / f"variant-{n}.csv"
         path.write_text("\n".join((HEADER, *lines)) + "\n", encoding="utf-8")
         for publish in (False, True):
-            found = dry_run_report(path, publish=publish)
-            with monkeypatch.context() as parser_only:
-                parser_only.setattr(UnchangedRows, "find", lambda *args: None)
-                assert dry_run_report(path, publish=publish) == found, lines
+            assert_the_parsers_answer(path, monkeypatch, publish=publish)
 
 
 def test_a_precision_finer_than_its_date_is_refused_whatever_the_column_order(tmp_path, register):
     run(tmp_path, PACT.replace("2021-05-04", "2021"))
-    path = tmp_path / "precision.csv"
-    path.write_text("slug,signed_on_precision,signed_on\ntransit-pact,day,2021\n")
-    report = import_file(path, "treaty")
+    header = "slug,signed_on_precision,signed_on\n"
+    report = imported(tmp_path, header + "transit-pact,day,2021\n")
     assert not report.ok and report.unchanged == 0
     assert "finer than day" in " ".join(str(error) for error in report.errors)
-    path.write_text("slug,signed_on_precision,signed_on\ntransit-pact,year,2021\n")
-    assert import_file(path, "treaty").unchanged == 1
+    assert imported(tmp_path, header + "transit-pact,year,2021\n").unchanged == 1
 
 
 def test_every_column_order_and_precision_gets_the_parsers_answer(tmp_path, register, monkeypatch):
-    from diplomacy.importing.unchanged import UnchangedRows
-
     run(tmp_path, PACT.replace("2021-05-04", "2021-05"), MEMO, publish=True)
     header = [*HEADER.split(","), "signed_on_precision"]
     for date in ("2021-05", "2021-05-01", "May 2021", "2021"):
@@ -282,10 +276,7 @@ def test_every_column_order_and_precision_gets_the_parsers_answer(tmp_path, regi
                     ",".join(order) + "\n" + ",".join(cells[n] for n in columns) + "\n",
                     encoding="utf-8",
                 )
-                found = dry_run_report(path)
-                with monkeypatch.context() as parser_only:
-                    parser_only.setattr(UnchangedRows, "find", lambda *args: None)
-                    assert dry_run_report(path) == found, (date, precision, order[0])
+                assert_the_parsers_answer(path, monkeypatch)
 
 
 def test_json_objects_each_with_their_own_columns_import_and_come_back_unchanged(
