@@ -27,10 +27,13 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 from django.utils.text import slugify
+
+from diplomacy.models import StateCodes
 
 
 def _date(record, field: str) -> str:
@@ -60,7 +63,25 @@ def ABSOLUTE_URL(record) -> str:
     return record.get_absolute_url()
 
 
-Column = tuple[str, Callable]
+@dataclass(frozen=True)
+class Codes:
+    """A column of state codes, each the one the import reads back as the same
+    state on the record's date ``date_field`` (the date its codes are read on;
+    None: read undated), as ``StateCodes.written_code`` chooses."""
+
+    states: Callable  # the record's states, in order (one state or None: ``one``)
+    date_field: str | None = None
+    one: bool = False
+
+    def write(self, record, codes: StateCodes):
+        on = record.partial(self.date_field) if self.date_field else None
+        if self.one:
+            state = self.states(record)
+            return codes.written_code(state.pk, on) if state is not None else ""
+        return [codes.written_code(state.pk, on) for state in self.states(record)]
+
+
+Column = tuple[str, Callable | Codes]
 
 TREATY_COLUMNS: list[Column] = [
     ("slug", lambda t: t.slug),
@@ -73,7 +94,7 @@ TREATY_COLUMNS: list[Column] = [
     ("place_signed", lambda t: t.place_signed),
     ("entry_into_force_on", lambda t: _date(t, "entry_into_force_on")),
     ("ended_on", lambda t: _date(t, "ended_on")),
-    ("parties", lambda t: _join((row.state for row in t.party_rows), "display_code")),
+    ("parties", Codes(lambda t: [row.state for row in t.party_rows], "signed_on")),
     ("sectors", lambda t: _join(t.sector_list, "slug")),
     ("full_text_url", lambda t: t.full_text_url),
     ("url", lambda t: t.get_absolute_url()),
@@ -95,8 +116,8 @@ VISIT_COLUMNS: list[Column] = [
     ("title", lambda v: v.title),
     ("kind", lambda v: v.kind),
     ("level", lambda v: v.level),
-    ("host", lambda v: v.host.display_code),
-    ("guest", lambda v: v.guest.display_code),
+    ("host", Codes(lambda v: v.host, "start_on", one=True)),
+    ("guest", Codes(lambda v: v.guest, "start_on", one=True)),
     ("start_on", lambda v: _date(v, "start_on")),
     ("start_on_precision", lambda v: v.start_on_precision if v.start_on else ""),
     ("end_on", lambda v: _date(v, "end_on")),
@@ -115,10 +136,10 @@ PROJECT_COLUMNS: list[Column] = [
     ("name", lambda p: p.name),
     ("kind", lambda p: p.kind),
     ("status", lambda p: p.status),
-    ("states", lambda p: _join(p.states.all(), "display_code")),
+    ("states", Codes(lambda p: p.states.all(), "start_on")),
     ("sectors", lambda p: _join(p.sectors.all(), "slug")),
     ("city", lambda p: p.city),
-    ("location_state", lambda p: p.location_state.display_code if p.location_state else ""),
+    ("location_state", Codes(lambda p: p.location_state, "start_on", one=True)),
     ("value_amount", lambda p: "" if p.value_amount is None else f"{p.value_amount:f}"),
     ("value_currency", lambda p: p.value_currency),
     ("value_note", lambda p: p.value_note),
@@ -137,7 +158,7 @@ PROJECT_COLUMNS: list[Column] = [
 # import, one row per treaty and state.
 MEMBERSHIP_COLUMNS: list[Column] = [
     ("treaty", lambda m: m.treaty.slug),
-    ("state", lambda m: m.state.display_code),
+    ("state", Codes(lambda m: m.state, one=True)),
     ("mode", lambda m: m.consent_mode),
     ("joined", lambda m: _date(m, "consented_on")),
     ("in_force", lambda m: _date(m, "entry_into_force_on")),
@@ -164,7 +185,7 @@ COMMITMENT_COLUMNS: list[Column] = [
     ("article", lambda c: c.article),
     ("quote", lambda c: c.quote),
     ("conditions", lambda c: c.conditions),
-    ("parties_bound", lambda c: _join(c.parties_bound.all(), "display_code")),
+    ("parties_bound", Codes(lambda c: c.parties_bound.all())),
     ("source", _source),
     ("locator", lambda c: c.locator),
 ]
@@ -193,9 +214,12 @@ class _Echo:
         return value
 
 
-def _values(record, columns: list[Column], site: str) -> Iterator:
+def _values(record, columns: list[Column], site: str, codes: StateCodes) -> Iterator:
     for _, value in columns:
-        yield site + value(record) if value is ABSOLUTE_URL else value(record)
+        if isinstance(value, Codes):
+            yield value.write(record, codes)
+        else:
+            yield site + value(record) if value is ABSOLUTE_URL else value(record)
 
 
 def _records(queryset):
@@ -210,11 +234,12 @@ def _rows(queryset, columns: list[Column], site: str = "", excel: bool = False) 
         # The byte-order mark: Excel otherwise reads UTF-8 as the system's code page.
         yield "\ufeff"
     yield writer.writerow([name for name, _ in columns])
+    codes = StateCodes()
     for record in _records(queryset):
         yield writer.writerow(
             [
                 neutralised(";".join(value) if isinstance(value, list) else value)
-                for value in _values(record, columns, site)
+                for value in _values(record, columns, site, codes)
             ]
         )
 
@@ -223,9 +248,11 @@ def _json_items(queryset, columns: list[Column], site: str = "") -> Iterator[str
     """A JSON array, one object per line (no formula guard: no spreadsheet reads it)."""
     names = [name for name, _ in columns]
     separator = "[\n"
+    codes = StateCodes()
     for record in _records(queryset):
         yield separator + json.dumps(
-            dict(zip(names, _values(record, columns, site), strict=True)), ensure_ascii=False
+            dict(zip(names, _values(record, columns, site, codes), strict=True)),
+            ensure_ascii=False,
         )
         separator = ",\n"
     yield "[]\n" if separator == "[\n" else "\n]\n"

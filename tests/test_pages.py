@@ -68,8 +68,9 @@ PAGE_BUDGETS = {
     "/search/?q=energy": 11,
     "/treaties/feed/": 5,  # states, sectors, rows, parties, sectors
     "/sitemap.xml": 9,  # version, one per section, and a count per paginated section
-    # + identifiers; + on PostgreSQL the export lifting the statement timeout (SET LOCAL)
-    "/treaties/export.csv": 7,  # states, sectors, rows, parties, sectors (per 1,000-row chunk)
+    # + identifiers; + on PostgreSQL the export lifting the statement timeout (SET LOCAL);
+    # + the code table (states, periods, codes: each party's code on the treaty's date)
+    "/treaties/export.csv": 10,  # states, sectors, rows, parties, sectors (per 1,000-row chunk)
 }
 
 

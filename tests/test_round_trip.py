@@ -91,10 +91,10 @@ def seed(db):
 
 @pytest.fixture
 def generated(db):
-    # Countries only: with the former states, a generated Anguilla party
-    # before 1978 exports as "AI", which the code table gives to the French
-    # Afars and Issas (Djibouti) until 1977, and the import refuses it.
+    # Every country and the states through history, with the code table's
+    # periods: a code written for a party must name it on the record's date.
     call_command("load_countries", verbosity=0, stdout=io.StringIO())
+    call_command("load_historic_states", verbosity=0, stdout=io.StringIO())
     call_command(
         "generate_synthetic", treaties=200, visits=100, projects=100, verbosity=0,
         stdout=io.StringIO(),
@@ -118,6 +118,29 @@ def test_generated_records_come_back_the_same(client, tmp_path, generated, exten
         assert lines(files["commitments"]) > 0 and lines(files["memberships"]) > 200
     else:
         assert len(json.loads(files["projects"])) > 50
+
+
+def test_a_code_another_state_held_on_the_date_is_written_as_one_that_reads_back(
+    client, tmp_path, db
+):
+    """Anguilla's AI was the French Afars and Issas' code until 1977 (ISO
+    3166-3 AIDJ): a 1975 treaty of Anguilla's must not come back as one of
+    Djibouti's, nor be refused. Its download writes AIA, which names Anguilla
+    on any date; a treaty of 1990 keeps AI."""
+    call_command("load_countries", verbosity=0, stdout=io.StringIO())
+    call_command("load_historic_states", verbosity=0, stdout=io.StringIO())
+    anguilla, france = State.objects.get(iso2="AI"), State.objects.get(iso2="FR")
+    for year in (1975, 1990):
+        treaty = TreatyFactory(
+            slug=f"anguilla-{year}", signed_on=datetime.date(year, 5, 1), is_published=True
+        )
+        for state in (anguilla, france):
+            TreatyParty.objects.create(treaty=treaty, state=state)
+    files = assert_round_trip(client, tmp_path, "csv")
+    parties = {row["slug"]: row["parties"] for row in csv.DictReader(
+        io.StringIO(files["treaties"].decode()))}  # fmt: skip
+    assert parties == {"anguilla-1975": "AIA;FR", "anguilla-1990": "AI;FR"}
+    assert set(Treaty.objects.get(slug="anguilla-1975").parties.all()) == {anguilla, france}
 
 
 # The API's list pages import as they are too: its summaries of related

@@ -216,6 +216,8 @@ class _StateFacts:
     name: str
     code: str
     periods: list[tuple[datetime.date | None, datetime.date | None, str]]
+    # The codes a download may write for it, in the order tried (written_code).
+    written: tuple[str, ...] = ()
 
     @property
     def is_current(self) -> bool:
@@ -266,7 +268,9 @@ class StateCodes:
         for pk, name, code, iso2, iso3, cow in states.values_list(
             "pk", "name", "code", "iso2", "iso3", "cow_code"
         ):
-            self.facts[pk] = _StateFacts(name, code, [])
+            written = (iso2 or code.upper(), iso3, code.upper(), str(cow) if cow else None)
+            written = tuple(dict.fromkeys(filter(None, written)))
+            self.facts[pk] = _StateFacts(name, code, [], written)
             if cow is not None:
                 numbers[pk] = str(cow)
             self.public[code.upper()] = pk
@@ -390,6 +394,24 @@ class StateCodes:
                 f"{facts.span()}); this record is dated {dated_as}."
             )
         return state_id
+
+    def written_code(self, state_id: int, on: datetime.date | PartialDate | None) -> str:
+        """The code a download writes for the state on a record's date ``on``:
+        its display code (today's ISO alpha-2, else its public code) unless
+        that code names another state then, and then the first of its ISO
+        alpha-3, public code and COW number that reads back as this state.
+        (Anguilla's AI was the French Afars and Issas' until 1977; a treaty of
+        Anguilla's of 1975 is written with AIA.)"""
+        written = self.facts[state_id].written
+        if self.steady.get(normalise_code(written[0])) == state_id:
+            return written[0]  # most states: the code names it on every date
+        for code in written:
+            try:
+                if self.state_id(code, on) == state_id:
+                    return code
+            except UnknownStateCode:
+                continue
+        return written[0]  # none reads back (a state not existing then): as it is
 
     def check_exists(self, state_id: int, on: datetime.date | PartialDate) -> None:
         """``UnknownStateCode`` unless the state existed on ``on`` (a record's
