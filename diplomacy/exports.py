@@ -287,17 +287,6 @@ def export_filename(name: str, params, extension: str = "csv") -> str:
     return f"{stem}.{extension}"
 
 
-def in_export_order(queryset):
-    """The queryset's order with records of equal keys ordered by slug, not by
-    primary key: the order an import into another register keeps."""
-    ordering = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
-    if not any(term in ("pk", "-pk") for term in ordering):
-        return queryset
-    return queryset.order_by(
-        *(term.replace("pk", "slug") if term in ("pk", "-pk") else term for term in ordering)
-    )
-
-
 @contextmanager
 def without_statement_timeout(using: str):
     """Lift PostgreSQL's statement timeout (``DATABASE_STATEMENT_TIMEOUT``) for the

@@ -177,7 +177,7 @@ def treaties_of_rare_kind(kind_id: int) -> list[int]:
     )
 
 
-def with_commitment(queryset, kind_id: int, published_only: bool):
+def with_commitment(queryset, kind_id: int, published_only: bool, tie_break: str = "pk"):
     """The treaties of ``queryset`` with a commitment of a rare kind, read
     through that commitment's row in the list's order.
 
@@ -208,7 +208,7 @@ def with_commitment(queryset, kind_id: int, published_only: bool):
     )
     # ``Treaty.Meta.ordering``, newest first, undated last, through the copy;
     # an ``ordering`` asked for (the last filter applied) sorts by the copy too.
-    return queryset.order_by(F("signed_on_copy").desc(nulls_last=True), "-pk")
+    return queryset.order_by(F("signed_on_copy").desc(nulls_last=True), f"-{tie_break}")
 
 
 def commitment_choices() -> list[tuple[str, str]]:
@@ -464,9 +464,13 @@ class StableOrderingFilter(filters.OrderingFilter):
     def filter(self, qs, value):
         if value in ([], (), {}, "", None):
             return qs
-        ordering = [self.get_ordering_value(param, qs) for param in value]
-        tie_break = "-pk" if value[0].startswith("-") else "pk"
-        return qs.order_by(*ordering, tie_break)
+        return self.order(qs, value, self.parent.tie_break)
+
+    def order(self, qs, names: list[str], tie_break: str):
+        """``qs`` sorted by the ``ordering`` names, records of equal keys by
+        ``tie_break`` in the direction of the first name."""
+        ordering = [self.get_ordering_value(param, qs) for param in names]
+        return qs.order_by(*ordering, f"-{tie_break}" if names[0].startswith("-") else tie_break)
 
 
 # -- FilterSets -------------------------------------------------------------------------------
@@ -496,9 +500,22 @@ class RegisterFilterSet(filters.FilterSet):
     search_fields: tuple[str, ...] = ()
     # Relations to State: ``q`` also finds the records of the states it names.
     search_state_paths: tuple[str, ...] = ()
+    # What orders records of equal keys: ``pk`` (when the register created
+    # them) on pages, which walk by it; ``slug`` in a download, whose order an
+    # import into another register keeps (diplomacy.exports).
+    tie_break = "pk"
 
     class Meta:
         form = FilterForm
+
+    def filter_queryset(self, queryset):
+        if self.tie_break != "pk" and "ordering" in self.filters:
+            # The list's own order (``keyset_default``, its model's ordering),
+            # stated with the tie-break; a filter that sorts replaces it.
+            queryset = self.filters["ordering"].order(
+                queryset, [self.keyset_default], self.tie_break
+            )
+        return super().filter_queryset(queryset)
 
 
 def record_filters(date_field: str, year_label: str, kinds) -> type[RegisterFilterSet]:
@@ -642,7 +659,9 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         if kinds and commitment_rows_up_to_limit(kinds[0]) < RARE_COMMITMENT_ROWS:
             ordering = self.form.cleaned_data.get("ordering") or ["-signed_on"]
             if ordering[0].lstrip("-") == "signed_on" and not self.form.cleaned_data.get("q"):
-                queryset = with_commitment(queryset, kinds.pop(0), self.lists_published_only())
+                queryset = with_commitment(
+                    queryset, kinds.pop(0), self.lists_published_only(), self.tie_break
+                )
             else:
                 # Sorted otherwise, or searched (a costly question of each
                 # treaty: full text, title similarity, party names), the kind's

@@ -222,3 +222,43 @@ def test_memberships_and_commitments_read_a_fixed_number_of_queries(
         assert len(rows(download(client, "/treaties/memberships.csv")[1])) == 60
     with django_assert_max_num_queries(7):
         assert len(rows(download(client, "/treaties/commitments.csv")[1])) == 30
+
+
+# -- the order of a download ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        # The list's own order, newest first; records of one date by slug, descending.
+        ("", None),
+        ("?ordering=-signed_on", None),
+        # By title, ascending: one title, so by slug, ascending.
+        ("?ordering=title", ["old-b", "same-a", "same-b", "same-c", "undated"]),
+        # A search keeps the list's order.
+        ("?q=Pact", None),
+        # A commitment: through its rows' copy of the date, newest first.
+        ("?commitment=defence", None),
+    ],
+)
+def test_records_of_equal_keys_download_in_slug_order_not_creation_order(
+    client, w, query, expected
+):
+    """An import into another register creates records in the file's order:
+    the order of a download must not depend on this register's keys."""
+    for slug, on in (("same-c", (2020, 5, 1)), ("old-b", (2001, 1, 1)), ("same-a", (2020, 5, 1)),
+                     ("undated", None), ("same-b", (2020, 5, 1))):  # fmt: skip
+        treaty = TreatyFactory(
+            slug=slug, title="Pact", parties=[w["az"], w["uz"]],
+            signed_on=datetime.date(*on) if on else None,
+        )  # fmt: skip
+        commit(treaty, "defence")
+    newest_first = ["same-c", "same-b", "same-a", "old-b", "undated"]
+    for extension in ("csv", "json"):
+        _, content = download(client, f"/treaties/export.{extension}{query}")
+        slugs = (
+            [row["slug"] for row in rows(content)]
+            if extension == "csv"
+            else [item["slug"] for item in json.loads(content)]
+        )
+        assert slugs == (expected or newest_first), (query, extension)

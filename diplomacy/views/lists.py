@@ -121,7 +121,7 @@ class FilteredListView(View):
     def export_rows(self, queryset):
         """What the download holds of the filtered set (diplomacy/views/exports.py
         exports the rows that belong to it)."""
-        return exports.in_export_order(queryset)
+        return queryset
 
     def get_queryset(self):
         return self.model.objects.published().for_list()
@@ -140,9 +140,13 @@ class FilteredListView(View):
     def get(self, request, *args, **kwargs):
         # Parameters that name no filter (``?page=3``) leave the form empty.
         filtered = any(name in self.filterset_class.base_filters for name in request.GET)
+        exporting = self.export or request.GET.get("format") in exports.FORMATS
         filterset = self.filterset_class(
-            request.GET if filtered else None, queryset=self.get_queryset()
+            request.GET if filtered or exporting else None, queryset=self.get_queryset()
         )
+        if exporting:
+            # Records of equal keys by slug, not by when this register created them.
+            filterset.tie_break = "slug"
         context = {
             "filterset": filterset,
             "model_name": self.model._meta.verbose_name_plural,
@@ -157,7 +161,7 @@ class FilteredListView(View):
         queryset = filterset.qs
         # ``export``: True (CSV) or the format its address names (export.json).
         file_format = self.export if isinstance(self.export, str) else "csv"
-        if self.export or request.GET.get("format") in exports.FORMATS:
+        if exporting:
             file_format = request.GET.get("format") if not self.export else file_format
             name = self.export_name or self.model._meta.verbose_name_plural.replace(" ", "-")
             return exports.csv_response(
