@@ -322,3 +322,37 @@ def test_an_admin_import_shows_on_the_list_and_the_record_page_at_once(
     assert "Treaty of Eternal Alliance" in listing and "Treaty of Eternal Alliance" in record
     assert "Treaty on Allied Relations" not in listing + record
     assert "Pact of the Steppes" in listing
+
+
+# A quote opened and never closed would make the rest of the file one cell.
+
+
+def test_a_quote_never_closed_refuses_the_file_instead_of_swallowing_the_rows_after_it(
+    tmp_path, states
+):
+    for slug in ("a", "b", "c"):
+        TreatyFactory(slug=slug, summary="As it was.", parties=[states["az"], states["uz"]])
+    path = write(tmp_path, 'slug,summary\na,"A quote never closed\nb,Changed.\nc,Changed.\n')
+    report = import_file(path, "treaty")
+    assert not report.ok
+    (error,) = report.errors
+    assert "quote" in error.message and "line 2" in error.message, error.message
+    assert set(Treaty.objects.values_list("summary", flat=True)) == {"As it was."}
+
+
+def test_text_after_a_closing_quote_refuses_the_file_instead_of_being_joined_to_the_cell(
+    tmp_path, states
+):
+    TreatyFactory(slug="a", summary="As it was.", parties=[states["az"], states["uz"]])
+    path = write(tmp_path, 'slug,summary\na,"Quoted" and not\n')
+    report = import_file(path, "treaty")
+    assert not report.ok, "the cell would be read as 'Quoted and not'"
+    assert "line 2" in report.errors[0].message
+    assert Treaty.objects.get(slug="a").summary == "As it was."
+
+
+def test_quoted_cells_over_several_lines_and_doubled_quotes_are_read(tmp_path, states):
+    TreatyFactory(slug="a", summary="As it was.", parties=[states["az"], states["uz"]])
+    path = write(tmp_path, 'slug,summary\na,"One ""quoted"" word,\nand a second line."\n')
+    assert import_file(path, "treaty").ok
+    assert Treaty.objects.get(slug="a").summary == 'One "quoted" word,\nand a second line.'

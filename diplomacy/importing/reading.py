@@ -46,10 +46,12 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         sample = handle.read(64 * 1024)
         handle.seek(0)
         delimiter = _sniff_delimiter(sample.lstrip("\r\n"))
-        reader = csv.reader(handle, delimiter=delimiter)
+        # Strict: a quote that is never closed, or text after a closing quote,
+        # is an error. Else csv reads on: the rest of the file becomes one cell
+        # and its rows are never seen, while the row it joins is imported.
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
         header = None
-        for row in reader:
-            line = reader.line_num
+        for line, row in _numbered(reader):
             if not any(cell.strip() for cell in row):
                 continue  # blank line
             if header is None:
@@ -73,6 +75,31 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             )
         if header is None:
             raise FileFormatError("The file is empty: it has no header row.")
+
+
+def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
+    """The reader's rows, each with the line it starts on; a quoting error
+    names the line of the row it is in, where the fix is."""
+    while True:
+        started = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                raise FileFormatError(
+                    f"A quote opened in the row on line {started} is never closed, so the "
+                    "rest of the file would be read as one cell: close it, and write a "
+                    "quote inside a quoted cell as two (\"\")."
+                ) from exc
+            if "expected after" in str(exc):
+                raise FileFormatError(
+                    f"Text follows a closing quote in the row on line {started}: quote the "
+                    "whole cell, and write a quote inside it as two (\"\")."
+                ) from exc
+            raise
+        yield started, row
 
 
 def _cell(text: str) -> str:
