@@ -44,6 +44,20 @@ def test_one_bad_row_means_nothing_is_written_and_the_line_is_reported(tmp_path,
     assert (5, "signed_on") in problems and (5, "parties") in problems
 
 
+def test_a_column_no_kind_reads_is_named_and_a_header_of_many_is_summed_up(tmp_path, states):
+    path = write(tmp_path, "title,kind,signed_on,parties,colour\nA,agreement,2024,AZ;UZ,red\n")
+    report = import_file(path, "treaty")
+    assert not report.ok and Treaty.objects.count() == 0
+    assert [(e.line, e.field, e.message) for e in report.errors] == [
+        (2, "row", "Unknown column(s): colour.")
+    ]
+    extra = [f"x{i:05d}" for i in range(10_000)]
+    path = write(tmp_path, ",".join(["title", *extra]) + "\n" + ",".join(["A", *extra]) + "\n")
+    (error,) = import_file(path, "treaty").errors
+    assert error.message.startswith("Unknown column(s): x00000, x00001, ")
+    assert error.message.endswith("x00019 and 9,980 more.") and len(error.message) < 300
+
+
 def test_json_with_a_bad_item_writes_nothing(tmp_path, states):
     rows = [{"title": "Fine", "kind": "agreement", "parties": ["AZ", "UZ"]},
             {"title": "Bad", "kind": "space_treaty", "parties": ["AZ", "UZ"]}]  # fmt: skip

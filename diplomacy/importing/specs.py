@@ -140,7 +140,7 @@ class Spec:
             raise RowErrors([("row", raw["__error__"])])
         unknown = set(raw) - set(self.readers) - self.readers_only
         if unknown:
-            errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
+            errors.append(("row", unknown_columns(unknown)))
         present = [name for name in self.readers if name in raw]
         cells = {name: as_text(raw[name]) for name in present}
         fields: dict = {}
@@ -374,6 +374,18 @@ class Spec:
 SOURCE_LIMITS = {"source_title": 500, "source_url": 500, "source_publisher": 200}
 
 
+UNKNOWN_COLUMNS_NAMED = 20
+
+
+def unknown_columns(unknown: set[str]) -> str:
+    """The row error for columns no kind reads: the first names, and how many
+    more (a header of a hundred thousand columns makes no useful message)."""
+    names = sorted(unknown)
+    shown = ", ".join(names[:UNKNOWN_COLUMNS_NAMED])
+    more = len(names) - UNKNOWN_COLUMNS_NAMED
+    return f"Unknown column(s): {shown}" + (f" and {more:,} more." if more > 0 else ".")
+
+
 @functools.lru_cache(maxsize=4096)
 def _check_url(url: str) -> None:
     # A file cites a few sources many times: each address is checked once.
@@ -537,7 +549,7 @@ class MembershipSpec:
         # A reject file's reason column is read back as nothing.
         unknown = set(raw) - set(self.columns) - {"reason"}
         if unknown:
-            errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
+            errors.append(("row", unknown_columns(unknown)))
         cells = {name: as_text(raw[name]) for name in self.columns if name in raw}
         fields: dict = {}
         slug, state = cells.get("treaty", "").strip().lower(), None
@@ -617,7 +629,7 @@ class CommitmentSpec:
         errors: list[tuple[str, str]] = []
         unknown = set(raw) - set(self.columns) - self.readers_only
         if unknown:
-            errors.append(("row", f"Unknown column(s): {', '.join(sorted(unknown))}."))
+            errors.append(("row", unknown_columns(unknown)))
         cells = {name: as_text(raw[name]) for name in self.columns if name in raw}
         fields: dict = {}
         bound = None
