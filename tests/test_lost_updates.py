@@ -446,3 +446,90 @@ def test_two_simultaneous_admin_saves_from_one_form_cannot_both_pass(
     assert sorted(statuses) == [200, 302]  # saved; refused with the form shown again
     treaty.refresh_from_db()
     assert treaty.summary == ("First", "Second")[statuses.index(302)]
+
+
+# An import against an editor: the import reads a batch's records, checks
+# them, then writes. An edit committed in between must not be overwritten.
+
+
+def edit_while_the_import_checks(monkeypatch, treaty, summary) -> list[str]:
+    """While the import checks its batch (``Treaty.clean``, after it has read
+    the records), an editor, on a connection of their own, saves ``treaty``
+    with a new summary (as the admin does)."""
+    original = Treaty.clean
+    done = []
+
+    def edited_meanwhile(self, *args, **kwargs):
+        if not done:
+            done.append("started")
+
+            def save():
+                try:
+                    record = Treaty.objects.get(pk=treaty.pk)
+                    record.summary = summary
+                    record.save()
+                finally:
+                    connection.close()
+
+            editor = threading.Thread(target=save)
+            editor.start()
+            editor.join(timeout=10)
+            done[0] = "saved" if not editor.is_alive() else "waiting"
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Treaty, "clean", edited_meanwhile)
+    return done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_does_not_overwrite_an_edit_made_while_it_ran(
+    postgresql_only, monkeypatch, tmp_path
+):
+    from diplomacy.importing import import_file
+
+    w = world()
+    edited = alliance(w, summary="As it was.")
+    TreatyFactory(slug="other", summary="Other.", parties=[w["az"], w["kz"]])
+    # The file changes the edited treaty's title and the other's summary: one
+    # batch, whose update writes both columns.
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        f"slug,title,summary\n{edited.slug},A new title,As it was.\nother,Other,Changed.\n",
+        encoding="utf-8",
+    )
+    done = edit_while_the_import_checks(monkeypatch, edited, "The editor's summary.")
+    report = import_file(path, "treaty")
+    assert done == ["saved"]
+    edited.refresh_from_db()
+    assert edited.summary == "The editor's summary."
+    # Refused, not merged: the import says which record changed under it.
+    assert not report.ok
+    assert any(
+        error.line == 2 and "changed" in error.message and "import" in error.message
+        for error in report.errors
+    ), report.summary()
+    assert Treaty.objects.get(slug="other").summary == "Other."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_skip_invalid_the_row_of_a_record_edited_meanwhile_goes_to_the_reject_file(
+    postgresql_only, monkeypatch, tmp_path
+):
+    from diplomacy.importing import import_file
+
+    w = world()
+    edited = alliance(w, summary="As it was.")
+    TreatyFactory(slug="other", summary="Other.", parties=[w["az"], w["kz"]])
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        f"slug,summary\n{edited.slug},From the file.\nother,Changed.\n", encoding="utf-8"
+    )
+    done = edit_while_the_import_checks(monkeypatch, edited, "The editor's summary.")
+    report = import_file(path, "treaty", skip_invalid=True)
+    assert done == ["saved"]
+    assert (report.updated, report.rejected) == (1, 1)
+    assert Treaty.objects.get(slug="other").summary == "Changed."
+    edited.refresh_from_db()
+    assert edited.summary == "The editor's summary."
+    rejected = report.reject_path.read_text(encoding="utf-8")
+    assert "From the file." in rejected and "changed by someone else" in rejected

@@ -91,12 +91,12 @@ def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
                 raise FileFormatError(
                     f"A quote opened in the row on line {started} is never closed, so the "
                     "rest of the file would be read as one cell: close it, and write a "
-                    "quote inside a quoted cell as two (\"\")."
+                    'quote inside a quoted cell as two ("").'
                 ) from exc
             if "expected after" in str(exc):
                 raise FileFormatError(
                     f"Text follows a closing quote in the row on line {started}: quote the "
-                    "whole cell, and write a quote inside it as two (\"\")."
+                    'whole cell, and write a quote inside it as two ("").'
                 ) from exc
             raise
         yield started, row
