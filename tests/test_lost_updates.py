@@ -533,3 +533,50 @@ def test_with_skip_invalid_the_row_of_a_record_edited_meanwhile_goes_to_the_reje
     assert edited.summary == "The editor's summary."
     rejected = report.reject_path.read_text(encoding="utf-8")
     assert "From the file." in rejected and "changed by someone else" in rejected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_membership_import_does_not_overwrite_a_party_row_edited_while_it_ran(
+    postgresql_only, monkeypatch, tmp_path
+):
+    import datetime
+
+    from diplomacy.importing import import_file
+    from diplomacy.models import TreatyParty
+
+    w = world()
+    treaty = alliance(w)
+    party = TreatyParty.objects.get(treaty=treaty, state=w["az"])
+    original = TreatyParty.validate_membership
+    done = []
+
+    def edited_meanwhile(*args, **kwargs):
+        # While the import checks its rows, an editor records the party's
+        # entry into force, on a connection of their own.
+        if not done:
+            done.append("started")
+
+            def save():
+                try:
+                    row = TreatyParty.objects.get(pk=party.pk)
+                    row.entry_into_force_on = datetime.date(2024, 9, 1)
+                    row.save()
+                finally:
+                    connection.close()
+
+            editor = threading.Thread(target=save)
+            editor.start()
+            editor.join(timeout=10)
+            done[0] = "saved" if not editor.is_alive() else "waiting"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(TreatyParty, "validate_membership", staticmethod(edited_meanwhile))
+    path = tmp_path / "memberships.csv"
+    path.write_text(f"treaty,state,mode\n{treaty.slug},AZ,ratification\n", encoding="utf-8")
+    report = import_file(path, "membership")
+    assert done == ["saved"]
+    party.refresh_from_db()
+    assert party.entry_into_force_on == datetime.date(2024, 9, 1)
+    assert not report.ok
+    assert "changed by someone else" in report.errors[0].message
+    assert party.consent_mode == ""

@@ -15,6 +15,13 @@ from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, re
 from diplomacy.importing.specs import SPECS, RowErrors
 from diplomacy.models import Treaty, TreatyParty
 
+# A party row's stored values, as read and as found again before writing.
+STORED = [field.attname for field in TreatyParty._meta.concrete_fields]
+EDITED_MEANWHILE = (
+    "This party row was changed by someone else while this file was imported (their "
+    "change is kept): import the file again to apply this row to it."
+)
+
 
 class MembershipImporter:
     """The ``membership`` kind: party rows keyed by treaty and state, read and
@@ -85,6 +92,7 @@ class MembershipImporter:
                 refuse(line, [RowError(line, "treaty", f"No treaty with the slug “{slug}”.")])
                 continue
             party = existing.get((treaty.pk, state)) or TreatyParty(treaty=treaty, state_id=state)
+            read = {name: getattr(party, name) for name in STORED}
             before = {name: getattr(party, name) for name in fields}
             for name, value in fields.items():
                 setattr(party, name, value)
@@ -106,7 +114,7 @@ class MembershipImporter:
             )
             report.count(action, line, f"{slug}/{state}", columns)
             if action != "unchanged":
-                changes.append(party)
+                changes.append((line, party, read, action))
         if not report.ok:
             report.forget_changes()
             return report
@@ -114,7 +122,16 @@ class MembershipImporter:
             return report
         try:
             with transaction.atomic():
-                for done, party in enumerate(changes, start=1):
+                edited = self._edited_meanwhile(changes)
+                for line, _, _, action in edited:
+                    report.uncount(action, line)
+                    refuse(line, [RowError(line, "state", EDITED_MEANWHILE)])
+                if edited and not self.skip_invalid:
+                    report.forget_changes()
+                    return report
+                refused = {line for line, *_ in edited}
+                changes = [change for change in changes if change[0] not in refused]
+                for done, (_, party, _, _) in enumerate(changes, start=1):
                     party._change_reason = "import"  # simple-history's documented hook
                     if self.user is not None:
                         party._history_user = self.user
@@ -128,6 +145,24 @@ class MembershipImporter:
         if changes:
             analyze({TreatyParty._meta.db_table, TreatyParty.history.model._meta.db_table})
         return report
+
+    @staticmethod
+    def _edited_meanwhile(changes) -> list:
+        """The changes to party rows that someone else saved (an editor, the
+        API) after this import read them: refused, not written over the newer
+        values. The rows stay locked from here until the import ends."""
+        read = {party.pk: values for _, party, values, _ in changes if party.pk is not None}
+        now = {
+            values["id"]: values
+            for values in TreatyParty.objects.filter(pk__in=list(read))
+            .select_for_update()
+            .values(*STORED)
+        }
+        return [
+            change
+            for change in changes
+            if change[1].pk in read and now.get(change[1].pk) != read[change[1].pk]
+        ]
 
 
 # The file's column for each membership field.

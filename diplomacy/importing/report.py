@@ -163,6 +163,14 @@ class ImportReport:
         if len(self.preview) < PREVIEW_LENGTH:
             self.preview.append(PreviewRow(line, name, action, tuple(changes)))
 
+    def uncount(self, action: str, line: int) -> None:
+        """A row counted, then refused before it was written."""
+        if action == "create":
+            self.created -= 1
+        elif action == "update":
+            self.updated -= 1
+        self.preview = [row for row in self.preview if row.line != line]
+
     def forget_changes(self) -> None:
         """Nothing will be written (the file has errors): no change to show."""
         self.created = self.updated = self.unchanged = 0
