@@ -580,3 +580,60 @@ def test_a_membership_import_does_not_overwrite_a_party_row_edited_while_it_ran(
     assert not report.ok
     assert "changed by someone else" in report.errors[0].message
     assert party.consent_mode == ""
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("editor_changes", ["conditions", "parties_bound"])
+def test_a_commitment_import_does_not_overwrite_a_commitment_edited_while_it_ran(
+    postgresql_only, monkeypatch, tmp_path, editor_changes
+):
+    from diplomacy.importing import import_file
+    from diplomacy.models import Commitment, CommitmentKind
+
+    w = world()
+    treaty = alliance(w)
+    # The kinds are a migration's data, which an earlier transactional test flushed.
+    kind, _ = CommitmentKind.objects.get_or_create(value="defence", defaults={"label": "Defence"})
+    commitment = Commitment.objects.create(treaty=treaty, kind=kind, article="3")
+    original = Commitment.clean_fields
+    done = []
+
+    def edited_meanwhile(self, *args, **kwargs):
+        # While the import checks its rows, an editor changes the commitment
+        # on a connection of their own.
+        if not done:
+            done.append("started")
+
+            def save():
+                try:
+                    row = Commitment.objects.get(pk=commitment.pk)
+                    if editor_changes == "conditions":
+                        row.conditions = "If attacked."
+                        row.save()
+                    else:
+                        row.parties_bound.set([w["az"]])
+                finally:
+                    connection.close()
+
+            editor = threading.Thread(target=save)
+            editor.start()
+            editor.join(timeout=10)
+            done[0] = "saved" if not editor.is_alive() else "waiting"
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Commitment, "clean_fields", edited_meanwhile)
+    path = tmp_path / "commitments.csv"
+    path.write_text(
+        f"treaty,kind,article,quote\n{treaty.slug},defence,3,Each party shall assist.\n",
+        encoding="utf-8",
+    )
+    report = import_file(path, "commitment")
+    assert done == ["saved"]
+    commitment.refresh_from_db()
+    if editor_changes == "conditions":
+        assert commitment.conditions == "If attacked."
+    else:
+        assert list(commitment.parties_bound.all()) == [w["az"]]
+    assert not report.ok
+    assert "changed by someone else" in report.errors[0].message
+    assert commitment.quote == ""

@@ -12,12 +12,14 @@ Commitments a file does not name are left as they are.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from diplomacy.caching import data_changed
 from diplomacy.importing.lookups import Lookups
+from diplomacy.importing.meanwhile import EDITED_MEANWHILE, changed_meanwhile, stored_values
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
 from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, CommitmentRow, RowErrors
@@ -38,6 +40,21 @@ def _bare(commitment: Commitment, bound: set[int]) -> bool:
         or commitment.source_id
         or bound
     )
+
+
+# A commitment's stored values, as read and as found again before writing.
+STORED = [field.attname for field in Commitment._meta.concrete_fields]
+
+
+class Change(NamedTuple):
+    """A commitment to write, and what the import read of it."""
+
+    commitment: Commitment
+    bound: list | None  # the parties it binds, where the row changes them
+    line: int
+    action: str
+    read: dict
+    bound_read: set | None
 
 
 class CommitmentImporter:
@@ -85,7 +102,10 @@ class CommitmentImporter:
             return report
         try:
             with transaction.atomic():
-                for done, (commitment, bound) in enumerate(changes, start=1):
+                changes = self._not_edited_meanwhile(changes, report)
+                if changes is None:
+                    return report
+                for done, (commitment, bound, *_) in enumerate(changes, start=1):
                     commitment._change_reason = "import"  # simple-history's documented hook
                     if self.user is not None:
                         commitment._history_user = self.user
@@ -101,6 +121,28 @@ class CommitmentImporter:
             return report
         report.written = True
         return report
+
+    def _not_edited_meanwhile(self, changes: list[Change], report) -> list[Change] | None:
+        """The changes to write: a commitment someone else saved (its fields
+        or the parties it binds) since this import read it is refused, not
+        written over; None when that leaves nothing to write (all or nothing)."""
+        read = {c.commitment.pk: c.read for c in changes if c.commitment.pk is not None}
+        through = Commitment.parties_bound.through
+        bound = {pk: c.bound_read or set() for c in changes if (pk := c.commitment.pk)}
+        edited = changed_meanwhile(
+            Commitment, read, related=(through, "commitment_id", "state_id", bound)
+        )
+        refused = set()
+        for change in changes:
+            if change.commitment.pk in edited:
+                refused.add(change.line)
+                report.uncount(change.action, change.line)
+                message = EDITED_MEANWHILE.format(record="This commitment")
+                self._refuse(report, change.line, [RowError(change.line, "article", message)])
+        if refused and not self.skip_invalid:
+            report.forget_changes()
+            return None
+        return [change for change in changes if change.line not in refused]
 
     def _read(self, path, fmt, report) -> list[CommitmentRow] | None:
         lookups = Lookups.load()
@@ -130,7 +172,7 @@ class CommitmentImporter:
             return None
         return list(parsed.values())
 
-    def _check(self, rows: list[CommitmentRow], report) -> list[tuple[Commitment, list | None]]:
+    def _check(self, rows: list[CommitmentRow], report) -> list[Change]:
         """Every row against the register; what to write."""
         treaties = Treaty.objects.in_bulk({row.treaty for row in rows}, field_name="slug")
         pks = [treaty.pk for treaty in treaties.values()]
@@ -174,6 +216,7 @@ class CommitmentImporter:
                 if set(row.parties_bound) != bound_now.get(commitment.pk, set()):
                     bound = list(row.parties_bound)
             values = {"article": row.article, **row.fields}
+            read = stored_values(commitment, STORED)
             before = {name: getattr(commitment, name) for name in values}
             for name, value in values.items():
                 setattr(commitment, name, value)
@@ -209,7 +252,9 @@ class CommitmentImporter:
                 else (),
             )
             if action != "unchanged":
-                changes.append((commitment, bound))
+                changes.append(
+                    Change(commitment, bound, row.line, action, read, bound_now.get(commitment.pk))
+                )
         return changes
 
     @staticmethod

@@ -28,6 +28,7 @@ from diplomacy.bulk_writes import analyze, create_rows
 from diplomacy.caching import data_changed
 from diplomacy.duplicates import duplicate_key, probable_duplicates_of
 from diplomacy.importing.lookups import InlineSource, Lookups
+from diplomacy.importing.meanwhile import EDITED_MEANWHILE, changed_meanwhile
 from diplomacy.importing.reading import (
     FileFormatError,
     as_text,
@@ -403,41 +404,23 @@ class Importer:
                 action = "update"
             counted.append((action, row, changes))
         if self.writing and updates:
-            edited = self._edited_meanwhile(updates)
-            for row, record, _ in edited:
-                self._refuse(
-                    report,
-                    raws[row.line],
-                    [
-                        RowError(
-                            row.line,
-                            "row",
-                            f"“{record.slug}” was changed by someone else while this file was "
-                            "imported (their change is kept): import the file again to apply "
-                            "this row to it.",
-                        )
-                    ],
-                )
-            refused = {row.line for row, _, _ in edited}
+            # Saved by someone else since this batch read it: refused, not overwritten.
+            edited = changed_meanwhile(
+                self.model,
+                {record.pk: {"updated_at": record.updated_at} for _, record, _ in updates},
+            )
+            refused = set()
+            for row, record, _ in updates:
+                if record.pk in edited:
+                    refused.add(row.line)
+                    message = EDITED_MEANWHILE.format(record=f"“{record.slug}”")
+                    self._refuse(report, raws[row.line], [RowError(row.line, "row", message)])
             updates = [update for update in updates if update[0].line not in refused]
             counted = [count for count in counted if count[1].line not in refused]
         for action, row, changes in counted:
             report.count(action, row.line, row.slug, changes)
         if self.writing and (creates or updates):
             self._write(creates, updates, current_relations, current_identifiers, current_citations)
-
-    def _edited_meanwhile(self, updates) -> list:
-        """The updates whose record was saved by someone else (an editor, the
-        API, another import) after this batch read it: those rows are refused,
-        not written over the newer version. The batch's records stay locked
-        from here until the import ends, so none can change after the check."""
-        read = {record.pk: record.updated_at for _, record, _ in updates}
-        now = dict(
-            self.model.objects.filter(AnyOf(F("pk"), list(read)))
-            .select_for_update()
-            .values_list("pk", "updated_at")
-        )
-        return [update for update in updates if now.get(update[1].pk) != read[update[1].pk]]
 
     def _source_errors(self, row: ParsedRow) -> list[RowError]:
         """A source given in the row's own columns is matched to the register's

@@ -10,6 +10,7 @@ from django.db import DatabaseError, transaction
 
 from diplomacy.bulk_writes import analyze
 from diplomacy.importing.lookups import Lookups
+from diplomacy.importing.meanwhile import EDITED_MEANWHILE, changed_meanwhile, stored_values
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
 from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, RowErrors
@@ -17,10 +18,6 @@ from diplomacy.models import Treaty, TreatyParty
 
 # A party row's stored values, as read and as found again before writing.
 STORED = [field.attname for field in TreatyParty._meta.concrete_fields]
-EDITED_MEANWHILE = (
-    "This party row was changed by someone else while this file was imported (their "
-    "change is kept): import the file again to apply this row to it."
-)
 
 
 class MembershipImporter:
@@ -92,7 +89,7 @@ class MembershipImporter:
                 refuse(line, [RowError(line, "treaty", f"No treaty with the slug “{slug}”.")])
                 continue
             party = existing.get((treaty.pk, state)) or TreatyParty(treaty=treaty, state_id=state)
-            read = {name: getattr(party, name) for name in STORED}
+            read = stored_values(party, STORED)
             before = {name: getattr(party, name) for name in fields}
             for name, value in fields.items():
                 setattr(party, name, value)
@@ -122,14 +119,21 @@ class MembershipImporter:
             return report
         try:
             with transaction.atomic():
-                edited = self._edited_meanwhile(changes)
-                for line, _, _, action in edited:
-                    report.uncount(action, line)
-                    refuse(line, [RowError(line, "state", EDITED_MEANWHILE)])
-                if edited and not self.skip_invalid:
+                # Saved by someone else since this import read it: refused, not overwritten.
+                edited = changed_meanwhile(
+                    TreatyParty,
+                    {party.pk: read for _, party, read, _ in changes if party.pk is not None},
+                )
+                refused = set()
+                for line, party, _, action in changes:
+                    if party.pk in edited:
+                        refused.add(line)
+                        report.uncount(action, line)
+                        message = EDITED_MEANWHILE.format(record="This party row")
+                        refuse(line, [RowError(line, "state", message)])
+                if refused and not self.skip_invalid:
                     report.forget_changes()
                     return report
-                refused = {line for line, *_ in edited}
                 changes = [change for change in changes if change[0] not in refused]
                 for done, (_, party, _, _) in enumerate(changes, start=1):
                     party._change_reason = "import"  # simple-history's documented hook
@@ -145,24 +149,6 @@ class MembershipImporter:
         if changes:
             analyze({TreatyParty._meta.db_table, TreatyParty.history.model._meta.db_table})
         return report
-
-    @staticmethod
-    def _edited_meanwhile(changes) -> list:
-        """The changes to party rows that someone else saved (an editor, the
-        API) after this import read them: refused, not written over the newer
-        values. The rows stay locked from here until the import ends."""
-        read = {party.pk: values for _, party, values, _ in changes if party.pk is not None}
-        now = {
-            values["id"]: values
-            for values in TreatyParty.objects.filter(pk__in=list(read))
-            .select_for_update()
-            .values(*STORED)
-        }
-        return [
-            change
-            for change in changes
-            if change[1].pk in read and now.get(change[1].pk) != read[change[1].pk]
-        ]
 
 
 # The file's column for each membership field.
