@@ -1,7 +1,5 @@
 """Who sees drafts: the public never; staff with the model's view permission do."""
 
-from django.utils.http import http_date
-
 
 def can_view_drafts(user, model) -> bool:
     opts = model._meta
@@ -33,9 +31,13 @@ def detail_record(user, model, slug: str):
 
 
 def mark_private_if_draft(response, record):
-    """A draft preview must never be cached or indexed; a published page says when it
-    last changed, for conditional GET (If-Modified-Since → 304)."""
-    response["Last-Modified"] = http_date(record.updated_at.timestamp())
+    """A draft preview must never be cached or indexed.
+
+    No Last-Modified: a record page shows more than its record (its parties'
+    names, memberships, commitments, related records), which change without
+    the record's own time, so that time cannot tell a revalidating client
+    (If-Modified-Since) that the page is unchanged. The page's ETag, a hash
+    of its content (ConditionalGetMiddleware), always can."""
     if not record.is_published:
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"

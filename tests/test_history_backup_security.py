@@ -206,7 +206,7 @@ def test_page_cache_serves_anonymous_visitors_and_an_edit_shows_at_once(client, 
     etag = response["ETag"]
     assert client.get("/treaties/", HTTP_IF_NONE_MATCH=etag).status_code == 304
     detail = client.get(treaty.get_absolute_url())
-    again = client.get(treaty.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=detail["Last-Modified"])
+    again = client.get(treaty.get_absolute_url(), HTTP_IF_NONE_MATCH=detail["ETag"])
     assert again.status_code == 304
     client.cookies["sessionid"] = "whatever"
     assert "X-Cache" not in client.get("/treaties/")

@@ -27,7 +27,7 @@ def test_a_second_visit_to_a_record_page_reads_only_the_data_version_and_shows_t
         with django_assert_num_queries(1):  # the data version
             second = client.get(url)
         assert second.content == first.content
-        assert second["Last-Modified"] == first["Last-Modified"]
+        assert second["ETag"] == first["ETag"]
     html = client.get(treaty.get_absolute_url()).content.decode()
     assert "allied relations" in html and "Pipeline" in html and "Energy" in html
 
@@ -82,3 +82,37 @@ def test_pages_stay_right_when_the_record_store_is_full(client):
             for treaty in treaties:
                 html = client.get(treaty.get_absolute_url()).content.decode()
                 assert f"<h1>{treaty.title}</h1>" in html
+
+
+@pytest.mark.parametrize("change", ["state renamed", "membership imported"])
+def test_a_revalidated_record_page_is_never_answered_not_modified_after_its_content_changed(
+    client, tmp_path, change
+):
+    """A crawler or a proxy revalidates with the date it was given
+    (If-Modified-Since) or the tag (If-None-Match). The page shows more than
+    its record: its parties' names, their memberships. A change to those
+    leaves the record's own time as it was, so that date cannot say the page
+    is unchanged."""
+    from diplomacy.importing import import_file
+
+    w = world()
+    treaty = alliance(w)
+    url = treaty.get_absolute_url()
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    if change == "state renamed":
+        w["az"].name = "Republic of Azerbaijan"
+        w["az"].save()
+        shown = "Republic of Azerbaijan"
+    else:
+        path = tmp_path / "memberships.csv"
+        path.write_text(f"treaty,state,joined\n{treaty.slug},AZ,2024-09-02\n", encoding="utf-8")
+        assert import_file(path, "membership").ok
+        shown = "2 September 2024"
+    for validators in (
+        {"HTTP_IF_NONE_MATCH": first["ETag"]},
+        {"HTTP_IF_MODIFIED_SINCE": first.get("Last-Modified", "Thu, 01 Jan 2099 00:00:00 GMT")},
+    ):
+        again = client.get(url, **validators)
+        assert again.status_code == 200, validators
+        assert shown in again.content.decode()
