@@ -637,3 +637,41 @@ def test_a_commitment_import_does_not_overwrite_a_commitment_edited_while_it_ran
     assert not report.ok
     assert "changed by someone else" in report.errors[0].message
     assert commitment.quote == ""
+
+
+@pytest.mark.parametrize("kind", ["membership", "commitment"])
+def test_a_membership_or_commitment_import_makes_an_open_treaty_form_stale(
+    editor, treaty, tmp_path, kind
+):
+    """The import changes a row the treaty's form shows inline: the editor who
+    opened the form before it, and saves a change to that row, is refused and
+    shown the form again; the import's change stays."""
+    from diplomacy.importing import import_file
+    from diplomacy.models import Commitment, CommitmentKind, TreatyParty
+
+    commitment = Commitment.objects.create(
+        treaty=treaty, kind=CommitmentKind.objects.get(value="defence"), article="3"
+    )
+    client = signed_in(editor)
+    url = change_url(treaty)
+    form = form_fields(client.get(url), "treaty_form")
+    path = tmp_path / f"{kind}.csv"
+    if kind == "membership":
+        path.write_text(f"treaty,state,mode\n{treaty.slug},AZ,ratification\n", encoding="utf-8")
+        form["treatyparty_set-0-note"] = "The editor's note."
+    else:
+        path.write_text(
+            f"treaty,kind,article,quote\n{treaty.slug},defence,3,Each shall assist.\n",
+            encoding="utf-8",
+        )
+        form["commitments-0-conditions"] = "If attacked."
+    assert import_file(path, kind).ok
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "This treaty was changed by " in response.content.decode()
+    if kind == "membership":
+        party = TreatyParty.objects.get(treaty=treaty, state__iso2="AZ")
+        assert (party.consent_mode, party.note) == ("ratification", "")
+    else:
+        commitment.refresh_from_db()
+        assert (commitment.quote, commitment.conditions) == ("Each shall assist.", "")

@@ -19,7 +19,12 @@ from django.db import DatabaseError, transaction
 
 from diplomacy.caching import data_changed
 from diplomacy.importing.lookups import Lookups
-from diplomacy.importing.meanwhile import EDITED_MEANWHILE, changed_meanwhile, stored_values
+from diplomacy.importing.meanwhile import (
+    EDITED_MEANWHILE,
+    changed_meanwhile,
+    stored_values,
+    treaties_changed,
+)
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
 from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, CommitmentRow, RowErrors
@@ -114,6 +119,7 @@ class CommitmentImporter:
                         commitment.parties_bound.set(bound)
                     if progress is not None and done % PROGRESS_ROWS == 0:
                         progress(done, len(changes))  # rows written, of those to write
+                treaties_changed({change.commitment.treaty_id for change in changes})
                 # A new data version: every page and API response shows the import.
                 data_changed()
         except DatabaseError as exc:

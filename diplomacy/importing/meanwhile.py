@@ -11,6 +11,7 @@ write. (PostgreSQL; SQLite lets one transaction write at a time.)
 """
 
 from django.db.models import F
+from django.utils import timezone
 
 from diplomacy.any_of import AnyOf
 
@@ -50,3 +51,13 @@ def changed_meanwhile(model, read: dict[int, dict], related=None) -> set[int]:
             sets_now.setdefault(pk, set()).add(other)
         changed |= {pk for pk in read if sets_now.get(pk, set()) != sets.get(pk, set())}
     return changed
+
+
+def treaties_changed(treaty_ids) -> None:
+    """A new version of each treaty whose party rows or commitments an import
+    wrote: its admin form (which shows them inline) and API ETag opened before
+    are stale, so a save from them is refused instead of writing their old
+    rows back. No history row: the rows' own history holds the change."""
+    from diplomacy.models import Treaty
+
+    Treaty.objects.filter(pk__in=list(treaty_ids)).update(updated_at=timezone.now())

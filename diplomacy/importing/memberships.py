@@ -10,7 +10,12 @@ from django.db import DatabaseError, transaction
 
 from diplomacy.bulk_writes import analyze
 from diplomacy.importing.lookups import Lookups
-from diplomacy.importing.meanwhile import EDITED_MEANWHILE, changed_meanwhile, stored_values
+from diplomacy.importing.meanwhile import (
+    EDITED_MEANWHILE,
+    changed_meanwhile,
+    stored_values,
+    treaties_changed,
+)
 from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
 from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, RowErrors
@@ -142,6 +147,7 @@ class MembershipImporter:
                     party.save()
                     if progress is not None and done % PROGRESS_ROWS == 0:
                         progress(done, len(changes))  # rows written, of those to write
+                treaties_changed({party.treaty_id for _, party, _, _ in changes})
         except DatabaseError as exc:
             report.add_error(RowError(0, "database", f"Nothing was written: {exc}"))
             return report
