@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from diplomacy.any_of import AnyOf
+from diplomacy.models import Treaty
 
 EDITED_MEANWHILE = (
     "{record} was changed by someone else while this file was imported (their change is "
@@ -58,6 +59,4 @@ def treaties_changed(treaty_ids) -> None:
     wrote: its admin form (which shows them inline) and API ETag opened before
     are stale, so a save from them is refused instead of writing their old
     rows back. No history row: the rows' own history holds the change."""
-    from diplomacy.models import Treaty
-
     Treaty.objects.filter(pk__in=list(treaty_ids)).update(updated_at=timezone.now())
