@@ -356,3 +356,19 @@ def test_quoted_cells_over_several_lines_and_doubled_quotes_are_read(tmp_path, s
     path = write(tmp_path, 'slug,summary\na,"One ""quoted"" word,\nand a second line."\n')
     assert import_file(path, "treaty").ok
     assert Treaty.objects.get(slug="a").summary == 'One "quoted" word,\nand a second line.'
+
+
+def test_a_row_with_fewer_cells_than_the_header_is_refused_not_read_as_empty_cells(
+    tmp_path, states
+):
+    """A row cut short (a line broken by hand, a truncated copy) would clear
+    every field of the columns it lacks: it is refused, with its line."""
+    TreatyFactory(slug="a", summary="As it was.", parties=[states["az"], states["uz"]])
+    path = write(tmp_path, "slug,title,summary\na,A new title\n")
+    report = import_file(path, "treaty")
+    assert not report.ok
+    assert [(e.line, e.field, e.message) for e in report.errors] == [
+        (2, "row", "2 cells but 3 columns.")
+    ]
+    treaty = Treaty.objects.get(slug="a")
+    assert treaty.summary == "As it was." and treaty.title != "A new title"

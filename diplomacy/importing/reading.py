@@ -59,20 +59,17 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 if len(set(header)) != len(header):
                     raise FileFormatError("The header row names a column twice.")
                 continue
-            if len(row) > len(header):
-                extra = [cell for cell in row[len(header) :] if cell.strip()]
-                if extra:
-                    # The row's cells come along, for the reject file.
-                    cells = {name: _cell(row[i]) for i, name in enumerate(header)}
-                    yield (
-                        line,
-                        {**cells, "__error__": f"{len(row)} cells but {len(header)} columns."},
-                    )
-                    continue
-            yield (
-                line,
-                {name: _cell(row[i]) if i < len(row) else "" for i, name in enumerate(header)},
-            )
+            # A row longer than the header (but for empty cells), or shorter: a
+            # short row's missing cells, read as empty, would clear those fields.
+            long = len(row) > len(header) and any(cell.strip() for cell in row[len(header) :])
+            if long or len(row) < len(header):
+                # The row's cells come along, for the reject file.
+                cells = {
+                    name: _cell(row[i]) if i < len(row) else "" for i, name in enumerate(header)
+                }
+                yield line, {**cells, "__error__": f"{len(row)} cells but {len(header)} columns."}
+                continue
+            yield line, {name: _cell(row[i]) for i, name in enumerate(header)}
         if header is None:
             raise FileFormatError("The file is empty: it has no header row.")
 
