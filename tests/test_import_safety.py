@@ -372,3 +372,25 @@ def test_a_row_with_fewer_cells_than_the_header_is_refused_not_read_as_empty_cel
     ]
     treaty = Treaty.objects.get(slug="a")
     assert treaty.summary == "As it was." and treaty.title != "A new title"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        '{"slug": "a", "summary": "One.", "summary": "Other."}',
+        '{"slug": "a", "Summary": "One.", "summary ": "Other."}',
+    ],
+)
+def test_a_json_object_giving_a_key_twice_is_refused_not_read_as_its_last_value(
+    tmp_path, states, item
+):
+    """A CSV header naming a column twice refuses the file; a JSON object
+    naming a key twice (in any case or spacing) is refused too, with its
+    position, instead of the parser silently keeping the last value."""
+    TreatyFactory(slug="a", summary="As it was.", parties=[states["az"], states["uz"]])
+    path = write(tmp_path, f"[{item}]", name="rows.json")
+    report = import_file(path, "treaty")
+    assert not report.ok
+    assert [(e.line, e.field) for e in report.errors] == [(1, "row")]
+    assert "summary" in report.errors[0].message and "twice" in report.errors[0].message
+    assert Treaty.objects.get(slug="a").summary == "As it was."

@@ -136,14 +136,45 @@ def read_json(path: Path) -> Iterator[tuple[int, dict]]:
     try:
         prefix = _items_prefix(path)
         with _open_json(path) as handle:
-            items = ijson.items(_events(handle), prefix)
+            items = ijson.items(_events(handle), prefix, map_type=_Object)
             for index, item in enumerate(items, start=1):
                 if not isinstance(item, dict):
                     yield index, {"__error__": "This item is not an object."}
                     continue
-                yield index, {str(k).strip().lower(): _named(v) for k, v in item.items()}
+                cells = {str(k).strip().lower(): _named(v) for k, v in item.items()}
+                # A key given twice, as it is or once read ("Summary", "summary ").
+                repeated = item.repeated
+                if repeated is None and len(cells) < len(item):
+                    repeated = _first_repeated_name(item)
+                if repeated is not None:
+                    message = f"The key “{str(repeated).strip().lower()}” is given twice."
+                    cells["__error__"] = message
+                yield index, cells
     except (ijson.JSONError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"The file is not valid JSON: {_first_line(exc)}") from exc
+
+
+class _Object(dict):
+    """A JSON object as read: a key it gives twice is remembered (``repeated``)
+    instead of the parser silently keeping its last value, as a CSV header
+    that names a column twice is refused."""
+
+    repeated = None
+
+    def __setitem__(self, key, value):
+        if key in self:
+            self.repeated = key
+        super().__setitem__(key, value)
+
+
+def _first_repeated_name(item: dict) -> str | None:
+    seen: set[str] = set()
+    for key in item:
+        name = str(key).strip().lower()
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def _first_line(exc: Exception) -> str:
