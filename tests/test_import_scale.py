@@ -293,3 +293,22 @@ def test_a_row_with_too_many_cells_goes_to_the_reject_file_with_its_cells(tmp_pa
         (row,) = csv.DictReader(handle)
     assert (row["title"], row["parties"]) == ("Bad", "AZ;UZ")
     assert row["reason"] == "row: 4 cells but 3 columns."
+
+
+def test_a_reject_file_never_overwrites_the_file_imported_or_an_earlier_reject_file(
+    tmp_path, states
+):
+    path = write(tmp_path, MIXED)
+    before = path.read_text(encoding="utf-8")
+    same = tmp_path / "." / "rows.csv"
+    with pytest.raises(CommandError, match="the file imported"):
+        call_command("import_records", str(path), "--kind", "treaty", "--skip-invalid",
+                     "--reject-file", str(same), stdout=io.StringIO())  # fmt: skip
+    assert path.read_text(encoding="utf-8") == before and not Treaty.objects.exists()
+    # A reject file the user is fixing is kept: the next goes beside it.
+    earlier = tmp_path / "rows.rejects.csv"
+    earlier.write_text("slug,title,reason\nbeing-fixed,By hand,\n", encoding="utf-8")
+    report = import_file(path, "treaty", skip_invalid=True)
+    assert report.reject_path == tmp_path / "rows.rejects-2.csv"
+    assert "being-fixed" in earlier.read_text(encoding="utf-8")
+    assert "Bad codes" in report.reject_path.read_text(encoding="utf-8")

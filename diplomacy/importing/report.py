@@ -293,5 +293,12 @@ def reject_writer(
 
 
 def default_reject_path(path: Path, file_format: str) -> Path:
-    """NAME.rejects.csv (or .json) next to the file imported."""
-    return path.with_name(f"{path.stem}.rejects.{file_format}")
+    """NAME.rejects.csv (or .json) next to the file imported; if that file
+    exists (the rows of an earlier import, perhaps being fixed), never written
+    over: NAME.rejects-2.csv, -3, and so on."""
+    candidate = path.with_name(f"{path.stem}.rejects.{file_format}")
+    number = 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}.rejects-{number}.{file_format}")
+    return candidate

@@ -79,6 +79,11 @@ class Command(BaseCommand):
             raise CommandError("--reject-file goes with --skip-invalid.")
         if not Path(options["file"]).is_file():
             raise CommandError(f"No file {options['file']}.")
+        reject = Path(options["reject_file"]) if options["reject_file"] else None
+        if reject is not None and reject.exists() and reject.samefile(options["file"]):
+            raise CommandError(
+                "The reject file would overwrite the file imported: name another --reject-file."
+            )
         with self._progress_bar(options["verbosity"]) as progress:
             report = import_file(
                 options["file"],
