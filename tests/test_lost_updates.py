@@ -675,3 +675,52 @@ def test_a_membership_or_commitment_import_makes_an_open_treaty_form_stale(
     else:
         commitment.refresh_from_db()
         assert (commitment.quote, commitment.conditions) == ("Each shall assist.", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_skip_invalid_a_membership_row_edited_meanwhile_is_rejected_and_the_rest_written(
+    postgresql_only, monkeypatch, tmp_path
+):
+    import datetime
+
+    from diplomacy.importing import import_file
+    from diplomacy.models import TreatyParty
+
+    w = world()
+    treaty = alliance(w)
+    edited = TreatyParty.objects.get(treaty=treaty, state=w["az"])
+    original = TreatyParty.validate_membership
+    done = []
+
+    def edited_meanwhile(*args, **kwargs):
+        if not done:
+            done.append("started")
+
+            def save():
+                try:
+                    row = TreatyParty.objects.get(pk=edited.pk)
+                    row.entry_into_force_on = datetime.date(2024, 9, 1)
+                    row.save()
+                finally:
+                    connection.close()
+
+            editor = threading.Thread(target=save)
+            editor.start()
+            editor.join(timeout=10)
+            done[0] = "saved" if not editor.is_alive() else "waiting"
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(TreatyParty, "validate_membership", staticmethod(edited_meanwhile))
+    path = tmp_path / "memberships.csv"
+    path.write_text(
+        f"treaty,state,mode\n{treaty.slug},AZ,ratification\n{treaty.slug},UZ,ratification\n",
+        encoding="utf-8",
+    )
+    report = import_file(path, "membership", skip_invalid=True)
+    assert done == ["saved"]
+    assert report.ok and (report.updated, report.rejected) == (1, 1)
+    assert [row.line for row in report.preview] == [3]
+    edited.refresh_from_db()
+    assert (edited.consent_mode, edited.entry_into_force_on) == ("", datetime.date(2024, 9, 1))
+    assert TreatyParty.objects.get(treaty=treaty, state=w["uz"]).consent_mode == "ratification"
+    assert "changed by someone else" in report.reject_path.read_text(encoding="utf-8")
