@@ -5,6 +5,8 @@ message naming who changed the record and when; through the API a write
 whose ``If-Match`` is not the record's current ``ETag`` gets 412.
 """
 
+import datetime
+import inspect
 import threading
 
 import pytest
@@ -452,33 +454,58 @@ def test_two_simultaneous_admin_saves_from_one_form_cannot_both_pass(
 # them, then writes. An edit committed in between must not be overwritten.
 
 
-def edit_while_the_import_checks(monkeypatch, treaty, summary) -> list[str]:
-    """While the import checks its batch (``Treaty.clean``, after it has read
-    the records), an editor, on a connection of their own, saves ``treaty``
-    with a new summary (as the admin does)."""
-    original = Treaty.clean
+def saved_meanwhile(monkeypatch, owner, method: str, save) -> list[str]:
+    """While the import checks its rows (``owner.method``, which it calls after
+    it has read them), ``save`` runs once, as an editor's save, in a thread on
+    a connection of its own. The list returned says ``saved``, or ``waiting``
+    if the save was still held by a lock after 10 seconds."""
+    static = isinstance(inspect.getattr_static(owner, method), staticmethod)
+    original = getattr(owner, method)
     done = []
 
-    def edited_meanwhile(self, *args, **kwargs):
+    def checking(*args, **kwargs):
         if not done:
             done.append("started")
 
-            def save():
+            def run():
                 try:
-                    record = Treaty.objects.get(pk=treaty.pk)
-                    record.summary = summary
-                    record.save()
+                    save()
                 finally:
                     connection.close()
 
-            editor = threading.Thread(target=save)
+            editor = threading.Thread(target=run)
             editor.start()
             editor.join(timeout=10)
             done[0] = "saved" if not editor.is_alive() else "waiting"
-        return original(self, *args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(Treaty, "clean", edited_meanwhile)
+    monkeypatch.setattr(owner, method, staticmethod(checking) if static else checking)
     return done
+
+
+def edit_while_the_import_checks(monkeypatch, treaty, summary) -> list[str]:
+    """An editor saves ``treaty`` with a new summary (as the admin does) while
+    the import checks its batch (``Treaty.clean``, after it read the records)."""
+
+    def save():
+        record = Treaty.objects.get(pk=treaty.pk)
+        record.summary = summary
+        record.save()
+
+    return saved_meanwhile(monkeypatch, Treaty, "clean", save)
+
+
+def party_edited_while_the_import_checks(monkeypatch, party) -> list[str]:
+    """An editor records ``party``'s entry into force while a membership import
+    checks its rows (``TreatyParty.validate_membership``)."""
+    from diplomacy.models import TreatyParty
+
+    def save():
+        row = TreatyParty.objects.get(pk=party.pk)
+        row.entry_into_force_on = datetime.date(2024, 9, 1)
+        row.save()
+
+    return saved_meanwhile(monkeypatch, TreatyParty, "validate_membership", save)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -539,38 +566,13 @@ def test_with_skip_invalid_the_row_of_a_record_edited_meanwhile_goes_to_the_reje
 def test_a_membership_import_does_not_overwrite_a_party_row_edited_while_it_ran(
     postgresql_only, monkeypatch, tmp_path
 ):
-    import datetime
-
     from diplomacy.importing import import_file
     from diplomacy.models import TreatyParty
 
     w = world()
     treaty = alliance(w)
     party = TreatyParty.objects.get(treaty=treaty, state=w["az"])
-    original = TreatyParty.validate_membership
-    done = []
-
-    def edited_meanwhile(*args, **kwargs):
-        # While the import checks its rows, an editor records the party's
-        # entry into force, on a connection of their own.
-        if not done:
-            done.append("started")
-
-            def save():
-                try:
-                    row = TreatyParty.objects.get(pk=party.pk)
-                    row.entry_into_force_on = datetime.date(2024, 9, 1)
-                    row.save()
-                finally:
-                    connection.close()
-
-            editor = threading.Thread(target=save)
-            editor.start()
-            editor.join(timeout=10)
-            done[0] = "saved" if not editor.is_alive() else "waiting"
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(TreatyParty, "validate_membership", staticmethod(edited_meanwhile))
+    done = party_edited_while_the_import_checks(monkeypatch, party)
     path = tmp_path / "memberships.csv"
     path.write_text(f"treaty,state,mode\n{treaty.slug},AZ,ratification\n", encoding="utf-8")
     report = import_file(path, "membership")
@@ -595,33 +597,17 @@ def test_a_commitment_import_does_not_overwrite_a_commitment_edited_while_it_ran
     # The kinds are a migration's data, which an earlier transactional test flushed.
     kind, _ = CommitmentKind.objects.get_or_create(value="defence", defaults={"label": "Defence"})
     commitment = Commitment.objects.create(treaty=treaty, kind=kind, article="3")
-    original = Commitment.clean_fields
-    done = []
 
-    def edited_meanwhile(self, *args, **kwargs):
-        # While the import checks its rows, an editor changes the commitment
-        # on a connection of their own.
-        if not done:
-            done.append("started")
+    def save():
+        # An editor changes the commitment while the import checks its rows.
+        row = Commitment.objects.get(pk=commitment.pk)
+        if editor_changes == "conditions":
+            row.conditions = "If attacked."
+            row.save()
+        else:
+            row.parties_bound.set([w["az"]])
 
-            def save():
-                try:
-                    row = Commitment.objects.get(pk=commitment.pk)
-                    if editor_changes == "conditions":
-                        row.conditions = "If attacked."
-                        row.save()
-                    else:
-                        row.parties_bound.set([w["az"]])
-                finally:
-                    connection.close()
-
-            editor = threading.Thread(target=save)
-            editor.start()
-            editor.join(timeout=10)
-            done[0] = "saved" if not editor.is_alive() else "waiting"
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Commitment, "clean_fields", edited_meanwhile)
+    done = saved_meanwhile(monkeypatch, Commitment, "clean_fields", save)
     path = tmp_path / "commitments.csv"
     path.write_text(
         f"treaty,kind,article,quote\n{treaty.slug},defence,3,Each party shall assist.\n",
@@ -681,36 +667,13 @@ def test_a_membership_or_commitment_import_makes_an_open_treaty_form_stale(
 def test_with_skip_invalid_a_membership_row_edited_meanwhile_is_rejected_and_the_rest_written(
     postgresql_only, monkeypatch, tmp_path
 ):
-    import datetime
-
     from diplomacy.importing import import_file
     from diplomacy.models import TreatyParty
 
     w = world()
     treaty = alliance(w)
     edited = TreatyParty.objects.get(treaty=treaty, state=w["az"])
-    original = TreatyParty.validate_membership
-    done = []
-
-    def edited_meanwhile(*args, **kwargs):
-        if not done:
-            done.append("started")
-
-            def save():
-                try:
-                    row = TreatyParty.objects.get(pk=edited.pk)
-                    row.entry_into_force_on = datetime.date(2024, 9, 1)
-                    row.save()
-                finally:
-                    connection.close()
-
-            editor = threading.Thread(target=save)
-            editor.start()
-            editor.join(timeout=10)
-            done[0] = "saved" if not editor.is_alive() else "waiting"
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(TreatyParty, "validate_membership", staticmethod(edited_meanwhile))
+    done = party_edited_while_the_import_checks(monkeypatch, edited)
     path = tmp_path / "memberships.csv"
     path.write_text(
         f"treaty,state,mode\n{treaty.slug},AZ,ratification\n{treaty.slug},UZ,ratification\n",
