@@ -1,6 +1,9 @@
 """Data shared by the page, API and export tests."""
 
 import datetime
+import threading
+
+from django.db import connection
 
 from diplomacy.choices import DatePrecision, TreatyKind
 from diplomacy.models import TreatyCitation
@@ -67,3 +70,17 @@ def second_visit(client, url: str, assert_max_queries, queries: int) -> str:
         second = client.get(url).content.decode()
     assert second == first
     return second
+
+
+def in_thread(target):
+    """Run ``target`` as another request would: its own thread and connection."""
+
+    def run():
+        try:
+            target()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread

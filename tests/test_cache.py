@@ -15,23 +15,9 @@ from diplomacy.caching import stores
 from diplomacy.caching.settings import release_fingerprint
 from diplomacy.models import Treaty
 from tests.factories import TreatyFactory
-from tests.helpers import alliance, world
+from tests.helpers import alliance, in_thread, world
 
 pytestmark = pytest.mark.django_db
-
-
-def in_thread(target):
-    """Run ``target`` as another request would: its own thread and connection."""
-
-    def run():
-        try:
-            target()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def test_requests_that_ask_at_once_wait_for_one_computation():
@@ -142,7 +128,6 @@ def test_none_is_a_value_like_any_other():
 def test_a_request_reads_the_data_version_before_any_data(client, editor, signed_in):
     """What a request caches is never older than the version it keys it by:
     the version is read first (and once), whoever asks."""
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     w = world()

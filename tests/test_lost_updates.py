@@ -31,7 +31,7 @@ from tests.factories import (
     UserFactory,
     VisitFactory,
 )
-from tests.helpers import alliance, world
+from tests.helpers import alliance, in_thread, world
 from tests.test_admin import form_fields
 
 pytestmark = pytest.mark.django_db
@@ -465,16 +465,8 @@ def saved_meanwhile(monkeypatch, owner, method: str, save) -> list[str]:
 
     def checking(*args, **kwargs):
         if not done:
-            done.append("started")
-
-            def run():
-                try:
-                    save()
-                finally:
-                    connection.close()
-
-            editor = threading.Thread(target=run)
-            editor.start()
+            done.append("started")  # once: the editor's own save may call the method too
+            editor = in_thread(save)
             editor.join(timeout=10)
             done[0] = "saved" if not editor.is_alive() else "waiting"
         return original(*args, **kwargs)
