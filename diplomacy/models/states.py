@@ -315,6 +315,13 @@ class StateCodes:
                 h.dated or h.valid_from or h.valid_to for h in holdings
             ):
                 self.steady[key] = holdings[0].state_id
+        # States whose display code names them on every date: a download writes
+        # it without a search (written_code), for every party of every row.
+        self.steady_written = {
+            pk
+            for pk, facts in self.facts.items()
+            if self.steady.get(normalise_code(facts.written[0])) == pk
+        }
 
     def _add(self, code: str, holding: _Holding, cow_abbreviation: bool = False) -> None:
         iso_like, cow = self.holdings.setdefault(code.upper(), ([], []))
@@ -403,8 +410,8 @@ class StateCodes:
         (Anguilla's AI was the French Afars and Issas' until 1977; a treaty of
         Anguilla's of 1975 is written with AIA.)"""
         written = self.facts[state_id].written
-        if self.steady.get(normalise_code(written[0])) == state_id:
-            return written[0]  # most states: the code names it on every date
+        if state_id in self.steady_written:
+            return written[0]  # most states
         for code in written:
             try:
                 if self.state_id(code, on) == state_id:
