@@ -11,7 +11,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import ProjectKind, ProjectStatus
-from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.base import HISTORY_UNREAD_INDEXES, CuratedModel, CuratedQuerySet
 from diplomacy.models.reference import Organization, Sector, State
 from diplomacy.models.sources import Citation
 from diplomacy.partial_dates import (
@@ -150,7 +150,16 @@ class Project(PartialDatesMixin, CuratedModel):
 
     objects = ProjectQuerySet.as_manager()
     history = HistoricalRecords(
-        m2m_fields=[states, organizations, sectors], excluded_fields=["search_vector"]
+        m2m_fields=[states, organizations, sectors],
+        excluded_fields=["search_vector"],
+        no_db_index=[
+            *HISTORY_UNREAD_INDEXES,
+            "value_amount",
+            "start_on",
+            "location_state",
+            "treaty",
+            "visit",
+        ],
     )
     partial_dates = ("start_on", "completion_on")
 

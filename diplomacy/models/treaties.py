@@ -20,7 +20,7 @@ from diplomacy.choices import (
     TreatyRelationKind,
     TreatyStatus,
 )
-from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.base import HISTORY_UNREAD_INDEXES, CuratedModel, CuratedQuerySet
 from diplomacy.models.commitments import COMMITMENT_KINDS
 from diplomacy.models.links import PublishedLinks
 from diplomacy.models.reference import (
@@ -238,7 +238,9 @@ class Treaty(PartialDatesMixin, CuratedModel):
 
     objects = TreatyQuerySet.as_manager()
     history = HistoricalRecords(
-        m2m_fields=[signatories, organizations, sectors], excluded_fields=["search_vector"]
+        m2m_fields=[signatories, organizations, sectors],
+        excluded_fields=["search_vector"],
+        no_db_index=[*HISTORY_UNREAD_INDEXES, "signed_on", "visit"],
     )
     partial_dates = ("signed_on", "entry_into_force_on", "ended_on")
 
@@ -403,7 +405,9 @@ class TreatyParty(PartialDatesMixin, models.Model):
     treaty_is_published = models.BooleanField(default=False, editable=False)
 
     objects = TreatyPartyManager()
-    history = HistoricalRecords(excluded_fields=["treaty_signed_on", "treaty_is_published"])
+    history = HistoricalRecords(
+        excluded_fields=["treaty_signed_on", "treaty_is_published"], no_db_index=["state"]
+    )
     partial_dates = ("ratified_on", "consented_on", "entry_into_force_on", "left_on")
 
     class Meta:

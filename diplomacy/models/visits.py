@@ -7,7 +7,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from diplomacy.choices import VisitKind, VisitLevel
-from diplomacy.models.base import CuratedModel, CuratedQuerySet
+from diplomacy.models.base import HISTORY_UNREAD_INDEXES, CuratedModel, CuratedQuerySet
 from diplomacy.models.reference import Person, State
 from diplomacy.models.sources import Citation
 from diplomacy.partial_dates import (
@@ -82,7 +82,11 @@ class Visit(PartialDatesMixin, CuratedModel):
     )
 
     objects = VisitQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[principals], excluded_fields=["search_vector"])
+    history = HistoricalRecords(
+        m2m_fields=[principals],
+        excluded_fields=["search_vector"],
+        no_db_index=[*HISTORY_UNREAD_INDEXES, "level", "start_on", "host", "guest"],
+    )
     partial_dates = ("start_on", "end_on")
 
     class Meta:
