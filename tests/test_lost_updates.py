@@ -619,11 +619,12 @@ def test_a_commitment_import_does_not_overwrite_a_commitment_edited_while_it_ran
 
 @pytest.mark.parametrize("kind", ["membership", "commitment"])
 def test_a_membership_or_commitment_import_makes_an_open_treaty_form_stale(
-    editor, treaty, tmp_path, kind
+    editor, second_editor, treaty, tmp_path, kind
 ):
     """The import changes a row the treaty's form shows inline: the editor who
     opened the form before it, and saves a change to that row, is refused and
-    shown the form again; the import's change stays."""
+    shown the form again, told who imported and when; the import's change
+    stays, and the treaty's history and the editors' recent changes show it."""
     from diplomacy.importing import import_file
     from diplomacy.models import Commitment, CommitmentKind, TreatyParty
 
@@ -643,10 +644,12 @@ def test_a_membership_or_commitment_import_makes_an_open_treaty_form_stale(
             encoding="utf-8",
         )
         form["commitments-0-conditions"] = "If attacked."
-    assert import_file(path, kind).ok
+    assert import_file(path, kind, user=second_editor).ok
     response = client.post(url, form)
     assert response.status_code == 200
-    assert "This treaty was changed by " in response.content.decode()
+    assert "This treaty was changed by Bea Second at " in response.content.decode()
+    history = client.get(f"/admin/diplomacy/treaty/{treaty.pk}/history/").content.decode()
+    assert f"import of {kind}s" in history
     if kind == "membership":
         party = TreatyParty.objects.get(treaty=treaty, state__iso2="AZ")
         assert (party.consent_mode, party.note) == ("ratification", "")

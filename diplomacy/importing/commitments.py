@@ -119,7 +119,11 @@ class CommitmentImporter:
                         commitment.parties_bound.set(bound)
                     if progress is not None and done % PROGRESS_ROWS == 0:
                         progress(done, len(changes))  # rows written, of those to write
-                treaties_changed({change.commitment.treaty_id for change in changes})
+                treaties_changed(
+                    {change.commitment.treaty_id for change in changes},
+                    self.user,
+                    "import of commitments",
+                )
                 # A new data version: every page and API response shows the import.
                 data_changed()
         except DatabaseError as exc:

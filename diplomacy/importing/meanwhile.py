@@ -54,9 +54,17 @@ def changed_meanwhile(model, read: dict[int, dict], related=None) -> set[int]:
     return changed
 
 
-def treaties_changed(treaty_ids) -> None:
+def treaties_changed(treaty_ids, user, reason: str) -> None:
     """A new version of each treaty whose party rows or commitments an import
     wrote: its admin form (which shows them inline) and API ETag opened before
     are stale, so a save from them is refused instead of writing their old
-    rows back. No history row: the rows' own history holds the change."""
+    rows back. A history row each, as an admin save of the treaty with its
+    inlines makes: the refusal and the editors' recent changes name who
+    imported and when, and the history says it was this import (``reason``)."""
     Treaty.objects.filter(pk__in=list(treaty_ids)).update(updated_at=timezone.now())
+    Treaty.history.bulk_history_create(
+        list(Treaty.objects.filter(pk__in=list(treaty_ids)).defer("search_vector")),
+        update=True,
+        default_user=user,
+        default_change_reason=reason,
+    )

@@ -147,7 +147,11 @@ class MembershipImporter:
                     party.save()
                     if progress is not None and done % PROGRESS_ROWS == 0:
                         progress(done, len(changes))  # rows written, of those to write
-                treaties_changed({party.treaty_id for _, party, _, _ in changes})
+                treaties_changed(
+                    {party.treaty_id for _, party, _, _ in changes},
+                    self.user,
+                    "import of memberships",
+                )
         except DatabaseError as exc:
             report.add_error(RowError(0, "database", f"Nothing was written: {exc}"))
             return report
