@@ -300,3 +300,26 @@ def test_a_state_written_without_any_code_is_a_400_that_says_what_to_give(client
     )
     assert response.status_code == 201, response.content
     assert client.get("/states/xq/").status_code in (200, 404)  # drafts are not public
+
+
+def test_a_commitment_binding_a_former_state_reads_back_by_its_public_code(client, history):
+    """A Soviet-era alliance binding the Soviet Union (which has no ISO alpha-2
+    code): its page in the API and the comparison of treaties name the state
+    bound by its public code, as the parties are named; no server error."""
+    from diplomacy.models import Commitment, CommitmentKind
+
+    treaty = TreatyFactory(
+        slug="su-gfr-alliance", kind="alliance", signed_on=D(1950, 4, 6), is_published=True
+    )
+    TreatyParty.objects.create(treaty=treaty, state=history["su"])
+    TreatyParty.objects.create(treaty=treaty, state=history["gfr"])
+    kind, _ = CommitmentKind.objects.get_or_create(value="consultation")
+    Commitment.objects.create(treaty=treaty, kind=kind).parties_bound.set([history["su"]])
+
+    detail = client.get("/api/v1/treaties/su-gfr-alliance/")
+    assert detail.status_code == 200
+    assert detail.json()["commitments"][0]["parties_bound"] == ["su"]
+    TreatyFactory(slug="other-pact", is_published=True)
+    compared = client.get("/api/v1/treaties/compare/?t=su-gfr-alliance&t=other-pact")
+    assert compared.status_code == 200
+    assert "su" in str(compared.json()["rows"])

@@ -475,7 +475,10 @@ class CommitmentSerializer(serializers.Serializer):
     parties_bound = serializers.ListField(
         child=StateCodeField(),
         required=False,
-        help_text="ISO alpha-2 codes of the parties it binds when not all; empty: all.",
+        help_text=(
+            "Public codes (a current state's ISO alpha-2 code) of the parties it binds "
+            "when not all; empty: all."
+        ),
     )
 
     def to_representation(self, commitment):
@@ -489,7 +492,8 @@ class CommitmentSerializer(serializers.Serializer):
             "source": source.slug if source is not None and source.is_published else None,
             "locator": commitment.locator,
             "conditions": commitment.conditions,
-            "parties_bound": [state.iso2.lower() for state in commitment.parties_bound.all()],
+            # By public code, as parties are named: a former state has no ISO code.
+            "parties_bound": [state.code for state in commitment.parties_bound.all()],
         }
 
 
