@@ -323,3 +323,26 @@ def test_a_commitment_binding_a_former_state_reads_back_by_its_public_code(clien
     compared = client.get("/api/v1/treaties/compare/?t=su-gfr-alliance&t=other-pact")
     assert compared.status_code == 200
     assert "su" in str(compared.json()["rows"])
+
+
+def test_setup_keeps_what_editors_did_to_the_states_through_history():
+    """A state deleted stays deleted (with its codes, periods and successions),
+    a state's public code changed by an editor is that state still (no second
+    one, no failed deploy), and a COW number an editor cleared stays cleared."""
+    from tests.test_load_countries import editor_saves
+
+    call_command("load_countries", verbosity=0)
+    call_command("load_historic_states", verbosity=0)
+    states = State.objects.count()
+    State.objects.get(code="bad").delete()
+    editor_saves(State.objects.get(code="auh"), code="ahu")
+    editor_saves(State.objects.get(iso2="TJ"), code="tjk")
+    zanzibar = State.objects.get(cow_code=511)
+    editor_saves(zanzibar, cow_code=None)
+
+    call_command("load_historic_states", verbosity=0)
+    assert State.objects.count() == states - 1
+    assert not State.objects.filter(code__in=["bad", "auh", "tj"]).exists()
+    assert State.objects.get(code="ahu").cow_code == 300
+    zanzibar.refresh_from_db()
+    assert zanzibar.cow_code is None

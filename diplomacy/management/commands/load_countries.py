@@ -2,9 +2,11 @@
 
 Idempotent: a second run changes nothing. It creates missing states (published,
 since ISO data is authoritative; with the COW number they hold today, from
-diplomacy/reference_data) and refreshes the ISO codes of existing ones,
-but never overwrites what editors curate: name, official name, capital,
-region, independence date, summary, publication.
+diplomacy/reference_data) and refreshes the ISO codes of states no person has
+edited, but never overwrites what editors curate: name, official name,
+capital, region, independence date, summary, publication, and the codes of a
+state they edited. A state the register held once (its history remembers it:
+deleted since, or given another code) is never created again.
 """
 
 import pycountry
@@ -22,12 +24,16 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         existing = {state.iso2: state for state in State.objects.all()}
+        held_once = set(State.history.exclude(iso2=None).values_list("iso2", flat=True))
+        edited = set(State.history.exclude(history_user=None).values_list("id", flat=True))
         cow_numbers = current_cow_numbers()
         to_create, to_update = [], []
         for country in pycountry.countries:
             name = getattr(country, "common_name", None) or country.name
             state = existing.get(country.alpha_2)
             if state is None:
+                if country.alpha_2 in held_once:
+                    continue  # deleted by a publisher, or its code changed by an editor
                 to_create.append(
                     State(
                         name=name,
@@ -40,7 +46,10 @@ class Command(BaseCommand):
                         is_published=True,
                     )
                 )
-            elif (state.iso3, state.iso_numeric) != (country.alpha_3, country.numeric):
+            elif state.pk not in edited and (state.iso3, state.iso_numeric) != (
+                country.alpha_3,
+                country.numeric,
+            ):
                 state.iso3, state.iso_numeric = country.alpha_3, country.numeric
                 to_update.append(state)
         taken = set(State.objects.values_list("slug", flat=True))

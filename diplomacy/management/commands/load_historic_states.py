@@ -5,7 +5,11 @@ Run after ``load_countries`` (``make setup`` does). Idempotent, and it only
 adds: missing states (published), codes a state does not have yet, periods
 for a state that has none, a COW number where the state has none, missing
 successions. It never changes a name, a code, a period or a succession that
-is already there, so what editors curate stays.
+is already there, so what editors curate stays; and it never adds again what
+the register held once and an editor removed (the history remembers it): a
+deleted state (nor its codes, periods and successions), a code, a succession,
+a COW number cleared. A state whose public code an editor changed is still
+found by the code it had.
 """
 
 import csv
@@ -63,6 +67,13 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         self.states = {state.code: state for state in State.objects.all()}
+        # Public codes states had once: the state that has it now (an editor
+        # changed its code), or None (deleted).
+        live = {state.pk: state for state in self.states.values()}
+        self.former: dict[str, State | None] = {}
+        for pk, code in State.history.values_list("id", "code"):
+            if code not in self.states:
+                self.former[code] = self.former.get(code) or live.get(pk)
         self.slugs = set(State.objects.values_list("slug", flat=True))
         self.counts = defaultdict(int)
         cow = defaultdict(list)
@@ -89,7 +100,9 @@ class Command(BaseCommand):
         periods = defaultdict(list)
         for row in holders:
             ccode = int(row["ccode"])
-            state = self.states[row["holder"]]
+            state = self.find(row["holder"])
+            if state is None:
+                continue
             memberships = cow[ccode]
             held_from, held_to = day(row["valid_from"]), day(row["valid_to"])
             spans = [overlap(held_from, held_to, start, end) for _a, _n, start, end in memberships]
@@ -102,7 +115,7 @@ class Command(BaseCommand):
             code_to = None if any(end is None for _s, end in spans) else max(e for _s, e in spans)
             self.code(state, CodeScheme.COW_NUMBER, str(ccode), code_from, code_to)
             self.code(state, CodeScheme.COW_ABBREVIATION, memberships[0][0], code_from, code_to)
-            if state.cow_code is None:
+            if state.cow_code is None and not self.had_cow_number(state):
                 state.cow_code = ccode
                 state.save(update_fields=["cow_code", "updated_at"])
                 self.counts["COW numbers set"] += 1
@@ -111,7 +124,9 @@ class Command(BaseCommand):
         for row in read("iso3166_3.csv"):
             if not row["holder"]:
                 continue
-            state = self.states[row["holder"]]
+            state = self.find(row["holder"])
+            if state is None:
+                continue
             country = iso_historic[row["alpha4"]]
             start, end = day(row["valid_from"]), withdrawal(country.withdrawal_date)
             self.code(state, CodeScheme.ISO_ALPHA4, country.alpha_4, start, end)
@@ -135,10 +150,11 @@ class Command(BaseCommand):
                 self.counts["periods"] += 1
 
         for row in read("successions.csv"):
-            predecessor, successor = self.states[row["predecessor"]], self.states[row["successor"]]
-            if not StateSuccession.objects.filter(
-                predecessor=predecessor, successor=successor, kind=row["kind"]
-            ).exists():
+            predecessor, successor = self.find(row["predecessor"]), self.find(row["successor"])
+            if predecessor is None or successor is None:
+                continue
+            same = {"predecessor_id": predecessor.pk, "successor_id": successor.pk}
+            if not self.held_once(StateSuccession, kind=row["kind"], **same):
                 StateSuccession(
                     predecessor=predecessor,
                     successor=successor,
@@ -151,10 +167,13 @@ class Command(BaseCommand):
         summary = ", ".join(f"{n} {what}" for what, n in self.counts.items()) or "nothing"
         self.stdout.write(f"Historic states: {summary} added.")
 
-    def state(self, code: str, name: str, cow_code: int | None) -> State:
-        state = self.states.get(code)
-        if state is not None:
-            return state
+    def find(self, code: str) -> State | None:
+        """The state with this public code, or that had it (None: deleted)."""
+        return self.states[code] if code in self.states else self.former[code]
+
+    def state(self, code: str, name: str, cow_code: int | None) -> State | None:
+        if code in self.states or code in self.former:
+            return self.find(code)
         if len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()):
             raise CommandError(f"No state {code.upper()}: run load_countries first.")
         slug = slugify(name) or code
@@ -170,10 +189,20 @@ class Command(BaseCommand):
     def code(self, state, scheme, value, valid_from, valid_to) -> None:
         # Keyed by its start: a state can hold a code twice (COW 365: Russia
         # until 1922 and from 1991); an editor who corrects the end keeps it.
-        if not StateCode.objects.filter(
-            state=state, scheme=scheme, code=value, valid_from=valid_from
-        ).exists():
+        if not self.held_once(
+            StateCode, state_id=state.pk, scheme=scheme, code=value, valid_from=valid_from
+        ):
             StateCode(
                 state=state, scheme=scheme, code=value, valid_from=valid_from, valid_to=valid_to
             ).save()
             self.counts["codes"] += 1
+
+    @staticmethod
+    def held_once(model, **fields) -> bool:
+        """Whether the register has such a row, or had one (an editor removed it)."""
+        return model.objects.filter(**fields).exists() or model.history.filter(**fields).exists()
+
+    @staticmethod
+    def had_cow_number(state) -> bool:
+        """Whether a version of the state had a COW number (an editor cleared it)."""
+        return State.history.filter(id=state.pk, cow_code__isnull=False).exists()
