@@ -66,15 +66,15 @@ def ABSOLUTE_URL(record) -> str:
 @dataclass(frozen=True)
 class Codes:
     """A column of state codes, each the one the import reads back as the same
-    state on the record's date ``date_field`` (the date its codes are read on;
-    None: read undated), as ``StateCodes.written_code`` chooses."""
+    state on the date the record's codes are read on (``codes_date``: a
+    commitment's are its treaty's), as ``StateCodes.written_code`` chooses."""
 
     states: Callable  # the record's states, in order (one state or None: ``one``)
-    date_field: str | None = None
+    dated: Callable = lambda record: record.codes_date()
     one: bool = False
 
     def write(self, record, codes: StateCodes):
-        on = record.partial(self.date_field) if self.date_field else None
+        on = self.dated(record)
         if self.one:
             state = self.states(record)
             return codes.written_code(state.pk, on) if state is not None else ""
@@ -94,7 +94,7 @@ TREATY_COLUMNS: list[Column] = [
     ("place_signed", lambda t: t.place_signed),
     ("entry_into_force_on", lambda t: _date(t, "entry_into_force_on")),
     ("ended_on", lambda t: _date(t, "ended_on")),
-    ("parties", Codes(lambda t: [row.state for row in t.party_rows], "signed_on")),
+    ("parties", Codes(lambda t: [row.state for row in t.party_rows])),
     ("sectors", lambda t: _join(t.sector_list, "slug")),
     ("full_text_url", lambda t: t.full_text_url),
     ("url", lambda t: t.get_absolute_url()),
@@ -116,8 +116,8 @@ VISIT_COLUMNS: list[Column] = [
     ("title", lambda v: v.title),
     ("kind", lambda v: v.kind),
     ("level", lambda v: v.level),
-    ("host", Codes(lambda v: v.host, "start_on", one=True)),
-    ("guest", Codes(lambda v: v.guest, "start_on", one=True)),
+    ("host", Codes(lambda v: v.host, one=True)),
+    ("guest", Codes(lambda v: v.guest, one=True)),
     ("start_on", lambda v: _date(v, "start_on")),
     ("start_on_precision", lambda v: v.start_on_precision if v.start_on else ""),
     ("end_on", lambda v: _date(v, "end_on")),
@@ -136,10 +136,10 @@ PROJECT_COLUMNS: list[Column] = [
     ("name", lambda p: p.name),
     ("kind", lambda p: p.kind),
     ("status", lambda p: p.status),
-    ("states", Codes(lambda p: p.states.all(), "start_on")),
+    ("states", Codes(lambda p: p.states.all())),
     ("sectors", lambda p: _join(p.sectors.all(), "slug")),
     ("city", lambda p: p.city),
-    ("location_state", Codes(lambda p: p.location_state, "start_on", one=True)),
+    ("location_state", Codes(lambda p: p.location_state, one=True)),
     ("value_amount", lambda p: "" if p.value_amount is None else f"{p.value_amount:f}"),
     ("value_currency", lambda p: p.value_currency),
     ("value_note", lambda p: p.value_note),
@@ -185,7 +185,7 @@ COMMITMENT_COLUMNS: list[Column] = [
     ("article", lambda c: c.article),
     ("quote", lambda c: c.quote),
     ("conditions", lambda c: c.conditions),
-    ("parties_bound", Codes(lambda c: c.parties_bound.all())),
+    ("parties_bound", Codes(lambda c: c.parties_bound.all(), lambda c: c.treaty.codes_date())),
     ("source", _source),
     ("locator", lambda c: c.locator),
 ]

@@ -178,6 +178,10 @@ class PartialDatesMixin(models.Model):
     """
 
     partial_dates: tuple[str, ...] = ()
+    # The dates a record's state codes are read on, the first known one
+    # (COW 365 is the Soviet Union in 1980, Russia in 2000): imports read
+    # codes, and downloads write them, on the same date.
+    codes_dates: tuple[str, ...] = ()
 
     class Meta:
         abstract = True
@@ -191,6 +195,10 @@ class PartialDatesMixin(models.Model):
         if value is None:
             return None
         return PartialDate(value, getattr(self, f"{field}_precision"))
+
+    def codes_date(self) -> PartialDate | None:
+        """The date this record's state codes are read on (None: undated)."""
+        return next((self.partial(name) for name in self.codes_dates if getattr(self, name)), None)
 
     def normalise_partial_dates(self) -> None:
         for field in self.partial_dates:

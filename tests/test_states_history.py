@@ -346,3 +346,47 @@ def test_setup_keeps_what_editors_did_to_the_states_through_history():
     assert State.objects.get(code="ahu").cow_code == 300
     zanzibar.refresh_from_db()
     assert zanzibar.cow_code is None
+
+
+def test_a_treaty_without_a_signature_date_reads_its_codes_on_its_other_dates(tmp_path, history):
+    """Known only by its entry into force (1980), COW 365 is the Soviet Union."""
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "title,kind,entry_into_force_on,parties\nA treaty,treaty,1980-05-01,365;260\n"
+    )
+    report = import_file(path, "treaty")
+    assert report.ok, report.errors
+    assert parties_of_imported() == ["gfr", "su"]
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("365,ratification,1981-02-01", "su"),  # the state that held 365 when it joined
+        ("365,ratification,", "su"),  # undated row: on the treaty's date (1980)
+        ("365,ratification,2005-03-01", "ru"),  # joined later, after 1991
+    ],
+)
+def test_a_membership_row_reads_its_state_on_its_own_date_else_the_treatys(
+    tmp_path, history, row, expected
+):
+    TreatyFactory(slug="t-1980", kind="treaty", signed_on=D(1980, 5, 1))
+    path = tmp_path / "members.csv"
+    path.write_text(f"treaty,state,mode,joined\nt-1980,{row}\n")
+    report = import_file(path, "membership")
+    assert report.ok, report.errors
+    assert [p.state.code for p in TreatyParty.objects.filter(treaty__slug="t-1980")] == [expected]
+
+
+def test_a_commitment_binds_the_state_a_code_named_on_its_treatys_date(tmp_path, history):
+    from diplomacy.models import CommitmentKind
+
+    treaty = TreatyFactory(slug="t-1980", kind="alliance", signed_on=D(1980, 5, 1))
+    TreatyParty.objects.create(treaty=treaty, state=history["su"])
+    TreatyParty.objects.create(treaty=treaty, state=history["gfr"])
+    CommitmentKind.objects.get_or_create(value="defence")
+    path = tmp_path / "commitments.csv"
+    path.write_text("treaty,kind,article,parties_bound\nt-1980,defence,3,365\n")
+    report = import_file(path, "commitment")
+    assert report.ok, report.errors
+    assert [s.code for s in treaty.commitments.get().parties_bound.all()] == ["su"]

@@ -25,7 +25,7 @@ from diplomacy.importing.meanwhile import (
     stored_values,
     treaties_changed,
 )
-from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
+from diplomacy.importing.reading import FileFormatError, as_text, detect_format, read_rows
 from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, CommitmentRow, RowErrors
 from diplomacy.models import Commitment, Treaty, TreatyParty
@@ -161,25 +161,29 @@ class CommitmentImporter:
             for line, raw in read_rows(path, fmt):
                 report.rows += 1
                 self.raws[line] = raw
-                try:
-                    row = self.spec.parse(line, raw, lookups)
-                except RowErrors as exc:
-                    self._refuse(report, line, [RowError(line, *error) for error in exc.errors])
-                    continue
-                previous = parsed.get(row.key)
-                if previous is None:
-                    parsed[row.key] = row
-                elif (previous.fields, previous.parties_bound) == (row.fields, row.parties_bound):
-                    report.duplicates += 1
-                else:
-                    message = (
-                        f"Same commitment (treaty, kind and article) as line {previous.line} "
-                        "with other values."
-                    )
-                    self._refuse(report, line, [RowError(line, "article", message)])
         except FileFormatError as exc:
             report.add_error(RowError(0, "file", str(exc)))
             return None
+        # The states bound are read on their treaty's date.
+        slugs = {as_text(raw.get("treaty")).strip().lower() for raw in self.raws.values()}
+        lookups.load_treaty_dates(slugs)
+        for line, raw in self.raws.items():
+            try:
+                row = self.spec.parse(line, raw, lookups)
+            except RowErrors as exc:
+                self._refuse(report, line, [RowError(line, *error) for error in exc.errors])
+                continue
+            previous = parsed.get(row.key)
+            if previous is None:
+                parsed[row.key] = row
+            elif (previous.fields, previous.parties_bound) == (row.fields, row.parties_bound):
+                report.duplicates += 1
+            else:
+                message = (
+                    f"Same commitment (treaty, kind and article) as line {previous.line} "
+                    "with other values."
+                )
+                self._refuse(report, line, [RowError(line, "article", message)])
         return list(parsed.values())
 
     def _check(self, rows: list[CommitmentRow], report) -> list[Change]:

@@ -3,8 +3,11 @@
 import functools
 from dataclasses import dataclass, field
 
+from django.db.models import F
+
+from diplomacy.any_of import AnyOf
 from diplomacy.importing.values import CellError, partial_date
-from diplomacy.models import Person, Sector, Source, StateCodes, UnknownStateCode
+from diplomacy.models import Person, Sector, Source, StateCodes, Treaty, UnknownStateCode
 from diplomacy.models.states import normalise_code
 from diplomacy.partial_dates import PartialDate
 
@@ -57,6 +60,8 @@ class Lookups:
     people: dict[str, int] = field(default_factory=dict)
     sources_by_url: dict[str, int] = field(default_factory=dict)
     sources_by_title: dict[str, int] = field(default_factory=dict)
+    # A membership's or a commitment's treaty's date, by slug (``load_treaty_dates``).
+    treaty_dates: dict[str, PartialDate | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Lookups":
@@ -69,6 +74,12 @@ class Lookups:
                 lookups.sources_by_url[url.strip()] = pk
             lookups.sources_by_title[title.strip().lower()] = pk
         return lookups
+
+    def load_treaty_dates(self, slugs) -> None:
+        """The date the codes of rows about these treaties are read on (the
+        treaty's ``codes_date``), when a row has no date of its own."""
+        for treaty in Treaty.objects.filter(AnyOf(F("slug"), list(slugs))).defer("search_vector"):
+            self.treaty_dates[treaty.slug] = treaty.codes_date()
 
     def state(self, code: str, on: PartialDate | None = None) -> int:
         """The state a code names on the record's date ``on`` (the code

@@ -16,7 +16,7 @@ from diplomacy.importing.meanwhile import (
     stored_values,
     treaties_changed,
 )
-from diplomacy.importing.reading import FileFormatError, detect_format, read_rows
+from diplomacy.importing.reading import FileFormatError, as_text, detect_format, read_rows
 from diplomacy.importing.report import PROGRESS_ROWS, ImportReport, RowError, reject_writer
 from diplomacy.importing.specs import SPECS, RowErrors
 from diplomacy.models import Treaty, TreatyParty
@@ -61,23 +61,28 @@ class MembershipImporter:
             for line, raw in read_rows(path, fmt):
                 report.rows += 1
                 raws[line] = raw
-                try:
-                    slug, state, fields = self.spec.parse(line, raw, lookups)
-                except RowErrors as exc:
-                    refuse(line, [RowError(line, *error) for error in exc.errors])
-                    continue
-                previous = parsed.get((slug, state))
-                if previous is not None:
-                    if previous[1] == fields:
-                        report.duplicates += 1
-                    else:
-                        message = f"Same party as line {previous[0]} with other values."
-                        refuse(line, [RowError(line, "state", message)])
-                    continue
-                parsed[(slug, state)] = (line, fields)
         except FileFormatError as exc:
             report.add_error(RowError(0, "file", str(exc)))
             return report
+        # A row without a date of its own reads its code on its treaty's date.
+        lookups.load_treaty_dates(
+            {as_text(raw.get("treaty")).strip().lower() for raw in raws.values()}
+        )
+        for line, raw in raws.items():
+            try:
+                slug, state, fields = self.spec.parse(line, raw, lookups)
+            except RowErrors as exc:
+                refuse(line, [RowError(line, *error) for error in exc.errors])
+                continue
+            previous = parsed.get((slug, state))
+            if previous is not None:
+                if previous[1] == fields:
+                    report.duplicates += 1
+                else:
+                    message = f"Same party as line {previous[0]} with other values."
+                    refuse(line, [RowError(line, "state", message)])
+                continue
+            parsed[(slug, state)] = (line, fields)
         if progress is not None:
             progress(report.rows, report.rows)
         # The rows that could be read are checked against the register too,

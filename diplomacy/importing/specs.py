@@ -147,7 +147,8 @@ class Spec:
         relations: dict[str, tuple[int, ...]] = {}
         # The record's date, for the state codes: COW 365 is the Soviet Union
         # in 1980 and Russia in 2000. A malformed date is its own cell's error.
-        extras: dict = {"on": record_date(cells.get(self.date_field, ""))}
+        dated = (record_date(cells.get(column, "")) for column in self.model.codes_dates)
+        extras: dict = {"on": next((on for on in dated if on), None)}
 
         # Also the cells that are no model field (quote, identifiers); the row
         # at once (a tab, allowed, between cells), each cell when one has any.
@@ -555,10 +556,15 @@ class MembershipSpec:
         slug, state = cells.get("treaty", "").strip().lower(), None
         if not slug:
             errors.append(("treaty", "The treaty (its slug) is required."))
+        # The state a code names on the row's own date (COW 365 joining in
+        # 1981 is the Soviet Union, in 2005 Russia), else on the treaty's.
+        column_of = {name: column for column, name in self.columns.items()}
+        dated = (record_date(cells.get(column_of[name], "")) for name in TreatyParty.codes_dates)
+        on = next((on for on in dated if on), None) or lookups.treaty_dates.get(slug)
         try:
             if not cells.get("state", "").strip():
                 raise CellError("The state is required.")
-            state = lookups.state(cells["state"])
+            state = lookups.state(cells["state"], on)
         except CellError as exc:
             errors.append(("state", str(exc), exc.values))
         for column, text in cells.items():
@@ -654,7 +660,9 @@ class CommitmentSpec:
                 elif column == "source":
                     fields["source_id"] = lookups.source(text) if text else None
                 elif column == "parties_bound":
-                    ids = [lookups.state(code) for code in split_list(text)]
+                    # The states the codes named on the treaty's date.
+                    on = lookups.treaty_dates.get(treaty)
+                    ids = [lookups.state(code, on) for code in split_list(text)]
                     if len(set(ids)) != len(ids):
                         raise CellError("A state is listed twice.")
                     bound = tuple(sorted(ids))

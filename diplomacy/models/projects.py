@@ -162,6 +162,7 @@ class Project(PartialDatesMixin, CuratedModel):
         ],
     )
     partial_dates = ("start_on", "completion_on")
+    codes_dates = partial_dates
 
     class Meta:
         permissions = [("publish_project", "Can publish and unpublish projects")]

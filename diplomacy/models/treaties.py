@@ -243,6 +243,7 @@ class Treaty(PartialDatesMixin, CuratedModel):
         no_db_index=[*HISTORY_UNREAD_INDEXES, "signed_on", "visit"],
     )
     partial_dates = ("signed_on", "entry_into_force_on", "ended_on")
+    codes_dates = partial_dates
 
     class Meta:
         # Newest first, undated last, pk tie-break: the order of the partial
@@ -409,6 +410,7 @@ class TreatyParty(PartialDatesMixin, models.Model):
         excluded_fields=["treaty_signed_on", "treaty_is_published"], no_db_index=["state"]
     )
     partial_dates = ("ratified_on", "consented_on", "entry_into_force_on", "left_on")
+    codes_dates = ("consented_on", "entry_into_force_on", "left_on")
 
     class Meta:
         ordering = ["state__name", "pk"]
@@ -462,6 +464,10 @@ class TreatyParty(PartialDatesMixin, models.Model):
     def save(self, *args, **kwargs):
         self.consent_from_ratification()
         super().save(*args, **kwargs)
+
+    def codes_date(self):
+        """The party's own first known date, else its treaty's."""
+        return super().codes_date() or self.treaty.codes_date()
 
     def natural_key(self) -> tuple[str, str]:
         return (*self.treaty.natural_key(), *self.state.natural_key())

@@ -88,6 +88,7 @@ class Visit(PartialDatesMixin, CuratedModel):
         no_db_index=[*HISTORY_UNREAD_INDEXES, "level", "start_on", "host", "guest"],
     )
     partial_dates = ("start_on", "end_on")
+    codes_dates = partial_dates
 
     class Meta:
         permissions = [("publish_visit", "Can publish and unpublish visits")]
