@@ -239,3 +239,40 @@ def form_fields(response, form_id: str) -> dict:
         else:
             data[name] = value
     return data
+
+
+@pytest.mark.parametrize("rows", [("new",), ("stored", "new")])
+def test_two_identifiers_of_one_register_on_a_treaty_are_a_form_error(editor_client, rows):
+    """Wikidata gives a treaty one item: a second Wikidata identifier, added
+    beside a stored one or two at once, is refused on the form (not a 500)."""
+    from diplomacy.models import TreatyIdentifier
+
+    treaty = TreatyFactory(parties=[StateFactory(), StateFactory()])
+    if "stored" in rows:
+        TreatyIdentifier.objects.create(treaty=treaty, scheme="wikidata", value="Q1")
+    url = f"/admin/diplomacy/treaty/{treaty.pk}/change/"
+    data = form_fields(editor_client.get(url), "treaty_form")
+    stored = int(data["identifiers-TOTAL_FORMS"])
+    added = 2 if rows == ("new",) else 1
+    for n in range(stored, stored + added):
+        data[f"identifiers-{n}-scheme"] = "wikidata"
+        data[f"identifiers-{n}-value"] = f"Q{n + 10}"
+    data["identifiers-TOTAL_FORMS"] = str(stored + added)
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "one identifier in each register" in response.content.decode()
+    assert TreatyIdentifier.objects.filter(treaty=treaty).count() == len(rows) - 1
+
+
+def test_a_state_named_as_its_own_successor_is_a_form_error(admin_client):
+    state = StateFactory(code="tj", iso2="TJ")
+    url = f"/admin/diplomacy/state/{state.pk}/change/"
+    data = form_fields(admin_client.get(url), "state_form")
+    # The successors inline: rows whose predecessor is this state.
+    data["successions-TOTAL_FORMS"] = "1"
+    data["successions-0-successor"] = str(state.pk)
+    data["successions-0-kind"] = "continuation"
+    data["successions-0-on_precision"] = "day"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "cannot succeed itself" in response.content.decode(), re.findall(r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S)

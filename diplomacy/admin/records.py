@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
 from diplomacy.admin.forms import PartialDatesModelForm
 from diplomacy.admin.importing import ImportMixin
-from diplomacy.choices import BILATERAL_KINDS, TreatyKind
+from diplomacy.choices import BILATERAL_KINDS, IdentifierScheme, TreatyKind
 from diplomacy.duplicates import probable_duplicates
 from diplomacy.models import (
     Commitment,
@@ -131,8 +131,32 @@ class TreatyRelationInline(admin.TabularInline):
     verbose_name_plural = "related treaties (this treaty … that treaty)"
 
 
+class TreatyIdentifierFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """One identifier per register (any number of "other" ones): the
+        database's constraint, said on the form rather than as a server error."""
+        super().clean()
+        if any(self.errors):
+            return
+        schemes = [
+            form.cleaned_data["scheme"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        repeated = sorted(
+            {s for s in schemes if s != IdentifierScheme.OTHER and schemes.count(s) > 1}
+        )
+        if repeated:
+            names = ", ".join(str(IdentifierScheme(s).label) for s in repeated)
+            raise ValidationError(
+                f"A treaty has one identifier in each register: {names} is given more than "
+                "once. Keep one (or give the others as “other”, naming their register)."
+            )
+
+
 class TreatyIdentifierInline(admin.TabularInline):
     model = TreatyIdentifier
+    formset = TreatyIdentifierFormSet
     extra = 0
     fields = ["scheme", "scheme_name", "value"]
     verbose_name = "identifier in another register"

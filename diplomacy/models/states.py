@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -177,6 +178,11 @@ class StateSuccession(PartialDatesMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.predecessor} → {self.successor} ({self.get_kind_display()})"
+
+    def clean(self):
+        # The database refuses it too; a form or an import says so in words.
+        if self.predecessor_id and self.predecessor_id == self.successor_id:
+            raise ValidationError("A state cannot succeed itself: choose another state.")
 
     @property
     def date(self) -> PartialDate | None:
