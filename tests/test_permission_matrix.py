@@ -238,3 +238,24 @@ def test_no_group_holds_a_permission_on_the_data_version(editor, publisher):
         for action in ("add", "change", "view", "delete"):
             assert not user.has_perm(f"diplomacy.{action}_dataversion"), (user, action)
     assert editor.has_perm("diplomacy.change_treaty")  # the groups hold their other permissions
+
+
+@pytest.mark.parametrize("model", list(HISTORY_MODELS))
+def test_only_who_may_delete_a_record_may_bring_it_back_from_its_history(
+    editor, publisher, model
+):
+    """A publisher deleted the record: an editor, who may not delete, may not
+    undo that either (its revert page would recreate it); a publisher may."""
+    editor_client, publisher_client = Client(), Client()
+    editor_client.force_login(editor)
+    publisher_client.force_login(publisher)
+    record, first = two_versions(model, first_published=False)
+    url = f"/admin/diplomacy/{model}/{record.pk}/history/{first.history_id}/"
+    form = form_fields(publisher_client.get(url), f"historical{model}_form")
+    model_class, pk = type(record), record.pk
+    record.delete()
+
+    assert editor_client.post(url, form).status_code == 403
+    assert not model_class.objects.filter(pk=pk).exists()
+    assert publisher_client.post(url, form).status_code == 302
+    assert model_class.objects.filter(pk=pk).exists()

@@ -3,6 +3,7 @@ and the refusal of a save made from a stale form."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, router, transaction
 from django.db.models.functions import ExtractYear
@@ -149,6 +150,14 @@ class CuratedAdmin(SimpleHistoryAdmin):
         # django-simple-history shows a past version to whoever may view the
         # record, and saves it on POST: reverting is changing.
         if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        # Saving a version of a deleted record recreates it: undoing a delete
+        # is for those who may delete (publishers), not for every editor.
+        if (
+            request.method == "POST"
+            and not self.model._default_manager.filter(pk=unquote(object_id)).exists()
+            and not self.has_delete_permission(request)
+        ):
             raise PermissionDenied
         # One transaction, as for the change form: the version check's row lock
         # holds until the revert is saved.
