@@ -275,4 +275,4 @@ def test_a_state_named_as_its_own_successor_is_a_form_error(admin_client):
     data["successions-0-on_precision"] = "day"
     response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert "cannot succeed itself" in response.content.decode(), re.findall(r"errorlist[^>]*>(.*?)</ul>", response.content.decode(), re.S)
+    assert "cannot succeed itself" in response.content.decode()

@@ -66,6 +66,8 @@ STATE_OR_CROSS_FIELD = [
         r"^The guest state must differ from the host state\.$",
         r"^An? [\w ]+ document needs at least two parties\.$",
         r"^A state is listed twice\.$",
+        # A commitment binds parties only (those sent, or the treaty's).
+        r"^.+ (is not a party|are not parties) to the treaty: a commitment binds only its ",
         r"^A value needs its ISO 4217 currency\.$",
         r"^A currency was given without a value\.$",
         r"^Enter a valid URL\.$",

@@ -365,3 +365,38 @@ def test_a_consultation_pact_ranks_as_partnership_on_state_pages_and_home(client
     assert (
         "Alliance</a> since" in home[home.index("strongest-heading") : home.index("latest-heading")]
     )
+
+
+def test_a_commitment_binds_only_parties_in_the_api(client, treaty, pair, editor):
+    """Binding a state that is not a party, or taking away a party a
+    commitment binds, is a 400 that says so; nothing changes."""
+    StateFactory(iso2="KZ", name="Kazakhstan")
+    api = token_client(client, editor)
+    url = "/api/v1/treaties/allied-relations/"
+    stranger = api.patch(
+        url,
+        {"commitments": [{"kind": "defence", "quote": "q", "parties_bound": ["kz"]}]},
+        content_type=JSON,
+    )
+    assert stranger.status_code == 400
+    assert "Kazakhstan is not a party" in str(stranger.json())
+    treaty.commitments.first().parties_bound.set([pair[1]])
+    dropped = api.patch(url, {"parties": [{"state": "az"}, {"state": "kz"}]}, content_type=JSON)
+    assert dropped.status_code == 400
+    assert "Uzbekistan is not a party" in str(dropped.json())
+    assert sorted(treaty.parties.values_list("iso2", flat=True)) == ["AZ", "UZ"]
+
+
+def test_a_commitment_binds_only_parties_in_the_admin(editor_client, treaty, pair):
+    from tests.test_admin import form_fields
+
+    StateFactory(iso2="KZ", name="Kazakhstan")
+    url = f"/admin/diplomacy/treaty/{treaty.pk}/change/"
+    data = form_fields(editor_client.get(url), "treaty_form")
+    from diplomacy.models import State
+
+    data["commitments-0-parties_bound"] = [str(State.objects.get(iso2="KZ").pk)]
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert "Kazakhstan is not a party" in response.content.decode()
+    assert not treaty.commitments.filter(parties_bound__iso2="KZ").exists()

@@ -5,6 +5,7 @@ reverting to a published version); nobody gets a server error; a refused
 request changes nothing.
 """
 
+import datetime
 import re
 
 import pytest
@@ -241,9 +242,7 @@ def test_no_group_holds_a_permission_on_the_data_version(editor, publisher):
 
 
 @pytest.mark.parametrize("model", list(HISTORY_MODELS))
-def test_only_who_may_delete_a_record_may_bring_it_back_from_its_history(
-    editor, publisher, model
-):
+def test_only_who_may_delete_a_record_may_bring_it_back_from_its_history(editor, publisher, model):
     """A publisher deleted the record: an editor, who may not delete, may not
     undo that either (its revert page would recreate it); a publisher may."""
     editor_client, publisher_client = Client(), Client()
@@ -259,3 +258,32 @@ def test_only_who_may_delete_a_record_may_bring_it_back_from_its_history(
     assert not model_class.objects.filter(pk=pk).exists()
     assert publisher_client.post(url, form).status_code == 302
     assert model_class.objects.filter(pk=pk).exists()
+
+
+def test_a_revert_is_held_to_the_rules_of_the_change_form(publisher):
+    """The revert page has no party rows, but the treaty's parties are there:
+    a version made an alliance with one party, or signed after a party
+    joined, is refused with the change form's message."""
+    from diplomacy.models import TreatyParty
+
+    client = Client()
+    client.force_login(publisher)
+    treaty = TreatyFactory(kind="agreement", signed_on=datetime.date(2020, 1, 1))
+    TreatyParty.objects.create(
+        treaty=treaty, state=StateFactory(), consented_on=datetime.date(2021, 3, 1)
+    )
+    treaty.title = "Renamed"
+    treaty.save()
+    version = treaty.history.earliest()
+    url = f"/admin/diplomacy/treaty/{treaty.pk}/history/{version.history_id}/"
+    for change, message in (
+        ({"kind": "alliance"}, "needs at least two parties"),
+        ({"signed_on": "2024"}, "Cannot be before the treaty"),
+    ):
+        form = form_fields(client.get(url), "historicaltreaty_form")
+        form.update(change)
+        response = client.post(url, form)
+        assert response.status_code == 200, change
+        assert message in response.content.decode(), change
+        treaty.refresh_from_db()
+        assert (treaty.kind, treaty.signed_on.year) == ("agreement", 2020)

@@ -351,9 +351,7 @@ def test_setup_keeps_what_editors_did_to_the_states_through_history():
 def test_a_treaty_without_a_signature_date_reads_its_codes_on_its_other_dates(tmp_path, history):
     """Known only by its entry into force (1980), COW 365 is the Soviet Union."""
     path = tmp_path / "rows.csv"
-    path.write_text(
-        "title,kind,entry_into_force_on,parties\nA treaty,treaty,1980-05-01,365;260\n"
-    )
+    path.write_text("title,kind,entry_into_force_on,parties\nA treaty,treaty,1980-05-01,365;260\n")
     report = import_file(path, "treaty")
     assert report.ok, report.errors
     assert parties_of_imported() == ["gfr", "su"]

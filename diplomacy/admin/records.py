@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from diplomacy.admin.base import CuratedAdmin, citation_inline, year_filter
+from diplomacy.admin.base import CuratedAdmin, VersionedForm, citation_inline, year_filter
 from diplomacy.admin.forms import PartialDatesModelForm
 from diplomacy.admin.importing import ImportMixin
 from diplomacy.choices import BILATERAL_KINDS, IdentifierScheme, TreatyKind
@@ -163,17 +163,76 @@ class TreatyIdentifierInline(admin.TabularInline):
     verbose_name_plural = "identifiers in other registers (UNTS, ATOP, Wikidata, …)"
 
 
+class CommitmentFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """A commitment binds parties only: the parties as this same form
+        sends them (the party rows above, as edited, less those deleted)."""
+        super().clean()
+        if any(self.errors):
+            return
+        parties = set()
+        prefix = _party_rows_prefix()
+        for n in range(int(self.data.get(f"{prefix}-TOTAL_FORMS") or 0)):
+            state = self.data.get(f"{prefix}-{n}-state")
+            if state and str(state).isdigit() and not self.data.get(f"{prefix}-{n}-DELETE"):
+                parties.add(int(state))
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            bound = form.cleaned_data.get("parties_bound") or []
+            if message := Commitment.not_parties(bound, parties):
+                form.add_error("parties_bound", message)
+
+
 class CommitmentInline(admin.StackedInline):
     """What the treaty binds its parties to (SPEC 3.11): kind, article, quote."""
 
     model = Commitment
+    formset = CommitmentFormSet
     extra = 0
     autocomplete_fields = ["source", "parties_bound"]
     fields = [("kind", "article"), "quote", ("source", "locator"), "conditions", "parties_bound"]
 
 
+class TreatyForm(VersionedForm):
+    def clean(self):
+        """The change form's party rows check themselves against the treaty
+        (``TreatyPartyFormSet``, ``TreatyPartyForm``). A revert page sends
+        none: the parties the treaty has must fit the version saved, by the
+        same rules (two parties for an alliance; none joined before signing)."""
+        cleaned = super().clean()
+        if self.instance.pk is None or _party_rows_prefix() + "-TOTAL_FORMS" in self.data:
+            return cleaned
+        parties = list(
+            TreatyParty.objects.filter(treaty_id=self.instance.pk).select_related("state")
+        )
+        if "kind" in cleaned:
+            try:
+                Treaty.validate_party_count(cleaned["kind"], len(parties))
+            except ValidationError as exc:
+                self.add_error("kind", exc)
+        if "signed_on" in cleaned:
+            version = Treaty(
+                signed_on=cleaned["signed_on"],
+                signed_on_precision=self.instance.signed_on_precision,
+            )
+            for party in parties:
+                try:
+                    TreatyParty.validate_membership(party, version)
+                except ValidationError as exc:
+                    problems = " ".join(m for ms in exc.message_dict.values() for m in ms)
+                    self.add_error("signed_on", f"{party.state}: {problems}")
+        return cleaned
+
+
+def _party_rows_prefix() -> str:
+    """The prefix of the party rows' fields, as Django names an inline's formset."""
+    return TreatyParty._meta.get_field("treaty").remote_field.get_accessor_name()
+
+
 @admin.register(Treaty)
 class TreatyAdmin(ImportMixin, CuratedAdmin):
+    form = TreatyForm
     import_kind = "treaty"
     also_imports = ("membership",)
     list_display = ["title", "kind", "status", "signed_display", "party_list", "is_published"]

@@ -583,7 +583,29 @@ class TreatySerializer(RecordSerializer):
             states_existed(
                 [("parties", row["state"], row.get("consented_on") or signed) for row in rows]
             )
+        self.validate_bound(attrs.get("party_rows"), commitments)
         return attrs
+
+    def validate_bound(self, rows, commitments):
+        """A commitment binds parties only: those sent, or the treaty's; the
+        commitments sent, or (when only the parties change) the treaty's."""
+        if rows is None and commitments is None:
+            return
+        if rows is not None:
+            parties = {row["state"].pk for row in rows}
+        else:
+            parties = set(self.instance.treatyparty_set.values_list("state_id", flat=True))
+        if commitments is not None:
+            bound = [row.get("parties_bound") or [] for row in commitments]
+            field = "commitments"
+        elif self.instance is not None:
+            bound = [list(c.parties_bound.all()) for c in self.instance.commitments.all()]
+            field = "parties"
+        else:
+            return
+        for states in bound:
+            if message := Commitment.not_parties(states, parties):
+                raise serializers.ValidationError({field: [message]})
 
     def validate_membership_dates(self, attrs, rows):
         """No party's date before the treaty's signature (the one sent, else the stored one)."""

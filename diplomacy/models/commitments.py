@@ -137,6 +137,19 @@ class Commitment(models.Model):
         where = f" ({self.article})" if self.article else ""
         return f"{self.kind}{where}"
 
+    @staticmethod
+    def not_parties(bound_states, party_ids) -> str | None:
+        """What is wrong with binding ``bound_states`` when the treaty's parties
+        are ``party_ids``: a commitment binds parties only (None: nothing)."""
+        strangers = [state.name for state in bound_states if state.pk not in party_ids]
+        if not strangers:
+            return None
+        verb = "is not a party" if len(strangers) == 1 else "are not parties"
+        return (
+            f"{', '.join(strangers)} {verb} to the treaty: a commitment binds only its "
+            "parties (add the state as a party, or bind only parties)."
+        )
+
 
 def commitment_kinds_by_pk() -> dict:
     """``{pk: CommitmentKind}`` in the vocabulary's order, kept per data version."""
