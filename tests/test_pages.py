@@ -231,3 +231,29 @@ def test_search_finds_what_each_list_finds_and_links_to_it_with_the_words_encode
     listed = client.get(link).content.decode()
     assert 'value="energy &amp; culture"' in listed
     assert re.search(r'<h2 id="results-heading" class="count">(\d+) ', listed).group(1) == "22"
+
+
+@pytest.mark.parametrize(
+    ("factory", "plural"),
+    [("TreatyFactory", "treaties"), ("VisitFactory", "visits"), ("ProjectFactory", "projects")],
+)
+def test_a_cited_address_still_leads_to_a_record_whose_slug_changed(client, factory, plural):
+    """A citation of /treaties/old-slug/ keeps working after an editor renames
+    the slug: a permanent redirect to the record's address now. A draft's new
+    address is not told, and a slug another record took is that record's."""
+    import tests.factories as factories
+
+    record = getattr(factories, factory)(slug="old-slug", is_published=True)
+    record.slug = "new-slug"
+    record.save()
+    response = client.get(f"/{plural}/old-slug/")
+    assert response.status_code == 301
+    assert response["Location"] == f"/{plural}/new-slug/"
+
+    record.is_published = False
+    record.save()
+    assert client.get(f"/{plural}/old-slug/").status_code == 404
+
+    other = getattr(factories, factory)(slug="old-slug", is_published=True)
+    assert client.get(f"/{plural}/old-slug/").status_code == 200
+    assert other.slug == "old-slug"

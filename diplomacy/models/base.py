@@ -37,6 +37,13 @@ class CuratedQuerySet(models.QuerySet):
         clone.sparse_lists = self.sparse_lists
         return clone
 
+    def renamed_from(self, slug: str):
+        """The record (of these) that had ``slug`` once and has another now,
+        else None: an address cited before an editor renamed it still finds
+        the record (its history remembers the old slug)."""
+        had_it = self.model.history.filter(slug=slug).order_by("-history_date")
+        return self.filter(pk__in=list(had_it.values_list("id", flat=True)[:20])).first()
+
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 

@@ -36,6 +36,9 @@ def _record_page(request, model, slug, jsonld, compare=None):
     """A treaty, visit or project page: drafts for staff only, never cached when draft."""
     record, versions = record_page_data(request.user, model, slug)
     if record is None:
+        # A citation made before an editor renamed the slug: the record now.
+        if renamed := model.objects.published().renamed_from(slug):
+            return redirect(renamed, permanent=True)
         raise Http404(f"No {model._meta.verbose_name} at this address.")
     extra = {"compare_with": compare(record)} if compare else {}
     name = model._meta.model_name
