@@ -388,3 +388,52 @@ def test_a_commitment_binds_the_state_a_code_named_on_its_treatys_date(tmp_path,
     report = import_file(path, "commitment")
     assert report.ok, report.errors
     assert [s.code for s in treaty.commitments.get().parties_bound.all()] == ["su"]
+
+
+def test_a_state_out_of_its_period_is_refused_for_projects_and_in_the_admin(
+    client, admin_client, publisher, history
+):
+    """The API's projects and the admin's treaty parties and visits hold a
+    state to the record's date as the API's treaties and visits do."""
+    from rest_framework.authtoken.models import Token
+
+    from diplomacy.models import Project, Visit
+    from tests.test_admin import form_fields
+
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=publisher).key}"
+    project = {
+        "slug": "late-project", "name": "A project of 2010", "kind": "other",
+        "states": ["su", "uz"], "start_on": "2010-01-01",
+    }  # fmt: skip
+    response = client.post("/api/v1/projects/", project, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "Soviet Union" in str(response.json()["states"])
+    assert not Project.objects.exists()
+
+    page = admin_client.get("/admin/diplomacy/treaty/add/")
+    data = form_fields(page, "treaty_form")
+    data.update(
+        {
+            "title": "A treaty of 2005", "slug": "t-2005", "kind": "agreement",
+            "signed_on": "2005", "treatyparty_set-TOTAL_FORMS": "2",
+            "treatyparty_set-0-state": str(history["su"].pk),
+            "treatyparty_set-1-state": str(history["ru"].pk),
+        }
+    )  # fmt: skip
+    response = admin_client.post("/admin/diplomacy/treaty/add/", data)
+    assert response.status_code == 200
+    assert "Soviet Union was not a state then" in response.content.decode()
+    assert not Treaty.objects.filter(slug="t-2005").exists()
+
+    data = form_fields(admin_client.get("/admin/diplomacy/visit/add/"), "visit_form")
+    data.update(
+        {
+            "title": "A visit of 2010", "slug": "v-2010", "kind": "official",
+            "level": "minister", "host": str(history["su"].pk),
+            "guest": str(history["uz"].pk), "start_on": "2010-03-01",
+        }
+    )  # fmt: skip
+    response = admin_client.post("/admin/diplomacy/visit/add/", data)
+    assert response.status_code == 200
+    assert "Soviet Union was not a state then" in response.content.decode()
+    assert not Visit.objects.exists()

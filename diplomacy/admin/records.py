@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -24,6 +25,7 @@ from diplomacy.models import (
     Visit,
     VisitCitation,
 )
+from diplomacy.models.states import existence_errors
 from diplomacy.partial_dates import normalise
 
 # The checkbox with which an editor confirms a treaty that looks like a duplicate.
@@ -48,6 +50,15 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
                 f"{' '.join(exc.messages)} Add the other party in the rows below "
                 f"(the kinds that bind two states: {needing_two})."
             ) from exc
+        # Each party existed on the date it joined, else the treaty's (SPEC 3.9).
+        for form in kept:
+            on = form.cleaned_data.get("consented_on") or self.instance.signed_on
+            for message in existence_errors([("state", form.cleaned_data["state"], on)]).get(
+                "state", []
+            ):
+                form.add_error("state", message)
+        if any(self.errors):
+            return
         if self.instance.pk is None and not self.data.get(SAVE_ANYWAY):
             self.warn_of_duplicates([form.cleaned_data["state"].pk for form in kept])
 
@@ -230,6 +241,34 @@ def _party_rows_prefix() -> str:
     return TreatyParty._meta.get_field("treaty").remote_field.get_accessor_name()
 
 
+class StatesOnTheDateForm(VersionedForm):
+    """A visit's or project's form: each state it names existed on its start
+    date (SPEC 3.9), as the API and the import check."""
+
+    state_fields: tuple[str, ...] = ()
+
+    def clean(self):
+        cleaned = super().clean()
+        on = cleaned.get("start_on")
+        named = []
+        for field in self.state_fields:
+            value = cleaned.get(field)
+            states = value if isinstance(value, models.QuerySet) else [value]
+            named += [(field, state, on) for state in states]
+        for field, messages in existence_errors(named).items():
+            for message in messages:
+                self.add_error(field, message)
+        return cleaned
+
+
+class VisitForm(StatesOnTheDateForm):
+    state_fields = ("host", "guest")
+
+
+class ProjectForm(StatesOnTheDateForm):
+    state_fields = ("states", "location_state")
+
+
 @admin.register(Treaty)
 class TreatyAdmin(ImportMixin, CuratedAdmin):
     form = TreatyForm
@@ -289,6 +328,7 @@ class TreatyAdmin(ImportMixin, CuratedAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(ImportMixin, CuratedAdmin):
+    form = VisitForm
     import_kind = "visit"
     list_display = ["title", "kind", "level", "host", "guest", "start_display", "is_published"]
     list_filter = [
@@ -320,6 +360,7 @@ class VisitAdmin(ImportMixin, CuratedAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(ImportMixin, CuratedAdmin):
+    form = ProjectForm
     import_kind = "project"
     list_display = ["name", "kind", "status", "value_display", "start_display", "is_published"]
     list_filter = [

@@ -52,12 +52,11 @@ from diplomacy.models import (
     Sector,
     Source,
     State,
-    StateCodes,
     Treaty,
     TreatyParty,
-    UnknownStateCode,
     Visit,
 )
+from diplomacy.models.states import existence_errors
 
 
 class CitationSerializer(serializers.Serializer):
@@ -419,17 +418,7 @@ def states_existed(named: list[tuple[str, State, object]]) -> None:
     """A 400 for each state that was not a state on the record's date (SPEC
     3.9: no treaty of the Soviet Union dated 2000). ``named``: (field, state,
     date) triples; an undated one is not checked."""
-    named = [(field, state, on) for field, state, on in named if on is not None]
-    if not named:
-        return
-    codes = StateCodes()
-    errors = {}
-    for field, state, on in named:
-        try:
-            codes.check_exists(state.pk, on)
-        except UnknownStateCode as exc:
-            errors.setdefault(field, []).append(str(exc))
-    if errors:
+    if errors := existence_errors(named):
         raise serializers.ValidationError(errors)
 
 
@@ -829,3 +818,14 @@ class ProjectSerializer(RecordSerializer):
             "url", "html_url", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["created_at", "updated_at"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        current = self.instance
+        start = attrs.get("start_on", current.start_on if current else None)
+        states = attrs.get("states", list(current.states.all()) if current else [])
+        location = attrs.get("location_state", current.location_state if current else None)
+        states_existed(
+            [("states", state, start) for state in states] + [("location_state", location, start)]
+        )
+        return attrs

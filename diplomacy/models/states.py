@@ -451,3 +451,21 @@ class StateCodes:
     def _names(self, state_ids) -> str:
         names = sorted(self.facts[pk].name for pk in state_ids)
         return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def existence_errors(named) -> dict[str, list[str]]:
+    """What is wrong with naming each state on its record's date (SPEC 3.9: no
+    treaty of the Soviet Union dated 2000): for ``(field, state, date)``
+    triples, the messages of each field whose state did not exist then. An
+    undated one is not checked. For the admin and the API alike."""
+    named = [(field, state, on) for field, state, on in named if on is not None and state]
+    if not named:
+        return {}
+    codes = StateCodes()
+    errors: dict[str, list[str]] = {}
+    for field, state, on in named:
+        try:
+            codes.check_exists(state.pk, on)
+        except UnknownStateCode as exc:
+            errors.setdefault(field, []).append(str(exc))
+    return errors
