@@ -437,3 +437,29 @@ def test_a_state_out_of_its_period_is_refused_for_projects_and_in_the_admin(
     assert response.status_code == 200
     assert "Soviet Union was not a state then" in response.content.decode()
     assert not Visit.objects.exists()
+
+
+def test_the_admin_refuses_overlapping_periods_and_a_code_two_states_would_hold_at_once(
+    admin_client, history
+):
+    """A state exists in periods one after another; a code names one state at
+    a time (else no import could tell which state a row means)."""
+    from tests.test_admin import form_fields
+
+    uz = history["uz"]
+    url = f"/admin/diplomacy/state/{uz.pk}/change/"
+    for prefix, row, message in (
+        ("periods", {"started_on": "1950-01-01", "started_on_precision": "day",
+                     "ended_on": "2000-01-01", "ended_on_precision": "day"}, "overlap"),
+        ("codes", {"scheme": "cow", "code": "365", "valid_from": "1950-01-01",
+                   "valid_to": "1960-01-01"}, "Soviet Union holds COW number 365"),
+    ):  # fmt: skip
+        data = form_fields(admin_client.get(url), "state_form")
+        n = int(data[f"{prefix}-TOTAL_FORMS"])
+        data[f"{prefix}-TOTAL_FORMS"] = str(n + 1)
+        data.update({f"{prefix}-{n}-{name}": value for name, value in row.items()})
+        response = admin_client.post(url, data)
+        assert response.status_code == 200, prefix
+        assert message in response.content.decode(), prefix
+    assert uz.periods.count() == 1
+    assert not StateCode.objects.filter(state=uz, code="365").exists()

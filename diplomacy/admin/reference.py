@@ -1,9 +1,12 @@
 """Admin for the reference records: states, people, organizations, sectors, sources."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from diplomacy.admin.base import CuratedAdmin, citation_inline
 from diplomacy.models import (
+    CodeScheme,
     Organization,
     OrganizationCitation,
     Person,
@@ -18,14 +21,77 @@ from diplomacy.models import (
 )
 
 
+def _overlap(a_from, a_to, b_from, b_to) -> bool:
+    """Whether two spans share a day (None: unbounded on that side)."""
+    return (a_from is None or b_to is None or a_from <= b_to) and (
+        b_from is None or a_to is None or b_from <= a_to
+    )
+
+
+def _kept(formset) -> list:
+    return [
+        form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class StatePeriodFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """A state's periods are the times it existed, one after another."""
+        super().clean()
+        if any(self.errors):
+            return
+        spans = [
+            (f.cleaned_data.get("started_on"), f.cleaned_data.get("ended_on")) for f in _kept(self)
+        ]
+        for n, (start, end) in enumerate(spans):
+            for other_start, other_end in spans[n + 1 :]:
+                if _overlap(start, end, other_start, other_end):
+                    raise ValidationError(
+                        "Two periods overlap: a state's periods are the times it existed, "
+                        "one after another. Merge them, or end one before the next begins."
+                    )
+
+
+class StateCodeFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """A code names one state at a time: a row added or changed here may
+        not give a code that another state holds in the same years (no import
+        could tell which state a row means)."""
+        super().clean()
+        if any(self.errors):
+            return
+        for form in _kept(self):
+            if not form.has_changed():
+                continue
+            data = form.cleaned_data
+            scheme, code = data.get("scheme"), data.get("code")
+            holders = StateCode.objects.filter(scheme=scheme, code=code).exclude(
+                state_id=self.instance.pk
+            )
+            for held in holders.select_related("state"):
+                if _overlap(
+                    data.get("valid_from"), data.get("valid_to"), held.valid_from, held.valid_to
+                ):
+                    span = f"{held.valid_from or '…'} to {held.valid_to or 'now'}"
+                    form.add_error(
+                        "code",
+                        f"{held.state.name} holds {CodeScheme(scheme).label} {code} from {span}: "
+                        "two states cannot hold one code at once. Give this state's years "
+                        "outside those, or correct the other state's.",
+                    )
+                    break
+
+
 class StatePeriodInline(admin.TabularInline):
     model = StatePeriod
+    formset = StatePeriodFormSet
     extra = 0
     fields = [("started_on", "started_on_precision"), ("ended_on", "ended_on_precision"), "note"]
 
 
 class StateCodeInline(admin.TabularInline):
     model = StateCode
+    formset = StateCodeFormSet
     extra = 0
     fields = ["scheme", "code", "valid_from", "valid_to"]
 
