@@ -400,3 +400,25 @@ def test_a_commitment_binds_only_parties_in_the_admin(editor_client, treaty, pai
     assert response.status_code == 200
     assert "Kazakhstan is not a party" in response.content.decode()
     assert not treaty.commitments.filter(parties_bound__iso2="KZ").exists()
+
+
+@pytest.mark.parametrize(
+    "total, message",
+    [
+        ("many", "(Hidden field TOTAL_FORMS) Enter a whole number."),
+        ("99999999999", "Please submit at most 1000 forms."),
+    ],
+)
+def test_a_malformed_count_of_party_rows_is_a_form_error_not_a_crash(
+    editor_client, treaty, total, message
+):
+    """The commitment rows read the party rows of the same form: a tampered
+    count of them is the management form's error, answered at once."""
+    from tests.test_admin import form_fields
+
+    url = f"/admin/diplomacy/treaty/{treaty.pk}/change/"
+    data = form_fields(editor_client.get(url), "treaty_form")
+    data["treatyparty_set-TOTAL_FORMS"] = total
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()

@@ -1,5 +1,7 @@
 """Admin for the records of relations: treaties, visits, projects."""
 
+import re
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -181,18 +183,34 @@ class CommitmentFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        parties = set()
-        prefix = _party_rows_prefix()
-        for n in range(int(self.data.get(f"{prefix}-TOTAL_FORMS") or 0)):
-            state = self.data.get(f"{prefix}-{n}-state")
-            if state and str(state).isdigit() and not self.data.get(f"{prefix}-{n}-DELETE"):
-                parties.add(int(state))
+        parties = _party_rows_sent(self.data)
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             bound = form.cleaned_data.get("parties_bound") or []
             if message := Commitment.not_parties(bound, parties):
                 form.add_error("parties_bound", message)
+
+
+def _party_rows_sent(data) -> set[int]:
+    """The states of the party rows a change form sends, less those deleted.
+    The rows are found among the fields sent, so a tampered count of them
+    costs nothing here: the party rows' own formset reports it."""
+    prefix = _party_rows_prefix()
+    try:
+        count = int(data.get(f"{prefix}-TOTAL_FORMS") or 0)
+    except ValueError:
+        return set()
+    row = re.compile(rf"{re.escape(prefix)}-(\d+)-state")
+    parties = set()
+    for key in data:
+        match = row.fullmatch(key)
+        if not match or int(match[1]) >= count or data.get(f"{prefix}-{match[1]}-DELETE"):
+            continue
+        state = data.get(key)
+        if state and str(state).isdigit():
+            parties.add(int(state))
+    return parties
 
 
 class CommitmentInline(admin.StackedInline):
