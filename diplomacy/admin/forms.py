@@ -1,4 +1,5 @@
-"""Admin form parts: one text box per partial date, read as people write dates."""
+"""Admin form parts: one text box per partial date, read as people write dates;
+the rows an inline formset keeps."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -79,3 +80,11 @@ class PartialDatesFormMixin:
 
 class PartialDatesModelForm(PartialDatesFormMixin, forms.ModelForm):
     """The form of an inline row with partial dates (a treaty's party)."""
+
+
+def kept_forms(formset) -> list:
+    """The rows of a cleaned inline formset that will be saved: filled in and
+    not ticked for deletion. What a formset's ``clean`` checks across rows."""
+    return [
+        form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]

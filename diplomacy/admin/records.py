@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from diplomacy.admin.base import CuratedAdmin, VersionedForm, citation_inline, year_filter
-from diplomacy.admin.forms import PartialDatesModelForm
+from diplomacy.admin.forms import PartialDatesModelForm, kept_forms
 from diplomacy.admin.importing import ImportMixin
 from diplomacy.choices import BILATERAL_KINDS, IdentifierScheme, TreatyKind
 from diplomacy.duplicates import probable_duplicates
@@ -39,9 +39,7 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        kept = [
-            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
+        kept = kept_forms(self)
         kind = self.instance.kind if self.instance else None
         try:
             Treaty.validate_party_count(kind, len(kept))
@@ -53,12 +51,14 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
                 f"(the kinds that bind two states: {needing_two})."
             ) from exc
         # Each party existed on the date it joined, else the treaty's (SPEC 3.9).
-        for form in kept:
-            on = form.cleaned_data.get("consented_on") or self.instance.signed_on
-            for message in existence_errors([("state", form.cleaned_data["state"], on)]).get(
-                "state", []
-            ):
-                form.add_error("state", message)
+        signed_on = self.instance.signed_on
+        named = [
+            (n, form.cleaned_data["state"], form.cleaned_data.get("consented_on") or signed_on)
+            for n, form in enumerate(kept)
+        ]
+        for n, messages in existence_errors(named).items():
+            for message in messages:
+                kept[n].add_error("state", message)
         if any(self.errors):
             return
         if self.instance.pk is None and not self.data.get(SAVE_ANYWAY):
@@ -151,11 +151,7 @@ class TreatyIdentifierFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        schemes = [
-            form.cleaned_data["scheme"]
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
+        schemes = [form.cleaned_data["scheme"] for form in kept_forms(self)]
         repeated = sorted(
             {s for s in schemes if s != IdentifierScheme.OTHER and schemes.count(s) > 1}
         )
@@ -184,9 +180,7 @@ class CommitmentFormSet(forms.BaseInlineFormSet):
         if any(self.errors):
             return
         parties = _party_rows_sent(self.data)
-        for form in self.forms:
-            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
-                continue
+        for form in kept_forms(self):
             bound = form.cleaned_data.get("parties_bound") or []
             if message := Commitment.not_parties(bound, parties):
                 form.add_error("parties_bound", message)

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from diplomacy.admin.base import CuratedAdmin, citation_inline
+from diplomacy.admin.forms import kept_forms
 from diplomacy.models import (
     CodeScheme,
     Organization,
@@ -28,12 +29,6 @@ def _overlap(a_from, a_to, b_from, b_to) -> bool:
     )
 
 
-def _kept(formset) -> list:
-    return [
-        form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
-    ]
-
-
 class StatePeriodFormSet(forms.BaseInlineFormSet):
     def clean(self):
         """A state's periods are the times it existed, one after another."""
@@ -41,7 +36,8 @@ class StatePeriodFormSet(forms.BaseInlineFormSet):
         if any(self.errors):
             return
         spans = [
-            (f.cleaned_data.get("started_on"), f.cleaned_data.get("ended_on")) for f in _kept(self)
+            (f.cleaned_data.get("started_on"), f.cleaned_data.get("ended_on"))
+            for f in kept_forms(self)
         ]
         for n, (start, end) in enumerate(spans):
             for other_start, other_end in spans[n + 1 :]:
@@ -60,7 +56,7 @@ class StateCodeFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        for form in _kept(self):
+        for form in kept_forms(self):
             if not form.has_changed():
                 continue
             data = form.cleaned_data

@@ -453,19 +453,20 @@ class StateCodes:
         return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
-def existence_errors(named) -> dict[str, list[str]]:
+def existence_errors(named) -> dict:
     """What is wrong with naming each state on its record's date (SPEC 3.9: no
-    treaty of the Soviet Union dated 2000): for ``(field, state, date)``
-    triples, the messages of each field whose state did not exist then. An
-    undated one is not checked. For the admin and the API alike."""
+    treaty of the Soviet Union dated 2000): for ``(key, state, date)``
+    triples, the messages of each key (a field, a row) whose state did not
+    exist then. An undated one is not checked. For the admin and the API
+    alike; one call checks all of a form's states with the same few queries."""
     named = [(field, state, on) for field, state, on in named if on is not None and state]
     if not named:
         return {}
     codes = StateCodes()
-    errors: dict[str, list[str]] = {}
-    for field, state, on in named:
+    errors: dict = {}
+    for key, state, on in named:
         try:
             codes.check_exists(state.pk, on)
         except UnknownStateCode as exc:
-            errors.setdefault(field, []).append(str(exc))
+            errors.setdefault(key, []).append(str(exc))
     return errors
