@@ -262,9 +262,10 @@ def test_only_who_may_delete_a_record_may_bring_it_back_from_its_history(editor,
 
 def test_a_revert_is_held_to_the_rules_of_the_change_form(publisher):
     """The revert page has no party rows, but the treaty's parties are there:
-    a version made an alliance with one party, or signed after a party
-    joined, is refused with the change form's message."""
-    from diplomacy.models import TreatyParty
+    a version made an alliance with one party, signed after a party joined,
+    or signed when a party that joined on signing no longer existed, is
+    refused with the change form's message."""
+    from diplomacy.models import StatePeriod, TreatyParty
 
     client = Client()
     client.force_login(publisher)
@@ -279,7 +280,16 @@ def test_a_revert_is_held_to_the_rules_of_the_change_form(publisher):
     for change, message in (
         ({"kind": "alliance"}, "needs at least two parties"),
         ({"signed_on": "2024"}, "Cannot be before the treaty"),
+        ({"signed_on": "1999"}, "Ended State was not a state then"),
     ):
+        if "Ended" in message:
+            ended = StateFactory(name="Ended State")
+            StatePeriod.objects.create(
+                state=ended,
+                started_on=datetime.date(2000, 1, 1),
+                ended_on=datetime.date(2022, 12, 31),
+            )
+            TreatyParty.objects.create(treaty=treaty, state=ended)
         form = form_fields(client.get(url), "historicaltreaty_form")
         form.update(change)
         response = client.post(url, form)

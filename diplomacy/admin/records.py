@@ -222,7 +222,8 @@ class TreatyForm(VersionedForm):
         """The change form's party rows check themselves against the treaty
         (``TreatyPartyFormSet``, ``TreatyPartyForm``). A revert page sends
         none: the parties the treaty has must fit the version saved, by the
-        same rules (two parties for an alliance; none joined before signing)."""
+        same rules (two parties for an alliance; none joined before signing;
+        each party that joined on signing existed on the date signed)."""
         cleaned = super().clean()
         if self.instance.pk is None or _party_rows_prefix() + "-TOTAL_FORMS" in self.data:
             return cleaned
@@ -235,8 +236,9 @@ class TreatyForm(VersionedForm):
             except ValidationError as exc:
                 self.add_error("kind", exc)
         if "signed_on" in cleaned:
+            signed_on = cleaned["signed_on"]  # add_error takes it out of cleaned
             version = Treaty(
-                signed_on=cleaned["signed_on"],
+                signed_on=signed_on,
                 signed_on_precision=self.instance.signed_on_precision,
             )
             for party in parties:
@@ -245,6 +247,14 @@ class TreatyForm(VersionedForm):
                 except ValidationError as exc:
                     problems = " ".join(m for ms in exc.message_dict.values() for m in ms)
                     self.add_error("signed_on", f"{party.state}: {problems}")
+            named = [
+                ("signed_on", party.state, signed_on)
+                for party in parties
+                if party.consented_on is None
+            ]
+            for messages in existence_errors(named).values():
+                for message in messages:
+                    self.add_error("signed_on", message)
         return cleaned
 
 
