@@ -37,6 +37,7 @@ from diplomacy.choices import (
 from diplomacy.models import Commitment, Project, State, Treaty, TreatyParty, Visit
 from diplomacy.models.commitments import commitment_kinds_by_pk, is_pact_only, pact_only_q
 from diplomacy.models.reference import published_states_by_pk
+from diplomacy.models.states import existence_end
 from diplomacy.models.treaties import (
     ENDED_TREATY_STATUSES,
     binding_relation_treaty,
@@ -93,6 +94,10 @@ def _partial(value, precision) -> PartialDate | None:
     return PartialDate(value, precision) if value else None
 
 
+def _day(value: PartialDate | None) -> datetime.date | None:
+    return value.date if value else None
+
+
 @dataclass(frozen=True)
 class Span:
     """The time one treaty set a pair's level (SPEC 3.8, 3.10): from the
@@ -133,7 +138,15 @@ def treaty_span(
         treaty_start, by_signature = None, False
     joined = [row["joined"] for row in parties if row["joined"]]
     left = [row["left"] for row in parties if row["left"]]
-    ends = [*([treaty.ended] if treaty.ended_on else []), *left]
+    # A state's memberships end with its existence (SPEC 3.9), as
+    # ``party_member_on`` has it: from where each one began, else today.
+    signed = treaty.signed or treaty.entry_into_force
+    ceased = [
+        end
+        for row in parties
+        if (end := existence_end(row.get("state_id"), _day(row["joined"] or signed) or day))
+    ]
+    ends = [*([treaty.ended] if treaty.ended_on else []), *left, *ceased]
     start = max([treaty_start, *joined], key=lambda d: d.date) if treaty_start else None
     end = min(ends, key=lambda d: d.date) if ends else None
     # No longer binding, since a day the register does not know.
@@ -300,13 +313,18 @@ PARTY_DATE_FIELDS = (
 )  # fmt: skip
 
 
-def own_dates(values: dict, prefix: str = "") -> dict:
-    """A party row's own joining date (entry into force for it, else consent) and exit."""
+def own_dates(values: dict, state_id: int, prefix: str = "") -> dict:
+    """A party row's state, its own joining date (entry into force for it,
+    else consent) and exit."""
 
     def get(name):
         return _partial(values[f"{prefix}{name}"], values[f"{prefix}{name}_precision"])
 
-    return {"joined": get("entry_into_force_on") or get("consented_on"), "left": get("left_on")}
+    return {
+        "state_id": state_id,
+        "joined": get("entry_into_force_on") or get("consented_on"),
+        "left": get("left_on"),
+    }
 
 
 def _is_party_row(state: State) -> Exists:
@@ -328,7 +346,10 @@ def pair_spans(a: State, b: State, day: datetime.date) -> list[Span]:
         .filter(_is_party_row(a), _is_party_row(b))
         .order_by()
         .values(
-            "treaty_id", *PARTY_DATE_FIELDS, *(f"treaty__{name}" for name in SPAN_TREATY_FIELDS)
+            "treaty_id",
+            "state_id",
+            *PARTY_DATE_FIELDS,
+            *(f"treaty__{name}" for name in SPAN_TREATY_FIELDS),
         )
     )
     treaties: dict[int, Treaty] = {}
@@ -340,7 +361,7 @@ def pair_spans(a: State, b: State, day: datetime.date) -> list[Span]:
             treaties[pk] = Treaty(
                 pk=pk, **{name: row[f"treaty__{name}"] for name in SPAN_TREATY_FIELDS}
             )
-        parties.setdefault(pk, []).append(own_dates(row))
+        parties.setdefault(pk, []).append(own_dates(row, row["state_id"]))
     kinds = commitment_kinds_of(treaties)
     return [
         treaty_span(treaties[pk], parties[pk], day, kinds.get(pk, ())) for pk in sorted(treaties)
@@ -558,12 +579,12 @@ def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
     ).values("pk", *SPAN_TREATY_FIELDS, *(f"treatyparty__{name}" for name in PARTY_DATE_FIELDS)):
         fields = {name: row[name] for name in SPAN_TREATY_FIELDS}
         treaties[row["pk"]] = Treaty(pk=row["pk"], **fields)
-        own[row["pk"]] = own_dates(row, "treatyparty__")
+        own[row["pk"]] = own_dates(row, state.pk, "treatyparty__")
     code = state.code
     current, former = [], []
     for state_id, row in best.items():
         treaty = treaties[row["treaty_id"]]
-        span = treaty_span(treaty, [own[treaty.pk], own_dates(row)], today)
+        span = treaty_span(treaty, [own[treaty.pk], own_dates(row, state_id)], today)
         if not row["current"] and not span.placed:
             continue  # never bound both at once (one joined after the other left)
         partner = Partner(

@@ -60,7 +60,9 @@ PAGE_BUDGETS = {
     # state, partners, treaty ids + treaties + parties, visits hosted and made,
     # project ids + projects (short lists read no sectors, principals or states),
     # the published states the parties name (cached after the first visit), version
-    "/states/uz/": 13,  # + the state's periods, and its predecessors and successors
+    # + the state's periods, and its predecessors and successors; the periods of
+    # every state, which say when a partner ceased (cached per data version)
+    "/states/uz/": 14,
     # two states, level, 3 per-year aggregates, 3 lists + their prefetches; the
     # heading's level once more, kept apart from the records (a warm page reads back only it)
     "/relations/az/uz/": 17,

@@ -463,3 +463,73 @@ def test_the_admin_refuses_overlapping_periods_and_a_code_two_states_would_hold_
         assert message in response.content.decode(), prefix
     assert uz.periods.count() == 1
     assert not StateCode.objects.filter(state=uz, code="365").exists()
+
+
+def test_a_state_that_ceased_to_exist_is_a_former_partner_bound_by_nothing_after_its_end(
+    client, history
+):
+    """Diplomatic relations with the Soviet Union, in force by their status,
+    ended with it (SPEC 3.9): not a current partner of Austria, no relation on
+    a date after it, no treaty in force for it then; until then, all of them."""
+    austria = state("at", "Austria", [(D(1955, 7, 27), None)], iso2="AT", iso3="AUT")
+    TreatyFactory(
+        slug="at-su-relations", kind="diplomatic_relations", status="in_force",
+        signed_on=D(1955, 8, 1), parties=[austria, history["su"]],
+    )  # fmt: skip
+
+    page = client.get("/states/at/").content.decode()
+    current, former = page.split('id="former-partners"', 1)
+    assert "Soviet Union" not in current
+    former = former.split("</ul>", 1)[0]
+    assert "Soviet Union" in former and "until <time" in former and "1991" in former
+    assert (
+        "Austria"
+        in client.get("/states/su/")
+        .content.decode()
+        .split('id="former-partners"', 1)[1]
+        .split("</ul>", 1)[0]
+    )
+
+    def level(on):
+        response = client.get(f"/api/v1/relations/at/su/?on={on}")
+        assert response.status_code == 200, response.content
+        return response.json()["level"]
+
+    assert level("1980-01-01") == "diplomatic_relations"
+    assert level("1991-12-25") == "diplomatic_relations"
+    assert level("2020-01-01") == "none"
+    assert client.get("/api/v1/relations/at/su/").json()["level"] == "none"
+
+    def in_force(on):
+        response = client.get(f"/api/v1/treaties/?party=su&in_force_on={on}")
+        assert response.status_code == 200, response.content
+        return [t["slug"] for t in response.json()["results"]]
+
+    assert in_force("1980-01-01") == ["at-su-relations"]
+    assert in_force("2024-01-01") == []
+
+
+def test_a_restored_state_does_not_get_back_the_treaties_of_its_earlier_existence(client, history):
+    """Russia's existence ended in 1922 and began again in 1991: a treaty of
+    1900 bound it until 1922, and binds it no more since 1991, on its pages,
+    in its relations and among the treaties in force for it."""
+    persia = state("ir", "Persia", [], iso2="IR", iso3="IRN")
+    TreatyFactory(
+        slug="ru-ir-alliance", kind="alliance", status="in_force",
+        signed_on=D(1900, 3, 1), parties=[history["ru"], persia],
+    )  # fmt: skip
+
+    def level(on):
+        return client.get(f"/api/v1/relations/ru/ir/?on={on}").json()["level"]
+
+    assert level("1910-01-01") == "alliance"
+    assert level("1950-01-01") == level("2000-01-01") == "none"
+
+    def in_force(on):
+        response = client.get(f"/api/v1/treaties/?party=ru&in_force_on={on}")
+        return [t["slug"] for t in response.json()["results"]]
+
+    assert in_force("1910-01-01") == ["ru-ir-alliance"]
+    assert in_force("2000-01-01") == []
+    former = client.get("/states/ir/").content.decode().split('id="former-partners"', 1)[1]
+    assert "Russia" in former.split("</ul>", 1)[0]

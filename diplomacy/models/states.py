@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from diplomacy.caching import cached_objects
 from diplomacy.choices import DatePrecision
 from diplomacy.partial_dates import (
     PartialDate,
@@ -196,6 +197,67 @@ def normalise_code(code: str) -> str:
     """Letters in upper case; a COW number without its zero padding."""
     key = code.strip().upper()
     return str(int(key)) if key.isdigit() else key
+
+
+# A state's recorded existence, in order: (first day, last day, the end as
+# the sources give it). None for an open side.
+Lifetime = tuple[tuple[datetime.date | None, datetime.date | None, PartialDate | None], ...]
+
+
+def state_lifetimes() -> dict[int, Lifetime]:
+    """``{state id: its periods}`` of the states whose existence is recorded
+    (a state without periods exists on every date), kept per data version:
+    the relations and the filters of treaties in force read it for every
+    party row they judge."""
+
+    def read() -> dict[int, Lifetime]:
+        found: dict[int, list] = {}
+        periods = StatePeriod.objects.order_by(
+            "state_id", models.F("started_on").asc(nulls_first=True)
+        ).values_list("state_id", "started_on", "ended_on", "ended_on_precision")
+        for state_id, start, end, precision in periods:
+            written = PartialDate(end, precision) if end else None
+            found.setdefault(state_id, []).append((start, period_end(end, precision), written))
+        return {pk: tuple(periods) for pk, periods in found.items()}
+
+    return cached_objects("state-lifetimes", read)
+
+
+def states_gone_on(day: datetime.date) -> list[int]:
+    """The states that did not exist on ``day``: none of their recorded
+    periods holds it. A treaty binds none of them on that day (SPEC 3.9)."""
+    return sorted(
+        pk
+        for pk, periods in state_lifetimes().items()
+        if not any((a is None or a <= day) and (b is None or day <= b) for a, b, _ in periods)
+    )
+
+
+def states_restored_on(day: datetime.date) -> dict[int, datetime.date]:
+    """``{state id: the first day of its existence that holds day}`` of the
+    states that existed on ``day`` after an earlier existence had ended
+    (Russia from 1991, Lithuania from 1990): their memberships from before
+    that day do not bind them (``existence_end``)."""
+    restored = {}
+    for pk, periods in state_lifetimes().items():
+        for n, (first, last, _written) in enumerate(periods):
+            if n and first and first <= day and (last is None or day <= last):
+                restored[pk] = first
+    return restored
+
+
+def existence_end(state_id: int | None, on: datetime.date) -> PartialDate | None:
+    """When the state's existence that holds ``on`` ended (None: it goes on,
+    or nothing is recorded): a state's memberships end with it. A state
+    restored later does not get them back (``states_restored_on``): the
+    register does not know which of its old treaties it took up again."""
+    periods = state_lifetimes().get(state_id)
+    if not periods:
+        return None
+    for _first, last, written in periods:
+        if last is None or last >= on:
+            return written
+    return periods[-1][2]
 
 
 class UnknownStateCode(ValueError):

@@ -1,11 +1,14 @@
 """Treaties: any signed international document (SPEC 3.4)."""
 
+import datetime
 import re
 
 from django.apps import apps
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
@@ -33,6 +36,7 @@ from diplomacy.models.reference import (
     published_states_by_pk,
 )
 from diplomacy.models.sources import Citation
+from diplomacy.models.states import states_gone_on, states_restored_on
 from diplomacy.partial_dates import (
     PartialDatesMixin,
     dates_in_order_constraint,
@@ -174,16 +178,38 @@ def party_member_on(day, prefix: str = "") -> models.Q:
     """Party rows whose state was a member on ``day``: from its own entry into
     force, else its own consent; a party with neither is one from the treaty's
     own start (checked by ``treaty_in_force_on``); until it left (SPEC 3.10:
-    not left before ``day``)."""
+    not left before ``day``), and while the state existed (SPEC 3.9:
+    ``state_existed_as_member_on``)."""
     p = prefix
     joined = (
         models.Q(**{f"{p}entry_into_force_on__lte": day})
         | models.Q(**{f"{p}entry_into_force_on__isnull": True, f"{p}consented_on__lte": day})
         | models.Q(**{f"{p}entry_into_force_on__isnull": True, f"{p}consented_on__isnull": True})
     )
-    return joined & (
-        models.Q(**{f"{p}left_on__isnull": True}) | models.Q(**{f"{p}left_on__gte": day})
-    )
+    not_left = models.Q(**{f"{p}left_on__isnull": True}) | models.Q(**{f"{p}left_on__gte": day})
+    return joined & not_left & state_existed_as_member_on(day, prefix)
+
+
+def state_existed_as_member_on(day: datetime.date, prefix: str = "") -> models.Q:
+    """Party rows whose state existed on ``day`` in the same stretch of its
+    existence as it joined: a state's memberships end with it, and a state
+    restored later does not get them back (``existence_end``, which the
+    relations' spans use). The few states concerned are read per data
+    version (``state_lifetimes``), so this is plain comparisons on the row."""
+    p = prefix
+    condition = models.Q()
+    if gone := states_gone_on(day):
+        condition &= ~models.Q(**{f"{p}state_id__in": gone})
+    if restored := states_restored_on(day):
+        # Its membership begins on its own dates, else the treaty's signature.
+        start = Coalesce(f"{p}entry_into_force_on", f"{p}consented_on", f"{p}treaty_signed_on")
+        since = models.Q()
+        for state_id, first_day in sorted(restored.items()):
+            since |= models.Q(
+                models.Q(**{f"{p}state_id": state_id}), GreaterThanOrEqual(start, first_day)
+            )
+        condition &= ~models.Q(**{f"{p}state_id__in": sorted(restored)}) | since
+    return condition
 
 
 class Treaty(PartialDatesMixin, CuratedModel):
