@@ -525,10 +525,10 @@ class Partner:
     until: PartialDate | None = None
 
 
-def _partner_rows(state: State, day: datetime.date):
+def _partner_rows(state: State, day: datetime.date, former: list[int] | None = None):
     """Each partner's best party row in the treaties with ``state`` that set
     a level: a treaty binding both on ``day`` first (``current``), then the
-    best it had before."""
+    best it had before. With ``former``, every row of those partners."""
     own = TreatyParty.objects.filter(treaty_id=OuterRef("treaty_id"), state=state)
     binding = Q(
         binding_relation_treaty("treaty__"),
@@ -549,6 +549,8 @@ def _partner_rows(state: State, day: datetime.date):
         .order_by("state_id", "-current", "-level", "treaty__signed_on", "treaty_id")
         .values("state_id", "treaty_id", "level", "current", *PARTY_DATE_FIELDS)
     )
+    if former is not None:
+        return rows.filter(state_id__in=former)
     if connections[rows.db].vendor == "postgresql":
         # The database keeps only each partner's best row (DISTINCT ON), so at
         # most one row per state comes back however many treaties there are.
@@ -563,37 +565,54 @@ def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
 
     One query over the party rows of the treaties that set a level (a partial
     index holds them, with their kind and dates): for each partner its best
-    row, binding ones first; then those treaties, with ``state``'s own
-    membership of each.
+    row, binding ones first. A partner none binds today may have had its best
+    level by a treaty the two never shared (one joined after the other left):
+    its rows are read again, all of them, to find the best that bound the
+    pair. Then those treaties, with ``state``'s own membership of each.
     """
     today = timezone.localdate()
     states = published_states_by_pk()
-    best: dict[int, dict] = {}
+    rows: dict[int, list[dict]] = {}
     for row in _partner_rows(state, today):
-        if row["state_id"] not in best and row["state_id"] in states:
-            best[row["state_id"]] = row
+        if row["state_id"] not in rows and row["state_id"] in states:
+            rows[row["state_id"]] = [row]
+    former_ids = [pk for pk, (row,) in rows.items() if not row["current"]]
+    if former_ids:
+        for pk in former_ids:
+            rows[pk] = []
+        for row in _partner_rows(state, today, former=former_ids):
+            rows[row["state_id"]].append(row)
     treaties: dict[int, Treaty] = {}
     own: dict[int, dict] = {}
     for row in Treaty.objects.filter(
-        pk__in={row["treaty_id"] for row in best.values()}, treatyparty__state=state
+        pk__in={row["treaty_id"] for found in rows.values() for row in found},
+        treatyparty__state=state,
     ).values("pk", *SPAN_TREATY_FIELDS, *(f"treatyparty__{name}" for name in PARTY_DATE_FIELDS)):
         fields = {name: row[name] for name in SPAN_TREATY_FIELDS}
         treaties[row["pk"]] = Treaty(pk=row["pk"], **fields)
         own[row["pk"]] = own_dates(row, state.pk, "treatyparty__")
     code = state.code
     current, former = [], []
-    for state_id, row in best.items():
-        treaty = treaties[row["treaty_id"]]
-        span = treaty_span(treaty, [own[treaty.pk], own_dates(row, state_id)], today)
-        if not row["current"] and not span.placed:
-            continue  # never bound both at once (one joined after the other left)
+    for state_id, found in rows.items():
+        spans = []
+        for row in found:
+            treaty = treaties[row["treaty_id"]]
+            parties = [own[treaty.pk], own_dates(row, state_id)]
+            spans.append((row, treaty_span(treaty, parties, today)))
+        if not found[0]["current"]:
+            # Never bound both at once (one joined after the other left): no relation.
+            spans = [(row, span) for row, span in spans if span.placed]
+            if not spans:
+                continue
+            spans.sort(key=lambda pair: (-pair[0]["level"], pair[1].start.date, pair[1].treaty.pk))
+        row, span = spans[0]
         partner = Partner(
             state=states[state_id],
             level=RelationLevel(row["level"]),
             reached=span.start,
-            treaty=treaty,
+            treaty=span.treaty,
             href=relations_url(code, states[state_id].code),
-            treaty_href=treaty.get_absolute_url(),
+            treaty_href=span.treaty.get_absolute_url(),
             until=None if row["current"] else span.end,
         )
         (current if row["current"] else former).append(partner)

@@ -104,3 +104,28 @@ def test_pages_and_api_name_each_level_as_relation_level_does(client, states):
     assert '<h3 class="level level-alliance">Allies</h3>' in state
     assert '<h3 class="level level-strategic_partnership">Strategic partners</h3>' in state
     assert state.index("Allies") < state.index("Strategic partners")
+
+
+def test_a_former_partner_is_listed_by_the_treaty_that_bound_the_pair(states):
+    """An alliance the pair never shared (one joined after the other left)
+    does not hide the relations that did bind them: the former partner is
+    listed with those, until they ended."""
+    from diplomacy.models import TreatyParty
+    from diplomacy.relations import partners_and_former
+
+    az, uz = states["AZ"], states["UZ"]
+    alliance = TreatyFactory(kind=TreatyKind.ALLIANCE, status=TreatyStatus.IN_FORCE,
+                             signed_on=D(2000, 1, 1))  # fmt: skip
+    TreatyParty.objects.create(treaty=alliance, state=az, consented_on=D(2000, 1, 1),
+                               left_on=D(2003, 1, 1), exit_kind="withdrawal")  # fmt: skip
+    TreatyParty.objects.create(treaty=alliance, state=uz, consented_on=D(2005, 1, 1))
+    ties = TreatyFactory(kind=TreatyKind.DIPLOMATIC_RELATIONS, status=TreatyStatus.TERMINATED,
+                         signed_on=D(1995, 1, 1), ended_on=D(2010, 6, 30),
+                         parties=[az, uz])  # fmt: skip
+
+    for one, other in ((az, uz), (uz, az)):
+        current, former = partners_and_former(one)
+        assert current == []
+        assert [(p.state, p.level, p.treaty, str(p.until)) for p in former] == [
+            (other, RelationLevel.DIPLOMATIC_RELATIONS, ties, str(ties.ended))
+        ]
