@@ -632,7 +632,9 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
             queryset = queryset.filter(
                 Exists(
                     TreatyParty.objects.filter(
-                        party_member_on(value), treaty=OuterRef("pk"), state_id=ids[code]
+                        party_member_on(value, state_id=ids[code]),
+                        treaty=OuterRef("pk"),
+                        state_id=ids[code],
                     )
                 )
             )

@@ -533,7 +533,7 @@ def _partner_rows(state: State, day: datetime.date, former: list[int] | None = N
     binding = Q(
         binding_relation_treaty("treaty__"),
         party_member_on(day),
-        Exists(own.filter(party_member_on(day))),
+        Exists(own.filter(party_member_on(day, state_id=state.pk))),
     )
     rows = (
         TreatyParty.objects.filter(

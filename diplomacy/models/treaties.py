@@ -174,12 +174,13 @@ def treaty_in_force_on(day, prefix: str = "") -> models.Q:
     return started & not_ended
 
 
-def party_member_on(day, prefix: str = "") -> models.Q:
+def party_member_on(day, prefix: str = "", state_id: int | None = None) -> models.Q:
     """Party rows whose state was a member on ``day``: from its own entry into
     force, else its own consent; a party with neither is one from the treaty's
     own start (checked by ``treaty_in_force_on``); until it left (SPEC 3.10:
     not left before ``day``), and while the state existed (SPEC 3.9:
-    ``state_existed_as_member_on``)."""
+    ``state_existed_as_member_on``). ``state_id``: the rows are of that
+    state alone (the condition is then the one that applies to it)."""
     p = prefix
     joined = (
         models.Q(**{f"{p}entry_into_force_on__lte": day})
@@ -187,26 +188,34 @@ def party_member_on(day, prefix: str = "") -> models.Q:
         | models.Q(**{f"{p}entry_into_force_on__isnull": True, f"{p}consented_on__isnull": True})
     )
     not_left = models.Q(**{f"{p}left_on__isnull": True}) | models.Q(**{f"{p}left_on__gte": day})
-    return joined & not_left & state_existed_as_member_on(day, prefix)
+    return joined & not_left & state_existed_as_member_on(day, prefix, state_id)
 
 
-def state_existed_as_member_on(day: datetime.date, prefix: str = "") -> models.Q:
+def state_existed_as_member_on(
+    day: datetime.date, prefix: str = "", state_id: int | None = None
+) -> models.Q:
     """Party rows whose state existed on ``day`` in the same stretch of its
     existence as it joined: a state's memberships end with it, and a state
     restored later does not get them back (``existence_end``, which the
     relations' spans use). The few states concerned are read per data
-    version (``state_lifetimes``), so this is plain comparisons on the row."""
+    version (``state_lifetimes``), so this is plain comparisons on the row,
+    and nothing for the rows of a state that has always existed since."""
     p = prefix
+    gone = states_gone_on(day)
+    restored = states_restored_on(day)
+    if state_id is not None:
+        gone = [pk for pk in gone if pk == state_id]
+        restored = {pk: since for pk, since in restored.items() if pk == state_id}
     condition = models.Q()
-    if gone := states_gone_on(day):
+    if gone:
         condition &= ~models.Q(**{f"{p}state_id__in": gone})
-    if restored := states_restored_on(day):
+    if restored:
         # Its membership begins on its own dates, else the treaty's signature.
         start = Coalesce(f"{p}entry_into_force_on", f"{p}consented_on", f"{p}treaty_signed_on")
         since = models.Q()
-        for state_id, first_day in sorted(restored.items()):
+        for pk, first_day in sorted(restored.items()):
             since |= models.Q(
-                models.Q(**{f"{p}state_id": state_id}), GreaterThanOrEqual(start, first_day)
+                models.Q(**{f"{p}state_id": pk}), GreaterThanOrEqual(start, first_day)
             )
         condition &= ~models.Q(**{f"{p}state_id__in": sorted(restored)}) | since
     return condition
