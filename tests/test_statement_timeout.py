@@ -158,3 +158,11 @@ def test_management_commands_are_not_cut_off():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_queries_are_not_jit_compiled():
+    """PostgreSQL's JIT compiled the partners of the busiest state, at a
+    million treaties, for longer than the query then ran: it is off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
