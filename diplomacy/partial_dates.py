@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import TruncMonth, TruncYear
 
 from diplomacy.choices import DatePrecision
 
@@ -159,16 +160,37 @@ def precision_constraint(model_label: str, field: str) -> models.CheckConstraint
     )
 
 
+def in_order(earlier: datetime.date, later: datetime.date, later_precision: str) -> bool:
+    """Whether ``later`` may follow ``earlier`` as it is known: joined on 15
+    May 1995 and left "in 1995" are in order, left "in April 1995" is not.
+    Both are normalised; the later date's first day is not before the
+    earlier one's period at the later one's precision."""
+    return later >= normalise(earlier, later_precision)
+
+
 def dates_in_order_constraint(
-    model_label: str, earlier: str, later: str, name: str
+    model_label: str, earlier: str, later: str, name: str, *, later_is_partial: bool = True
 ) -> models.CheckConstraint:
-    """The later date, when both are known, is not before the earlier one."""
-    return models.CheckConstraint(
-        condition=models.Q(**{f"{earlier}__isnull": True})
-        | models.Q(**{f"{later}__isnull": True})
-        | models.Q(**{f"{later}__gte": models.F(earlier)}),
-        name=f"diplomacy_{model_label}_{name}",
-    )
+    """The later date, when both are known, is not before the earlier one, at
+    the precision the later one is known to (``in_order``)."""
+    in_order_at = [models.Q(**{f"{later}__gte": models.F(earlier)})]
+    if later_is_partial:
+        in_order_at += [
+            models.Q(
+                **{
+                    f"{later}_precision": precision,
+                    f"{later}__gte": trunc(earlier, output_field=models.DateField()),
+                }
+            )
+            for precision, trunc in (
+                (DatePrecision.MONTH, TruncMonth),
+                (DatePrecision.YEAR, TruncYear),
+            )
+        ]
+    condition = models.Q(**{f"{earlier}__isnull": True}) | models.Q(**{f"{later}__isnull": True})
+    for each in in_order_at:
+        condition |= each
+    return models.CheckConstraint(condition=condition, name=f"diplomacy_{model_label}_{name}")
 
 
 class PartialDatesMixin(models.Model):
@@ -207,5 +229,6 @@ class PartialDatesMixin(models.Model):
 
     def clean_date_order(self, earlier: str, later: str, message: str) -> None:
         first, second = getattr(self, earlier), getattr(self, later)
-        if first and second and second < first:
+        precision = getattr(self, f"{later}_precision") or DatePrecision.DAY
+        if first and second and not in_order(first, second, precision):
             raise ValidationError({later: message})

@@ -333,3 +333,57 @@ def test_a_membership_import_with_a_bad_row_writes_nothing(tmp_path, cst):
     assert {(3, "left"), (4, "treaty"), (5, "state"), (6, "mode")} <= errors, errors
     assert not report.written
     assert TreatyParty.objects.get(treaty=treaty, state__iso2="KZ").consented_on is None
+
+
+@pytest.mark.parametrize(
+    ("party", "accepted"),
+    [
+        ({"consented_on": "1995-05-15", "left_on": "1995-01-01", "left_on_precision": "year"},
+         True),
+        ({"consented_on": "1995-05-15", "left_on": "1995-05-01", "left_on_precision": "month"},
+         True),
+        ({"consented_on": "1995-05-15", "left_on": "1994-01-01", "left_on_precision": "year"},
+         False),
+        ({"consented_on": "1995-05-15", "left_on": "1995-04-01", "left_on_precision": "month"},
+         False),
+    ],
+)  # fmt: skip
+def test_an_exit_known_to_the_year_may_fall_in_the_year_it_joined(api, cst, party, accepted):
+    """Joined on 15 May 1995 and left "in 1995": in order, as the dates are
+    known. Left in 1994, or in April 1995, is not."""
+    treaty, _ = cst
+    payload = {"parties": [{"state": "ru"}, {"state": "kz", "exit_kind": "withdrawal", **party}]}
+    response = api.patch(f"/api/v1/treaties/{treaty.slug}/", payload, content_type=JSON)
+    if accepted:
+        assert response.status_code == 200, response.content
+        kz = TreatyParty.objects.get(treaty=treaty, state__iso2="KZ")
+        assert kz.left.precision == party["left_on_precision"]
+    else:
+        assert response.status_code == 400, response.content
+        assert "before it joined" in str(response.json())
+
+
+def test_a_treaty_may_end_in_the_year_it_was_signed_when_its_end_is_known_to_the_year(api, cst):
+    treaty, _ = cst
+    response = api.patch(
+        f"/api/v1/treaties/{treaty.slug}/",
+        {"status": "terminated", "ended_on": "1992-01-01", "ended_on_precision": "year"},
+        content_type=JSON,
+    )
+    assert response.status_code == 200, response.content
+    treaty.refresh_from_db()
+    assert str(treaty.ended) == "1992"
+
+
+def test_the_database_holds_the_same_order_of_partial_dates(cst):
+    """The rule is the database's too, for writes that bypass the forms."""
+    from django.db import IntegrityError, transaction
+
+    treaty, _ = cst
+    kz = TreatyParty.objects.get(treaty=treaty, state__iso2="KZ")
+    kz.consented_on, kz.exit_kind = D(1995, 5, 15), "withdrawal"
+    kz.left_on, kz.left_on_precision = D(1995, 1, 1), DatePrecision.YEAR
+    kz.save()
+    kz.left_on, kz.left_on_precision = D(1995, 4, 1), DatePrecision.MONTH
+    with pytest.raises(IntegrityError), transaction.atomic():
+        kz.save()

@@ -128,7 +128,9 @@ class StateCode(models.Model):
                 condition=models.Q(code__regex=r"^([A-Z]{2,4}|[1-9][0-9]{0,3})$"),
                 name="diplomacy_statecode_code_format",
             ),
-            dates_in_order_constraint("statecode", "valid_from", "valid_to", "valid_in_order"),
+            dates_in_order_constraint(
+                "statecode", "valid_from", "valid_to", "valid_in_order", later_is_partial=False
+            ),
             models.UniqueConstraint(
                 fields=["state", "scheme", "code", "valid_from"],
                 name="diplomacy_statecode_unique",

@@ -40,6 +40,7 @@ from diplomacy.models.states import states_gone_on, states_restored_on
 from diplomacy.partial_dates import (
     PartialDatesMixin,
     dates_in_order_constraint,
+    in_order,
     normalise,
     precision_constraint,
     precision_field,
@@ -569,8 +570,9 @@ class TreatyParty(PartialDatesMixin, models.Model):
             ("entry_into_force_on", "left_on", "Cannot be before it entered into force for it."),
         ):
             first, second = get(earlier), get(later)
-            if first and second and second < first and later not in errors:
-                errors[later] = message
+            precision = get(f"{later}_precision") or "day"
+            if first and second and not in_order(first, second, precision):
+                errors.setdefault(later, message)
         signed = treaty.signed_on if treaty is not None else None
         for name in ("consented_on", "entry_into_force_on", "left_on"):
             value, precision = get(name), get(f"{name}_precision") or "day"
