@@ -533,3 +533,38 @@ def test_a_restored_state_does_not_get_back_the_treaties_of_its_earlier_existenc
     assert in_force("2000-01-01") == []
     former = client.get("/states/ir/").content.decode().split('id="former-partners"', 1)[1]
     assert "Russia" in former.split("</ul>", 1)[0]
+
+
+def test_a_date_known_to_the_year_may_name_a_state_that_began_within_it(
+    client, tmp_path, history, publisher
+):
+    """Uzbekistan exists from 26 December 1991: a treaty of "1991" may name
+    it (it may be of the last days of the year); one of "1990" may not."""
+    from rest_framework.authtoken.models import Token
+
+    report = import_treaty(tmp_path, "UZ;RU", "1991")
+    assert report.ok, report.errors
+    assert parties_of_imported() == ["ru", "uz"]
+    Treaty.objects.all().delete()
+    report = import_treaty(tmp_path, "UZ;RU", "1990")
+    assert not report.ok
+    assert "Uzbekistan, which was not a state then" in report.errors[0].message
+
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=publisher).key}"
+    treaty = {
+        "slug": "of-1991", "title": "A treaty of 1991", "kind": "agreement",
+        "signed_on": "1991-01-01", "signed_on_precision": "year",
+        "parties": [{"state": "uz"}, {"state": "ru"}],
+    }  # fmt: skip
+    response = client.post("/api/v1/treaties/", treaty, content_type="application/json")
+    assert response.status_code == 201, response.content
+    visit = {
+        "slug": "visit-of-1991", "title": "A visit of 1991", "kind": "official",
+        "level": "minister", "host": "uz", "guest": "ru",
+        "start_on": "1991-12-01", "start_on_precision": "month",
+    }  # fmt: skip
+    response = client.post("/api/v1/visits/", visit, content_type="application/json")
+    assert response.status_code == 201, response.content
+    visit.update(slug="visit-of-november", start_on="1991-11-01")
+    response = client.post("/api/v1/visits/", visit, content_type="application/json")
+    assert response.status_code == 400, response.content

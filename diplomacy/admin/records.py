@@ -28,7 +28,7 @@ from diplomacy.models import (
     VisitCitation,
 )
 from diplomacy.models.states import existence_errors
-from diplomacy.partial_dates import normalise
+from diplomacy.partial_dates import PartialDate, normalise
 
 # The checkbox with which an editor confirms a treaty that looks like a duplicate.
 SAVE_ANYWAY = "save_anyway"
@@ -51,9 +51,9 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
                 f"(the kinds that bind two states: {needing_two})."
             ) from exc
         # Each party existed on the date it joined, else the treaty's (SPEC 3.9).
-        signed_on = self.instance.signed_on
+        signed = self.instance.signed
         named = [
-            (n, form.cleaned_data["state"], form.cleaned_data.get("consented_on") or signed_on)
+            (n, form.cleaned_data["state"], form.instance.partial("consented_on") or signed)
             for n, form in enumerate(kept)
         ]
         for n, messages in existence_errors(named).items():
@@ -248,7 +248,7 @@ class TreatyForm(VersionedForm):
                     problems = " ".join(m for ms in exc.message_dict.values() for m in ms)
                     self.add_error("signed_on", f"{party.state}: {problems}")
             named = [
-                ("signed_on", party.state, signed_on)
+                ("signed_on", party.state, version.signed)
                 for party in parties
                 if party.consented_on is None
             ]
@@ -271,7 +271,9 @@ class StatesOnTheDateForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
-        on = cleaned.get("start_on")
+        # The start as typed, at its precision (``PartialDatesFormMixin``).
+        start = cleaned.get("start_on")
+        on = PartialDate(start, self.instance.start_on_precision) if start else None
         named = []
         for field in self.state_fields:
             value = cleaned.get(field)

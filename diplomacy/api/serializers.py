@@ -57,6 +57,7 @@ from diplomacy.models import (
     Visit,
 )
 from diplomacy.models.states import existence_errors
+from diplomacy.partial_dates import PartialDate
 
 
 class CitationSerializer(serializers.Serializer):
@@ -414,6 +415,14 @@ class PartySerializer(serializers.Serializer):
         return attrs
 
 
+def as_written(attrs: dict, current, name: str) -> PartialDate | None:
+    """A record's date as this write leaves it (sent, else stored), at its
+    precision: a state may be named on any day of a date known to the year."""
+    value = attrs.get(name, getattr(current, name, None))
+    precision = attrs.get(f"{name}_precision", getattr(current, f"{name}_precision", None))
+    return PartialDate(value, precision or DatePrecision.DAY) if value else None
+
+
 def states_existed(named: list[tuple[str, State, object]]) -> None:
     """A 400 for each state that was not a state on the record's date (SPEC
     3.9: no treaty of the Soviet Union dated 2000). ``named``: (field, state,
@@ -568,10 +577,11 @@ class TreatySerializer(RecordSerializer):
             ]
         if rows:
             self.validate_membership_dates(attrs, rows)
-            signed = attrs.get("signed_on", self.instance.signed_on if self.instance else None)
+            signed = as_written(attrs, self.instance, "signed_on")
             states_existed(
-                [("parties", row["state"], row.get("consented_on") or signed) for row in rows]
-            )
+                [("parties", row["state"], as_written(row, None, "consented_on") or signed)
+                 for row in rows]
+            )  # fmt: skip
         self.validate_bound(attrs.get("party_rows"), commitments)
         return attrs
 
@@ -791,7 +801,7 @@ class VisitSerializer(RecordSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         current = self.instance
-        start = attrs.get("start_on", current.start_on if current else None)
+        start = as_written(attrs, current, "start_on")
         states_existed(
             [
                 (field, attrs.get(field, getattr(current, field, None)), start)
@@ -822,7 +832,7 @@ class ProjectSerializer(RecordSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         current = self.instance
-        start = attrs.get("start_on", current.start_on if current else None)
+        start = as_written(attrs, current, "start_on")
         states = attrs.get("states", list(current.states.all()) if current else [])
         location = attrs.get("location_state", current.location_state if current else None)
         states_existed(

@@ -293,9 +293,13 @@ class _StateFacts:
     def is_current(self) -> bool:
         return not self.periods or any(end is None for _start, end, _label in self.periods)
 
-    def exists_on(self, on: datetime.date) -> bool:
+    def exists_on(self, on: datetime.date, until: datetime.date | None = None) -> bool:
+        """Whether it existed on ``on``, or on some day from ``on`` to
+        ``until`` (a date known to its month or year: a treaty of "1991" may
+        name Uzbekistan, a state from 26 December 1991)."""
+        until = until or on
         return not self.periods or any(
-            (start is None or start <= on) and (end is None or on <= end)
+            (start is None or start <= until) and (end is None or on <= end)
             for start, end, _label in self.periods
         )
 
@@ -402,11 +406,8 @@ class StateCodes:
         record's date), or ``UnknownStateCode`` saying why none."""
         key = normalise_code(code)
         steady = self.steady.get(key)
-        if steady is not None and on is not None:
-            day = on.date if isinstance(on, PartialDate) else on
-            if self.facts[steady].exists_on(day):
-                return steady
-            # Else the general search below, for its message.
+        if steady is not None and on is not None and self.facts[steady].exists_on(*_days(on)):
+            return steady  # else the general search below, for its message
         iso_like, cow = self.holdings.get(key, ([], []))
         holdings = iso_like or cow
         public = self.public.get(key)
@@ -417,9 +418,7 @@ class StateCodes:
             )
         if on is None:
             return self._undated(key, holdings, public)
-        if isinstance(on, PartialDate):
-            return self._dated(key, holdings, public, on.date, on.iso)
-        return self._dated(key, holdings, public, on, on.isoformat())
+        return self._dated(key, holdings, public, on)
 
     def _undated(self, key: str, holdings: list[_Holding], public: int | None) -> int:
         today = datetime.date.today()
@@ -443,9 +442,12 @@ class StateCodes:
         key: str,
         holdings: list[_Holding],
         public: int | None,
-        on: datetime.date,
-        dated_as: str,
+        dated: datetime.date | PartialDate,
     ) -> int:
+        # A code is read on the first day of a partial date (COW 365 in
+        # "1991" is the Soviet Union's); its state may exist on any day of it.
+        on, until = _days(dated)
+        dated_as = dated.iso if isinstance(dated, PartialDate) else dated.isoformat()
         holding = [h for h in holdings if h.holds_on(on)]
         # A code known to be held in a period names that state rather than
         # the state holding it today (AI: the French Afars and Issas until 1977).
@@ -465,7 +467,7 @@ class StateCodes:
             raise UnknownStateCode(f"{label} is {described}; this record is dated {dated_as}.")
         state_id = candidates.pop()
         facts = self.facts[state_id]
-        if not facts.exists_on(on):
+        if not facts.exists_on(on, until):
             raise UnknownStateCode(
                 f"{label} is {facts.name}, which was not a state then (it existed "
                 f"{facts.span()}); this record is dated {dated_as}."
@@ -493,9 +495,9 @@ class StateCodes:
     def check_exists(self, state_id: int, on: datetime.date | PartialDate) -> None:
         """``UnknownStateCode`` unless the state existed on ``on`` (a record's
         date), for a write that names the state by its public code."""
-        day, dated_as = (on.date, on.iso) if isinstance(on, PartialDate) else (on, on.isoformat())
+        dated_as = on.iso if isinstance(on, PartialDate) else on.isoformat()
         facts = self.facts[state_id]
-        if not facts.exists_on(day):
+        if not facts.exists_on(*_days(on)):
             raise UnknownStateCode(
                 f"{facts.name} was not a state then (it existed {facts.span()}); "
                 f"this record is dated {dated_as}."
@@ -515,6 +517,13 @@ class StateCodes:
     def _names(self, state_ids) -> str:
         names = sorted(self.facts[pk].name for pk in state_ids)
         return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+
+
+def _days(on: datetime.date | PartialDate) -> tuple[datetime.date, datetime.date]:
+    """The first and last day a record's date stands for."""
+    if isinstance(on, PartialDate):
+        return on.date, period_end(on.date, on.precision)
+    return on, on
 
 
 def existence_errors(named) -> dict:
