@@ -259,3 +259,29 @@ def test_a_cited_address_still_leads_to_a_record_whose_slug_changed(client, fact
     other = getattr(factories, factory)(slug="old-slug", is_published=True)
     assert client.get(f"/{plural}/old-slug/").status_code == 200
     assert other.slug == "old-slug"
+
+
+@pytest.mark.parametrize(
+    ("factory", "plural"),
+    [("TreatyFactory", "treaties"), ("VisitFactory", "visits"), ("ProjectFactory", "projects")],
+)
+def test_a_cited_api_address_still_leads_to_a_record_whose_slug_changed(
+    client, factory, plural
+):
+    """As the pages do, the API's record address answers a read of the old
+    slug with a permanent redirect (the query string kept); a write to it
+    is not redirected: it is a 404, lest a client change a record it did not name."""
+    import tests.factories as factories
+
+    record = getattr(factories, factory)(slug="old-slug", is_published=True)
+    record.slug = "new-slug"
+    record.save()
+    response = client.get(f"/api/v1/{plural}/old-slug/?format=json")
+    assert response.status_code == 301
+    assert response["Location"].endswith(f"/api/v1/{plural}/new-slug/?format=json")
+    assert client.get(response["Location"]).json()["slug"] == "new-slug"
+    assert client.patch(f"/api/v1/{plural}/old-slug/", {}).status_code in (401, 403, 404)
+
+    record.is_published = False
+    record.save()
+    assert client.get(f"/api/v1/{plural}/old-slug/").status_code == 404

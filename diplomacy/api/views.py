@@ -5,7 +5,8 @@ import re
 
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.utils import (
@@ -97,6 +98,17 @@ class RecordSchema(RegisterAutoSchema):
 
     def get_response_serializers(self):
         serializer = super().get_response_serializers()
+        if (
+            self.method == "GET"
+            and "{slug}" in self.path
+            and is_serializer(serializer)
+            and hasattr(self.view, "retrieve")
+        ):
+            moved = OpenApiResponse(
+                description="The slug was this record's before an editor renamed it: "
+                "Location gives its address now."
+            )
+            return {200: serializer, 301: moved}
         if not self.conditional() or not is_serializer(serializer):
             return serializer
         refused = OpenApiResponse(
@@ -149,6 +161,22 @@ class RecordViewSet(viewsets.ModelViewSet):
         record = super().get_object()
         self.record = record
         return record
+
+    def retrieve(self, request, *args, **kwargs):
+        try:
+            return super().retrieve(request, *args, **kwargs)
+        except Http404:
+            # A citation made before an editor renamed the slug: the record
+            # now, as the pages answer (reads only: a write names its record).
+            slug = kwargs.get("slug")
+            renamed = slug and self.model.objects.published().renamed_from(slug)
+            if not renamed:
+                raise
+            namespace = request.resolver_match.namespace
+            name = f"{namespace}:{self.basename}-detail" if namespace else f"{self.basename}-detail"
+            url = reverse(name, kwargs={"slug": renamed.slug})
+            query = request.META.get("QUERY_STRING")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
 
     def check_if_match(self, record) -> None:
         header = self.request.headers.get("If-Match")

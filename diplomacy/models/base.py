@@ -42,7 +42,8 @@ class CuratedQuerySet(models.QuerySet):
         else None: an address cited before an editor renamed it still finds
         the record (its history remembers the old slug)."""
         had_it = self.model.history.filter(slug=slug).order_by("-history_date")
-        return self.filter(pk__in=list(had_it.values_list("id", flat=True)[:20])).first()
+        ids = list(had_it.values_list("id", flat=True)[:20])
+        return self.filter(pk__in=ids).exclude(slug=slug).first()
 
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
