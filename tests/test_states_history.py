@@ -568,3 +568,23 @@ def test_a_date_known_to_the_year_may_name_a_state_that_began_within_it(
     visit.update(slug="visit-of-november", start_on="1991-11-01")
     response = client.post("/api/v1/visits/", visit, content_type="application/json")
     assert response.status_code == 400, response.content
+
+
+def test_a_state_that_ended_in_a_year_binds_until_the_end_of_that_year(client, history):
+    """A state whose end is known to the year existed, and was bound, on every
+    day of it: its pages, relations and the treaties in force agree."""
+    ended = state("zz", "Ended Republic", [(D(1950, 1, 1), None)])
+    ended.periods.update(ended_on=D(1990, 1, 1), ended_on_precision="year")
+    uz_like = state("aa", "Lasting State", [])
+    TreatyFactory(
+        slug="zz-aa", kind="diplomatic_relations", status="in_force",
+        signed_on=D(1960, 1, 1), parties=[ended, uz_like],
+    )  # fmt: skip
+    assert client.get("/api/v1/relations/zz/aa/?on=1990-09-01").json()["level"] == (
+        "diplomatic_relations"
+    )
+    assert client.get("/api/v1/relations/zz/aa/?on=1991-01-01").json()["level"] == "none"
+    listed = client.get("/api/v1/treaties/?party=zz&in_force_on=1990-09-01").json()["results"]
+    assert [t["slug"] for t in listed] == ["zz-aa"]
+    former = client.get("/states/aa/").content.decode().split('id="former-partners"', 1)[1]
+    assert 'until <time datetime="1990">1990</time>' in former.split("</ul>", 1)[0]

@@ -218,8 +218,11 @@ def state_lifetimes() -> dict[int, Lifetime]:
             "state_id", models.F("started_on").asc(nulls_first=True)
         ).values_list("state_id", "started_on", "ended_on", "ended_on_precision")
         for state_id, start, end, precision in periods:
-            written = PartialDate(end, precision) if end else None
-            found.setdefault(state_id, []).append((start, period_end(end, precision), written))
+            last = period_end(end, precision)
+            # As written ("1990"), on its last day: a state ended "in 1990"
+            # existed, and its memberships held, until 31 December 1990.
+            written = PartialDate(last, precision) if last else None
+            found.setdefault(state_id, []).append((start, last, written))
         return {pk: tuple(periods) for pk, periods in found.items()}
 
     return cached_objects("state-lifetimes", read)
