@@ -265,9 +265,7 @@ def test_a_cited_address_still_leads_to_a_record_whose_slug_changed(client, fact
     ("factory", "plural"),
     [("TreatyFactory", "treaties"), ("VisitFactory", "visits"), ("ProjectFactory", "projects")],
 )
-def test_a_cited_api_address_still_leads_to_a_record_whose_slug_changed(
-    client, factory, plural
-):
+def test_a_cited_api_address_still_leads_to_a_record_whose_slug_changed(client, factory, plural):
     """As the pages do, the API's record address answers a read of the old
     slug with a permanent redirect (the query string kept); a write to it
     is not redirected: it is a 404, lest a client change a record it did not name."""
