@@ -565,47 +565,32 @@ def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
 
     One query over the party rows of the treaties that set a level (a partial
     index holds them, with their kind and dates): for each partner its best
-    row, binding ones first. A partner none binds today may have had its best
-    level by a treaty the two never shared (one joined after the other left):
-    its rows are read again, all of them, to find the best that bound the
-    pair. Then those treaties, with ``state``'s own membership of each.
+    row, binding ones first; then those treaties, with ``state``'s own
+    membership of each. A former partner's best treaty may be one the two
+    never shared (one joined after the other left): only then are all its
+    rows read, to find the best treaty that did bind the pair.
     """
     today = timezone.localdate()
     states = published_states_by_pk()
-    rows: dict[int, list[dict]] = {}
+    best: dict[int, dict] = {}
     for row in _partner_rows(state, today):
-        if row["state_id"] not in rows and row["state_id"] in states:
-            rows[row["state_id"]] = [row]
-    former_ids = [pk for pk, (row,) in rows.items() if not row["current"]]
-    if former_ids:
-        for pk in former_ids:
-            rows[pk] = []
-        for row in _partner_rows(state, today, former=former_ids):
-            rows[row["state_id"]].append(row)
-    treaties: dict[int, Treaty] = {}
-    own: dict[int, dict] = {}
-    for row in Treaty.objects.filter(
-        pk__in={row["treaty_id"] for found in rows.values() for row in found},
-        treatyparty__state=state,
-    ).values("pk", *SPAN_TREATY_FIELDS, *(f"treatyparty__{name}" for name in PARTY_DATE_FIELDS)):
-        fields = {name: row[name] for name in SPAN_TREATY_FIELDS}
-        treaties[row["pk"]] = Treaty(pk=row["pk"], **fields)
-        own[row["pk"]] = own_dates(row, state.pk, "treatyparty__")
+        if row["state_id"] not in best and row["state_id"] in states:
+            best[row["state_id"]] = row
+    spans = _spans_with(state, list(best.values()), today)
+    unshared = [pk for pk, row in best.items() if not row["current"] and not spans[pk][0][1].placed]
+    if unshared:
+        every = list(_partner_rows(state, today, former=unshared))
+        spans.update(_spans_with(state, every, today))
     code = state.code
     current, former = [], []
-    for state_id, found in rows.items():
-        spans = []
-        for row in found:
-            treaty = treaties[row["treaty_id"]]
-            parties = [own[treaty.pk], own_dates(row, state_id)]
-            spans.append((row, treaty_span(treaty, parties, today)))
-        if not found[0]["current"]:
+    for state_id, found in spans.items():
+        if not best[state_id]["current"]:
             # Never bound both at once (one joined after the other left): no relation.
-            spans = [(row, span) for row, span in spans if span.placed]
-            if not spans:
+            found = [(row, span) for row, span in found if span.placed]
+            if not found:
                 continue
-            spans.sort(key=lambda pair: (-pair[0]["level"], pair[1].start.date, pair[1].treaty.pk))
-        row, span = spans[0]
+            found.sort(key=lambda pair: (-pair[0]["level"], pair[1].start.date, pair[1].treaty.pk))
+        row, span = found[0]
         partner = Partner(
             state=states[state_id],
             level=RelationLevel(row["level"]),
@@ -618,6 +603,25 @@ def partners_and_former(state: State) -> tuple[list[Partner], list[Partner]]:
         (current if row["current"] else former).append(partner)
     order = lambda p: (-p.level, p.state.name)  # noqa: E731
     return sorted(current, key=order), sorted(former, key=order)
+
+
+def _spans_with(state: State, rows: list[dict], today: datetime.date) -> dict[int, list]:
+    """``{partner id: [(row, span), ...]}``: each partner row's treaty as a
+    span of the pair, ``state``'s own membership read with the treaties (one query)."""
+    treaties: dict[int, Treaty] = {}
+    own: dict[int, dict] = {}
+    for row in Treaty.objects.filter(
+        pk__in={row["treaty_id"] for row in rows}, treatyparty__state=state
+    ).values("pk", *SPAN_TREATY_FIELDS, *(f"treatyparty__{name}" for name in PARTY_DATE_FIELDS)):
+        fields = {name: row[name] for name in SPAN_TREATY_FIELDS}
+        treaties[row["pk"]] = Treaty(pk=row["pk"], **fields)
+        own[row["pk"]] = own_dates(row, state.pk, "treatyparty__")
+    spans: dict[int, list] = {}
+    for row in rows:
+        treaty = treaties[row["treaty_id"]]
+        parties = [own[treaty.pk], own_dates(row, row["state_id"])]
+        spans.setdefault(row["state_id"], []).append((row, treaty_span(treaty, parties, today)))
+    return spans
 
 
 def partners_of(state: State) -> list[Partner]:
