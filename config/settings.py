@@ -164,12 +164,14 @@ def _database(url: str) -> dict:
         options = config.setdefault("OPTIONS", {})
         options["server_side_binding"] = True
         options["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5)
-    if config["ENGINE"] == "django.db.backends.postgresql":
+    if config["ENGINE"] == "django.db.backends.postgresql" and DATABASE_STATEMENT_TIMEOUT > 0:
         # Sent when the connection opens (libpq's startup options): no query
-        # per request. No JIT: it compiled a state's partners query at a
-        # million treaties for 1.1 s, longer than the query ran (0.7 s).
+        # per request. A pooler that refuses them (PgBouncer) runs with a
+        # timeout of 0, which sends none. No JIT: it compiled a state's
+        # partners query at a million treaties for 1.1 s, longer than the
+        # query ran (0.7 s).
         startup = ["-c jit=off"]
-        if DATABASE_STATEMENT_TIMEOUT > 0 and not _running_management_command():
+        if not _running_management_command():
             startup.append(f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}")
         options = config.setdefault("OPTIONS", {})
         options["options"] = " ".join(filter(None, [options.get("options"), *startup]))

@@ -160,9 +160,36 @@ def test_management_commands_are_not_cut_off():
     assert result.returncode == 0, result.stderr
 
 
-def test_queries_are_not_jit_compiled():
-    """PostgreSQL's JIT compiled the partners of the busiest state, at a
-    million treaties, for longer than the query then ran: it is off."""
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
+SHOW_SETTINGS = """
+import json
+import config.wsgi  # a web process, as gunicorn starts one
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute("SELECT current_setting('jit'), current_setting('statement_timeout')")
+    print(json.dumps(cursor.fetchone()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("timeout_ms", "expected"),
+    [
+        # PostgreSQL's JIT compiled the partners of the busiest state, at a
+        # million treaties, for longer than the query then ran: it is off.
+        (200, ["off", "200ms"]),
+        # 0 sends no startup options, as a pooler that refuses them needs:
+        # the server's own settings apply (the role's, behind PgBouncer).
+        (0, [None, "0"]),
+    ],
+)
+def test_a_web_process_opens_its_connections_without_jit(timeout_ms, expected):
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS],
+        cwd=ROOT,
+        env=child_env(timeout_ms),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    jit, timeout = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [jit if expected[0] else None, timeout] == expected
