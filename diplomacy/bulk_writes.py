@@ -199,3 +199,39 @@ def analyze(tables, using="default") -> None:
     with connection.cursor() as cursor:
         for table in sorted(tables):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def snapshot_links(model: type[Model], versions: Sequence[Model]) -> None:
+    """Give bulk-written versions the links django-simple-history keeps with
+    each version of a record (its tracked many-to-many fields: a treaty's
+    sectors, signatories, organizations), copied from the links the records
+    have now. ``bulk_history_create`` writes the versions alone; without
+    these, the next version's links looked changed (a conflict named them).
+
+    Each link model of the history is matched to the through table whose
+    columns it copies (Django's own metadata: no names guessed)."""
+    if not versions:
+        return
+    record_ids = {version.id: version.history_id for version in versions}
+    own = {"history", "m2m_history_id"}
+    for relation in model.history.model._meta.related_objects:
+        snapshot = relation.related_model
+        if relation.field.name != "history":
+            continue
+        columns = {field.name for field in snapshot._meta.fields} - own
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            if {f.name for f in through._meta.fields} != columns:
+                continue
+            (source,) = [f.attname for f in through._meta.fields if f.related_model is model]
+            rows = through.objects.filter(**{f"{source}__in": list(record_ids)})
+            snapshot.objects.bulk_create(
+                [
+                    snapshot(
+                        history_id=record_ids[getattr(row, source)],
+                        **{f.attname: getattr(row, f.attname) for f in through._meta.fields},
+                    )
+                    for row in rows
+                ],
+                batch_size=BATCH_SIZE,
+            )

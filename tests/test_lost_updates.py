@@ -682,3 +682,22 @@ def test_with_skip_invalid_a_membership_row_edited_meanwhile_is_rejected_and_the
     assert (edited.consent_mode, edited.entry_into_force_on) == ("", datetime.date(2024, 9, 1))
     assert TreatyParty.objects.get(treaty=treaty, state=w["uz"]).consent_mode == "ratification"
     assert "changed by someone else" in report.reject_path.read_text(encoding="utf-8")
+
+
+def test_after_the_seed_load_a_conflict_names_only_what_changed(editor, second_editor):
+    """The seed's records get their first version in bulk; that version
+    holds their sectors, signatories and organizations too, so a conflict
+    on a seed treaty names the field that changed, not those."""
+    from django.core.management import call_command
+
+    call_command("load_seed", verbosity=0)
+    treaty = Treaty.objects.filter(sectors__isnull=False).distinct().first()
+    assert treaty is not None
+    first, second = signed_in(editor), signed_in(second_editor)
+    url = change_url(treaty)
+    form_a = form_fields(first.get(url), "treaty_form")
+    form_b = form_fields(second.get(url), "treaty_form")
+    form_a["summary"] = "The summary A wrote."
+    assert first.post(url, form_a).status_code == 302
+    page = second.post(url, form_b).content.decode()
+    assert "Changed since you opened it: summary." in page

@@ -22,6 +22,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 
+from diplomacy.bulk_writes import snapshot_links
 from diplomacy.models import State
 from diplomacy.models.base import CuratedModel
 
@@ -175,7 +176,8 @@ class Command(BaseCommand):
                 created_keys.add((model, reference(list(row.natural_key()))))
                 created_keys.add((model, (row.pk,)))
         for model, rows in created.items():
-            model.history.bulk_history_create(rows, default_change_reason=SEED_REASON)
+            versions = model.history.bulk_history_create(rows, default_change_reason=SEED_REASON)
+            snapshot_links(model, versions)
         return sum(map(len, created.values())), kept, skipped
 
     @staticmethod
