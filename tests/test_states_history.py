@@ -588,3 +588,22 @@ def test_a_state_that_ended_in_a_year_binds_until_the_end_of_that_year(client, h
     assert [t["slug"] for t in listed] == ["zz-aa"]
     former = client.get("/states/aa/").content.decode().split('id="former-partners"', 1)[1]
     assert 'until <time datetime="1990">1990</time>' in former.split("</ul>", 1)[0]
+
+
+def test_the_admin_takes_a_date_known_to_the_year_as_the_api_does(admin_client, history):
+    """A visit of "1991" may have Uzbekistan (from 26 December 1991) as host."""
+    from diplomacy.models import Visit
+    from tests.test_admin import form_fields
+
+    for start, saved in (("1990", False), ("1991", True)):
+        data = form_fields(admin_client.get("/admin/diplomacy/visit/add/"), "visit_form")
+        data.update(
+            {
+                "title": f"A visit of {start}", "slug": f"v-{start}", "kind": "official",
+                "level": "minister", "host": str(history["uz"].pk),
+                "guest": str(history["ru"].pk), "start_on": start,
+            }
+        )  # fmt: skip
+        response = admin_client.post("/admin/diplomacy/visit/add/", data)
+        assert response.status_code == (302 if saved else 200), start
+        assert Visit.objects.filter(slug=f"v-{start}").exists() == saved
