@@ -100,9 +100,10 @@ def child_env(timeout_ms: int) -> dict:
     return env
 
 
-def web_requests(*urls: str, timeout_ms: int = 200) -> list[dict]:
+def in_child(script: str, *args: str, timeout_ms: int):
+    """What ``script`` prints last, as JSON, run in a web process of its own."""
     result = subprocess.run(
-        [sys.executable, "-c", WEB_REQUESTS, *urls],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env=child_env(timeout_ms),
         capture_output=True,
@@ -111,6 +112,10 @@ def web_requests(*urls: str, timeout_ms: int = 200) -> list[dict]:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def web_requests(*urls: str, timeout_ms: int = 200) -> list[dict]:
+    return in_child(WEB_REQUESTS, *urls, timeout_ms=timeout_ms)
 
 
 @pytest.fixture
@@ -182,14 +187,5 @@ with connection.cursor() as cursor:
     ],
 )
 def test_a_web_process_opens_its_connections_without_jit(timeout_ms, expected):
-    result = subprocess.run(
-        [sys.executable, "-c", SHOW_SETTINGS],
-        cwd=ROOT,
-        env=child_env(timeout_ms),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    jit, timeout = json.loads(result.stdout.strip().splitlines()[-1])
+    jit, timeout = in_child(SHOW_SETTINGS, timeout_ms=timeout_ms)
     assert [jit if expected[0] else None, timeout] == expected
