@@ -607,3 +607,22 @@ def test_the_admin_takes_a_date_known_to_the_year_as_the_api_does(admin_client, 
         response = admin_client.post("/admin/diplomacy/visit/add/", data)
         assert response.status_code == (302 if saved else 200), start
         assert Visit.objects.filter(slug=f"v-{start}").exists() == saved
+
+
+def test_an_undated_treaty_of_a_restored_state_binds_it_on_its_pages_and_in_the_api(
+    client, history
+):
+    """A binding treaty the register has no date for binds Russia (restored
+    in 1991) today on the relations page; its state page and the treaties in
+    force for it say the same."""
+    partner = state("ir", "Persia", [], iso2="IR", iso3="IRN")
+    TreatyFactory(
+        slug="ru-ir-undated", kind="alliance", status="in_force", signed_on=None,
+        parties=[history["ru"], partner],
+    )  # fmt: skip
+    from diplomacy.relations import partners_and_former
+
+    assert client.get("/api/v1/relations/ru/ir/").json()["level"] == "alliance"
+    for one, other in ((partner, history["ru"]), (history["ru"], partner)):
+        current, former = partners_and_former(one)
+        assert [p.state for p in current] == [other] and former == []

@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
@@ -211,12 +211,15 @@ def state_existed_as_member_on(
     if gone:
         condition &= ~models.Q(**{f"{p}state_id__in": gone})
     if restored:
-        # Its membership begins on its own dates, else the treaty's signature.
+        # Its membership begins on its own dates, else the treaty's signature;
+        # undated, it is taken as of the existence that holds ``day``, as the
+        # relations' spans take it.
         start = Coalesce(f"{p}entry_into_force_on", f"{p}consented_on", f"{p}treaty_signed_on")
         since = models.Q()
         for pk, first_day in sorted(restored.items()):
             since |= models.Q(
-                models.Q(**{f"{p}state_id": pk}), GreaterThanOrEqual(start, first_day)
+                models.Q(**{f"{p}state_id": pk}),
+                models.Q(GreaterThanOrEqual(start, first_day)) | models.Q(IsNull(start, True)),
             )
         condition &= ~models.Q(**{f"{p}state_id__in": sorted(restored)}) | since
     return condition
