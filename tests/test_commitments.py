@@ -422,3 +422,18 @@ def test_a_malformed_count_of_party_rows_is_a_form_error_not_a_crash(
     response = editor_client.post(url, data)
     assert response.status_code == 200
     assert message in response.content.decode()
+
+
+def test_a_party_row_with_a_huge_number_is_ignored_not_a_crash(editor_client, treaty):
+    """A field named for row 10^5000 is no row of the form (Django's formset
+    reads rows up to its count): the page answers, the treaty is kept."""
+    from tests.test_admin import form_fields
+
+    url = f"/admin/diplomacy/treaty/{treaty.pk}/change/"
+    data = form_fields(editor_client.get(url), "treaty_form")
+    data[f"treatyparty_set-{'9' * 5000}-state"] = "1"
+    from urllib.parse import urlencode
+
+    body = urlencode(data, doseq=True)
+    response = editor_client.post(url, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (200, 302)

@@ -195,7 +195,9 @@ def _party_rows_sent(data) -> set[int]:
         count = int(data.get(f"{prefix}-TOTAL_FORMS") or 0)
     except ValueError:
         return set()
-    row = re.compile(rf"{re.escape(prefix)}-(\d+)-state")
+    # A row number has a few digits (Django reads at most 2,000 rows): a
+    # longer one is no row, and never made into an int (Python refuses 4,300+).
+    row = re.compile(rf"{re.escape(prefix)}-(\d{{1,9}})-state")
     parties = set()
     for key in data:
         match = row.fullmatch(key)
