@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
 
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import Max, Model
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -201,7 +202,31 @@ def analyze(tables, using="default") -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
-def snapshot_links(model: type[Model], versions: Sequence[Model]) -> None:
+def snapshot_newest_links(model: type[Model], pks: Iterable[int]) -> None:
+    """``snapshot_links`` for the newest version of each record of ``pks``: the
+    versions an import has just written in bulk, once it has written their
+    links too."""
+    if not _link_snapshot_models(model):
+        return
+    newest = (
+        model.history.filter(id__in=list(pks))
+        .values("id")
+        .annotate(history_id=Max("history_id"))
+        .order_by()
+    )
+    snapshot_links(model, [SimpleNamespace(**version) for version in newest])
+
+
+def _link_snapshot_models(model: type[Model]) -> list[type[Model]]:
+    """The models of the links django-simple-history keeps with each version."""
+    return [
+        relation.related_model
+        for relation in model.history.model._meta.related_objects
+        if relation.field.name == "history"
+    ]
+
+
+def snapshot_links(model: type[Model], versions: Sequence) -> None:
     """Give bulk-written versions the links django-simple-history keeps with
     each version of a record (its tracked many-to-many fields: a treaty's
     sectors, signatories, organizations), copied from the links the records
@@ -214,10 +239,7 @@ def snapshot_links(model: type[Model], versions: Sequence[Model]) -> None:
         return
     record_ids = {version.id: version.history_id for version in versions}
     own = {"history", "m2m_history_id"}
-    for relation in model.history.model._meta.related_objects:
-        snapshot = relation.related_model
-        if relation.field.name != "history":
-            continue
+    for snapshot in _link_snapshot_models(model):
         columns = {field.name for field in snapshot._meta.fields} - own
         for field in model._meta.many_to_many:
             through = field.remote_field.through

@@ -701,3 +701,43 @@ def test_after_the_seed_load_a_conflict_names_only_what_changed(editor, second_e
     assert first.post(url, form_a).status_code == 302
     page = second.post(url, form_b).content.decode()
     assert "Changed since you opened it: summary." in page
+
+
+@pytest.mark.parametrize(
+    "written_by", ["treaty import, created", "treaty import, updated", "membership import"]
+)
+def test_after_an_import_a_conflict_names_only_what_changed(
+    editor, second_editor, tmp_path, written_by
+):
+    """An import writes the treaty's new version in bulk; that version holds
+    the treaty's sectors too, so a conflict on a form opened after the import
+    names the field the other editor changed, not the sectors."""
+    from diplomacy.importing import import_file
+
+    w = world()
+    path = tmp_path / "rows.csv"
+    if written_by == "treaty import, created":
+        path.write_text(
+            "slug,title,kind,signed_on,parties,sectors\n"
+            "imported,Imported agreement,agreement,2020-05-01,AZ;UZ,energy;culture\n",
+            encoding="utf-8",
+        )
+        assert import_file(path, "treaty", user=second_editor).created == 1
+        treaty = Treaty.objects.get(slug="imported")
+    else:
+        treaty = alliance(w)
+        treaty.sectors.set([w["energy"], w["culture"]])
+        if written_by == "treaty import, updated":
+            path.write_text(f"slug,summary\n{treaty.slug},Imported summary.\n", encoding="utf-8")
+            assert import_file(path, "treaty", user=second_editor).updated == 1
+        else:
+            path.write_text(f"treaty,state,mode\n{treaty.slug},AZ,ratification\n", encoding="utf-8")
+            assert import_file(path, "membership", user=second_editor).updated == 1
+    first, second = signed_in(editor), signed_in(second_editor)
+    url = change_url(treaty)
+    form_a = form_fields(first.get(url), "treaty_form")
+    form_b = form_fields(second.get(url), "treaty_form")
+    form_a["summary"] = "The summary A wrote."
+    assert first.post(url, form_a).status_code == 302
+    page = second.post(url, form_b).content.decode()
+    assert "Changed since you opened it: summary." in page

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
 from diplomacy.any_of import AnyOf
-from diplomacy.bulk_writes import analyze, create_rows
+from diplomacy.bulk_writes import analyze, create_rows, snapshot_newest_links
 from diplomacy.caching import data_changed
 from diplomacy.duplicates import duplicate_key, probable_duplicates_of
 from diplomacy.importing.lookups import InlineSource, Lookups
@@ -670,6 +670,9 @@ class Importer:
             (row, record) for row, record, _ in updates
         ]
         self._write_relations(rows, relations)
+        # The new versions hold the links they were written with, as an
+        # admin save's do: a later conflict names only what changed since.
+        snapshot_newest_links(self.model, [record.pk for _, record in rows])
         self._write_identifiers(rows, identifiers)
         self._write_citations(rows, citations)
 

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from diplomacy.any_of import AnyOf
+from diplomacy.bulk_writes import snapshot_newest_links
 from diplomacy.models import Treaty
 
 EDITED_MEANWHILE = (
@@ -68,3 +69,4 @@ def treaties_changed(treaty_ids, user, reason: str) -> None:
         default_user=user,
         default_change_reason=reason,
     )
+    snapshot_newest_links(Treaty, treaty_ids)
