@@ -126,6 +126,23 @@ def test_api_reads_and_writes_commitments(client, treaty, pair, editor):
     assert "commitments" in bad.json()
 
 
+@pytest.mark.parametrize("commitments", [[], [{"kind": "defence", "parties_bound": ["az"]}]])
+def test_a_new_treaty_sent_with_commitments_and_no_parties(client, pair, editor, commitments):
+    """Created without parties, a treaty has none to bind: no commitment may
+    bind one (400 naming it), and an empty list is simply no commitments."""
+    api = token_client(client, editor)
+    body = {"slug": "no-parties", "title": "No parties", "kind": "agreement"}
+    response = api.post(
+        "/api/v1/treaties/", {**body, "commitments": commitments}, content_type=JSON
+    )
+    if commitments:
+        assert response.status_code == 400, response.content
+        assert "commitments" in response.json()
+    else:
+        assert response.status_code == 201, response.content
+        assert response.json()["commitments"] == []
+
+
 def test_commitment_filter_needs_all_kinds(client, treaty, pair):
     other = TreatyFactory(slug="energy-only", title="Energy accord", parties=list(pair))
     Commitment.objects.create(treaty=other, kind=kind("energy_cooperation"))

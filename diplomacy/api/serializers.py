@@ -592,8 +592,10 @@ class TreatySerializer(RecordSerializer):
             return
         if rows is not None:
             parties = {row["state"].pk for row in rows}
-        else:
+        elif self.instance is not None:
             parties = set(self.instance.treatyparty_set.values_list("state_id", flat=True))
+        else:
+            parties = set()  # a new treaty sent without parties has none
         if commitments is not None:
             bound = [row.get("parties_bound") or [] for row in commitments]
             field = "commitments"
