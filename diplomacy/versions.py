@@ -10,6 +10,7 @@ django-concurrency would need one on every model.
 """
 
 import datetime
+import re
 
 from django.utils.http import parse_etags
 from django.utils.timezone import localtime
@@ -59,7 +60,9 @@ def changed_fields(model, pk, loaded: str) -> list[str]:
     is no longer in the history, e.g. a version token from another record)."""
     prefix = _token_prefix(model, pk)
     micros = loaded.removeprefix(prefix)
-    if not loaded.startswith(prefix) or not micros.isdigit():
+    # A save's instant has at most 17 digits until the year 5138; more is a
+    # forged token, no version (and past any date Python can hold).
+    if not loaded.startswith(prefix) or not re.fullmatch(r"[0-9]{1,17}", micros):
         return []
     versions = _history(model, pk)
     then = versions.filter(updated_at=EPOCH + int(micros) * MICROSECOND).first()

@@ -156,6 +156,21 @@ def test_a_change_form_without_its_version_is_refused(editor_client, treaty):
     assert treaty.summary == "The first summary."
 
 
+@pytest.mark.parametrize("micros", ["99999999999999999999", "9" * 5000, "-1", "1e9"])
+def test_a_tampered_version_is_refused_as_a_stale_one(editor_client, treaty, micros):
+    """A version no save ever made (out of any date's range, malformed) is a
+    version the record is not at: the form comes back, nothing is saved."""
+    url = change_url(treaty)
+    form = form_fields(editor_client.get(url), "treaty_form")
+    form["version"] = f"treaty-{treaty.pk}-{micros}"
+    form["summary"] = "Posted with a forged version."
+    response = editor_client.post(url, form)
+    assert response.status_code == 200
+    assert "was changed by" in response.content.decode()
+    treaty.refresh_from_db()
+    assert treaty.summary == "The first summary."
+
+
 def test_an_unchanged_form_saves_and_adding_records_needs_no_version(editor_client, treaty):
     url = change_url(treaty)
     form = form_fields(editor_client.get(url), "treaty_form")
