@@ -41,7 +41,11 @@ from diplomacy.models import (
 )
 from diplomacy.models.commitments import commitment_kind_ids, commitment_kinds_by_pk
 from diplomacy.models.reference import published_sectors_by_pk, published_states_by_pk
-from diplomacy.models.treaties import party_member_on, treaty_in_force_on
+from diplomacy.models.treaties import (
+    bound_two_parties_on,
+    party_member_on,
+    treaty_in_force_on,
+)
 from diplomacy.pagination import order_column
 from diplomacy.search import search_queryset
 from diplomacy.visibility import can_view_drafts
@@ -626,7 +630,9 @@ class TreatyFilterSet(record_filters("signed_on", "Year signed", TreatyKind.choi
         # With ``party``, the chosen states' own membership counts too: from
         # each one's own joining date, until it left (one EXISTS per state,
         # as ``filter_party``).
-        queryset = queryset.filter(treaty_in_force_on(value) & signed_by(value))
+        queryset = queryset.filter(
+            treaty_in_force_on(value) & signed_by(value) & bound_two_parties_on(value)
+        )
         ids = state_codes()
         for code in self.form.cleaned_data.get("party") or ():
             queryset = queryset.filter(

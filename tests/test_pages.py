@@ -51,8 +51,9 @@ def page_urls(w):
 PAGE_BUDGETS = {
     # four capped counts (cached after the first visit); latest treaties, visits and
     # strongest relations, with the parties of the treaty lists (short lists read no
-    # sectors) and the published states they name (cached after the first visit), version
-    "/": 12,
+    # sectors) and the published states they name (cached after the first visit), version;
+    # the periods of every state, which say whose treaties still bind (cached per data version)
+    "/": 13,
     "/treaties/": 9,  # states, sectors, commitment kinds, capped count, 2 facets, rows, links
     "/visits/": 7,  # version, states, capped count, 2 facets, rows (+host, guest), principals
     "/projects/": 9,  # version, states, sectors, capped count, 2 facets, rows, states, sectors

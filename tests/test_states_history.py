@@ -626,3 +626,41 @@ def test_an_undated_treaty_of_a_restored_state_binds_it_on_its_pages_and_in_the_
     for one, other in ((partner, history["ru"]), (history["ru"], partner)):
         current, former = partners_and_former(one)
         assert [p.state for p in current] == [other] and former == []
+
+
+def test_a_treaty_is_in_force_only_while_two_of_its_parties_are_bound_by_it(client, history):
+    """An alliance of the Soviet Union and the GDR, in force by its status,
+    bound nobody once both had ceased: not in force in 1995, with or without
+    a party asked for, and not among the home page's strongest relations; a
+    treaty of Russia and a state lasting since is not in force while Russia
+    did not exist (1950), and is again not for a Russia restored in 1991."""
+    dd = state("dd", "German Democratic Republic", [(D(1949, 10, 7), D(1990, 10, 2))])
+    us = state("us", "United States", [(D(1816, 1, 1), None)], iso2="US", iso3="USA")
+    TreatyFactory(
+        slug="su-dd-alliance", kind="alliance", status="in_force",
+        signed_on=D(1975, 10, 7), parties=[history["su"], dd],
+    )  # fmt: skip
+    TreatyFactory(
+        slug="ru-us-1910", kind="agreement", status="in_force",
+        signed_on=D(1910, 1, 1), parties=[history["ru"], us],
+    )  # fmt: skip
+    no_parties = TreatyFactory(
+        slug="no-parties-recorded", kind="agreement", status="in_force", signed_on=D(1970, 1, 1)
+    )
+    no_parties.treatyparty_set.all().delete()
+
+    def in_force(query):
+        response = client.get(f"/api/v1/treaties/?{query}")
+        assert response.status_code == 200, response.content
+        return sorted(t["slug"] for t in response.json()["results"])
+
+    assert in_force("in_force_on=1980-01-01") == ["no-parties-recorded", "su-dd-alliance"]
+    assert in_force("in_force_on=1915-01-01") == ["ru-us-1910"]
+    assert in_force("in_force_on=1995-01-01") == ["no-parties-recorded"]
+    assert in_force("in_force_on=1950-01-01&party=us") == []
+    assert in_force("in_force_on=2000-01-01&party=us") == []
+    page = client.get("/treaties/?in_force_on=1995-01-01").content.decode()
+    assert "su-dd-alliance" not in page
+    home = client.get("/").content.decode()
+    strongest = home.split('id="strongest-heading"', 1)[1].split("</section>", 1)[0]
+    assert "German Democratic Republic" not in strongest and "None recorded yet" in strongest

@@ -7,7 +7,7 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Least
 from django.db.models.lookups import GreaterThanOrEqual, IsNull
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
@@ -190,6 +190,20 @@ def party_member_on(day, prefix: str = "", state_id: int | None = None) -> model
     )
     not_left = models.Q(**{f"{p}left_on__isnull": True}) | models.Q(**{f"{p}left_on__gte": day})
     return joined & not_left & state_existed_as_member_on(day, prefix, state_id)
+
+
+def bound_two_parties_on(day: datetime.date) -> models.Q:
+    """Treaties that bound at least two of their parties on ``day`` (SPEC
+    3.9, 3.10): one whose parties have all but one left it or ceased to exist
+    binds nobody, whatever its status says (an alliance of the Soviet Union
+    and the GDR in 1995). Where the register holds fewer than two parties of a
+    treaty, those it holds must be bound; a treaty with none recorded is
+    judged by its own dates alone. Asked of each treaty's few party rows."""
+    rows = TreatyParty.objects.filter(treaty=models.OuterRef("pk")).order_by().values("treaty")
+    bound = rows.annotate(
+        members=models.Count("pk", filter=party_member_on(day)), recorded=models.Count("pk")
+    ).filter(members__gte=Least(models.Value(2), models.F("recorded")))
+    return models.Q(models.Exists(bound)) | ~models.Q(models.Exists(rows))
 
 
 def state_existed_as_member_on(

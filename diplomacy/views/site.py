@@ -1,5 +1,6 @@
 """Home, search, health and crawler files."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -14,6 +15,7 @@ from diplomacy.choices import RelationLevel, TreatyKind
 from diplomacy.filtersets import ProjectFilterSet, StateFilterSet, TreatyFilterSet, VisitFilterSet
 from diplomacy.models import Organization, Person, Project, State, Treaty, TreatyParty, Visit
 from diplomacy.models.commitments import pact_only_q
+from diplomacy.models.treaties import bound_two_parties_on
 from diplomacy.pagination import approximate_count, count_label
 from diplomacy.relations import binding_q
 from diplomacy.search import search_queryset
@@ -25,7 +27,9 @@ SEARCH_LIMIT = 20
 def strongest_relations(limit: int = 10) -> tuple[RelationLevel | None, list[Treaty]]:
     """The most recent binding treaties at the top rung present in the register,
     with that rung: an alliance that is only a pact ranks as a strategic
-    partnership here too (``diplomacy.relations.level_expression``)."""
+    partnership here too (``diplomacy.relations.level_expression``); and only
+    treaties that still bind two of their parties today (not one whose
+    parties ceased to exist)."""
     alliance = Q(kind=TreatyKind.ALLIANCE)
     rungs = {
         RelationLevel.ALLIANCE: alliance & ~pact_only_q(),
@@ -36,7 +40,7 @@ def strongest_relations(limit: int = 10) -> tuple[RelationLevel | None, list[Tre
     for level, rung in rungs.items():
         treaties = list(
             Treaty.objects.published()
-            .filter(binding_q(), rung)
+            .filter(binding_q(), rung, bound_two_parties_on(datetime.date.today()))
             .for_items()
             # The order of the partial (kind, date) index: no sort of every alliance.
             .order_by(F("signed_on").desc(nulls_last=True), "-pk")[:limit]
