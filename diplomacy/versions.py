@@ -12,6 +12,7 @@ django-concurrency would need one on every model.
 import datetime
 import re
 
+from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.timezone import localtime
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
@@ -104,3 +105,22 @@ def if_match_passes(header: str, current: str) -> bool:
         if version == current:
             return True
     return False
+
+
+def new_versions(model, pks, user, reason: str, defer: tuple[str, ...] = ()) -> None:
+    """A new version of each record of ``pks`` whose form shows rows that
+    were just written elsewhere (a treaty's party rows by an import, a
+    succession saved from the other state's form): a form opened before is
+    then stale, and its save is refused instead of writing the old rows back.
+    A history row each names who and why, for the refusal's message
+    (``defer``: big columns the history does not keep)."""
+    pks = list(pks)
+    if not pks:
+        return
+    model.objects.filter(pk__in=pks).update(updated_at=timezone.now())
+    model.history.bulk_history_create(
+        list(model.objects.filter(pk__in=pks).defer(*defer)),
+        update=True,
+        default_user=user,
+        default_change_reason=reason,
+    )

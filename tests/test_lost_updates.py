@@ -756,3 +756,31 @@ def test_after_an_import_a_conflict_names_only_what_changed(
     assert first.post(url, form_a).status_code == 302
     page = second.post(url, form_b).content.decode()
     assert "Changed since you opened it: summary." in page
+
+
+def test_a_succession_changed_on_one_state_makes_the_other_states_open_form_stale(
+    editor, second_editor
+):
+    """A succession shows on both states' change forms: saved from one, the
+    other's form opened before it is refused (it would write the old row
+    back), naming who changed it; the change stays."""
+    from diplomacy.models import StateSuccession
+
+    soviet = StateFactory(code="su", name="Soviet Union", slug="soviet-union")
+    lithuania = StateFactory(code="lt", name="Lithuania", slug="lithuania")
+    succession = StateSuccession.objects.create(
+        predecessor=soviet, successor=lithuania, kind="secession", on=datetime.date(1991, 9, 6)
+    )
+    first, second = signed_in(editor), signed_in(second_editor)
+    lithuania_url = f"/admin/diplomacy/state/{lithuania.pk}/change/"
+    soviet_url = f"/admin/diplomacy/state/{soviet.pk}/change/"
+    form_b = form_fields(second.get(lithuania_url), "state_form")
+    form_a = form_fields(first.get(soviet_url), "state_form")
+    (note,) = [n for n in form_a if n.endswith("-0-note") and n.startswith("successions")]
+    form_a[note] = "Independence declared on 11 March 1990."
+    assert first.post(soviet_url, form_a).status_code == 302
+    form_b["summary"] = "A summary."
+    page = second.post(lithuania_url, form_b).content.decode()
+    assert "This state was changed by editor at " in page
+    succession.refresh_from_db()
+    assert succession.note == "Independence declared on 11 March 1990."

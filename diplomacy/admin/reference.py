@@ -20,6 +20,7 @@ from diplomacy.models import (
     StatePeriod,
     StateSuccession,
 )
+from diplomacy.versions import new_versions
 
 
 def _overlap(a_from, a_to, b_from, b_to) -> bool:
@@ -124,6 +125,25 @@ class StateAdmin(CuratedAdmin):
         SuccessorInline,
         citation_inline(StateCitation),
     ]
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is not StateSuccession:
+            return
+        # A succession is shown on both states' forms: the other state's form,
+        # opened before this save, would write the row back as it was. A new
+        # version of the other state makes that form stale (refused, naming
+        # who changed it), as a save of the state itself would.
+        other = "predecessor_id" if formset.fk.name == "successor" else "successor_id"
+        rows = [*formset.new_objects, *(row for row, _ in formset.changed_objects)]
+        states = {getattr(row, other) for row in [*rows, *formset.deleted_objects]}
+        new_versions(
+            State,
+            states - {form.instance.pk},
+            request.user,
+            f"succession changed on {form.instance.name}",
+        )
+
     fieldsets = [
         (
             None,

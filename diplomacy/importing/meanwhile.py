@@ -11,11 +11,11 @@ write. (PostgreSQL; SQLite lets one transaction write at a time.)
 """
 
 from django.db.models import F
-from django.utils import timezone
 
 from diplomacy.any_of import AnyOf
 from diplomacy.bulk_writes import snapshot_newest_links
 from diplomacy.models import Treaty
+from diplomacy.versions import new_versions
 
 EDITED_MEANWHILE = (
     "{record} was changed by someone else while this file was imported (their change is "
@@ -62,11 +62,5 @@ def treaties_changed(treaty_ids, user, reason: str) -> None:
     rows back. A history row each, as an admin save of the treaty with its
     inlines makes: the refusal and the editors' recent changes name who
     imported and when, and the history says it was this import (``reason``)."""
-    Treaty.objects.filter(pk__in=list(treaty_ids)).update(updated_at=timezone.now())
-    Treaty.history.bulk_history_create(
-        list(Treaty.objects.filter(pk__in=list(treaty_ids)).defer("search_vector")),
-        update=True,
-        default_user=user,
-        default_change_reason=reason,
-    )
+    new_versions(Treaty, treaty_ids, user, reason, defer=("search_vector",))
     snapshot_newest_links(Treaty, treaty_ids)
