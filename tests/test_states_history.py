@@ -230,6 +230,31 @@ def test_loading_the_reference_data_twice_changes_nothing_and_keeps_curated_name
     assert State.objects.get(code="su").cow_code == 365
 
 
+def test_a_state_in_the_cow_system_from_its_start_in_1816_has_no_made_up_founding_date(
+    client, publisher
+):
+    """COW's list begins on 1 January 1816: a state member from then existed
+    before (the United States since 1776), so its existence has no known
+    start, the page does not give 1816 as one, and a treaty of 1783 may name
+    it; a state that joined the system later keeps its date."""
+    from rest_framework.authtoken.models import Token
+
+    call_command("load_countries", verbosity=0)
+    call_command("load_historic_states", verbosity=0)
+    page = client.get("/states/us/").content.decode()
+    existence = page.split('id="periods-heading"', 1)[1].split("</section>", 1)[0]
+    assert "1816" not in existence.split("<span", 1)[0]
+    assert "before 1816" in existence
+    assert StatePeriod.objects.get(state__code="gfr").started_on == D(1949, 5, 23)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=publisher).key}"
+    treaty = {
+        "slug": "treaty-of-paris", "title": "Treaty of Paris", "kind": "treaty",
+        "signed_on": "1783-09-03", "parties": [{"state": "us"}, {"state": "gb"}],
+    }  # fmt: skip
+    response = client.post("/api/v1/treaties/", treaty, content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
 def test_the_admin_edits_periods_codes_and_successions_on_the_state(admin_client, history):
     page = admin_client.get(f"/admin/diplomacy/state/{history['su'].pk}/change/")
     assert page.status_code == 200

@@ -28,6 +28,12 @@ from diplomacy.models import CodeScheme, State, StateCode, StatePeriod, StateSuc
 DATA = Path(__file__).resolve().parents[2] / "reference_data"
 # COW v2016 ends every current membership on its last day of coverage.
 COW_COVERAGE_END = datetime.date(2016, 12, 31)
+# And begins its list on the first day of 1816: a state that is a member from
+# then existed before (the United States since 1776). That day is no founding
+# date, so such a period has no known start (a treaty of 1783 may name the
+# state) and says why.
+COW_COVERAGE_START = datetime.date(1816, 1, 1)
+BEFORE_COVERAGE_NOTE = "existed before 1816, when the Correlates of War list begins"
 
 
 def read(name: str) -> list[dict]:
@@ -144,8 +150,13 @@ class Command(BaseCommand):
                 continue
             for start, end in spans:
                 end, precision = end if isinstance(end, tuple) else (end, DatePrecision.DAY)
+                note = BEFORE_COVERAGE_NOTE if start == COW_COVERAGE_START else ""
                 StatePeriod(
-                    state=state, started_on=start, ended_on=end, ended_on_precision=precision
+                    state=state,
+                    started_on=None if note else start,
+                    ended_on=end,
+                    ended_on_precision=precision,
+                    note=note,
                 ).save()
                 self.counts["periods"] += 1
 
