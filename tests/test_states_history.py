@@ -689,3 +689,19 @@ def test_a_treaty_is_in_force_only_while_two_of_its_parties_are_bound_by_it(clie
     home = client.get("/").content.decode()
     strongest = home.split('id="strongest-heading"', 1)[1].split("</section>", 1)[0]
     assert "German Democratic Republic" not in strongest and "None recorded yet" in strongest
+
+
+def test_a_former_state_party_is_named_by_its_public_code_as_the_schema_says(client, history):
+    """A party with no ISO code (the Soviet Union) has ``iso2`` null, as the
+    schema allows, and its public code, the one ``state`` takes on writes."""
+    austria = state("at", "Austria", [(D(1955, 7, 27), None)], iso2="AT", iso3="AUT")
+    TreatyFactory(
+        slug="at-su", kind="agreement", signed_on=D(1960, 1, 1),
+        parties=[austria, history["su"]],
+    )  # fmt: skip
+    parties = client.get("/api/v1/treaties/at-su/").json()["parties"]
+    assert [(p["iso2"], p["code"]) for p in parties] == [("AT", "at"), (None, "su")]
+    schema = client.get("/api/v1/schema/?format=json").json()
+    party = schema["components"]["schemas"]["Party"]["properties"]
+    assert party["iso2"].get("nullable") is True
+    assert party["code"]["type"] == "string" and party["code"]["readOnly"] is True

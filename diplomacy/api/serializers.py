@@ -349,10 +349,18 @@ class SourceSerializer(RecordSerializer):
 
 
 class PartySerializer(serializers.Serializer):
-    """A party: the state (iso2) with its ratification date where known."""
+    """A party: the state (iso2, and its public code) with its membership dates."""
 
-    state = StateCodeField(write_only=True, help_text="ISO alpha-2 code, e.g. “uz”.")
-    iso2 = serializers.CharField(source="state.iso2", read_only=True)
+    state = StateCodeField(
+        write_only=True, help_text="ISO alpha-2 code, e.g. “uz”, or a public code, e.g. “su”."
+    )
+    # A former state has no ISO code (the Soviet Union): ``code`` names every state.
+    iso2 = serializers.CharField(source="state.iso2", read_only=True, allow_null=True)
+    code = serializers.CharField(
+        source="state.code",
+        read_only=True,
+        help_text="The state's public code (“uz”, “su”), the one ``state`` takes.",
+    )
     name = serializers.CharField(source="state.name", read_only=True)
     url = serializers.SerializerMethodField()
     ratified_on = WrittenDateField(
