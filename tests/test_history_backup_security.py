@@ -189,8 +189,11 @@ def test_token_endpoint_is_locked_after_failed_attempts(client):
         )
     ok = client.post("/api/v1/auth/token/", {"username": "bob", "password": "a-long-password-2"},
                      REMOTE_ADDR="10.0.0.7")  # fmt: skip
-    # Locked: even the right password yields no token (DRF answers 400, axes logs the lockout).
-    assert ok.status_code in (400, 403, 429) and "token" not in ok.json()
+    # Locked: even the right password yields no token, and the client is told
+    # why and for how long (a wrong password alone stays a 400).
+    assert ok.status_code == 429 and "token" not in ok.json()
+    assert "Too many failed logins" in ok.json()["detail"]
+    assert ok["Retry-After"] == "3600"
 
 
 def test_page_cache_serves_anonymous_visitors_and_an_edit_shows_at_once(client, settings):

@@ -299,16 +299,21 @@ def test_a_malformed_if_match_is_a_400_that_says_what_it_takes(publisher, treaty
     assert treaty.title == "Treaty on Allied Relations"
 
 
-def test_invalid_data_is_refused_as_such_whatever_the_if_match(publisher, treaty):
-    # The data is checked first, as RFC 9110 (13.2.2) orders it: a client
-    # learns what is wrong with its change before whether it is stale.
+def test_a_stale_if_match_is_refused_before_the_data_is_checked(publisher, treaty):
+    # Preconditions are evaluated before the request's content is processed
+    # (RFC 9110, 13.2.1): a stale client learns first that the record changed,
+    # not what was wrong with a change built on a version it no longer is.
     api = api_client(publisher)
     url = record_url("treaties", treaty)
     stale = '"treaty-1-1"'
     refused = api.patch(url, {"kind": "nonsense"}, content_type=JSON, HTTP_IF_MATCH=stale)
-    assert refused.status_code == 400 and "kind" in refused.json()
+    assert refused.status_code == 412, refused.content
     partial = api.put(url, {"title": "No kind"}, content_type=JSON, HTTP_IF_MATCH=stale)
-    assert partial.status_code == 400 and "slug" in partial.json()
+    assert partial.status_code == 412, partial.content
+    current = api.get(url)["ETag"]
+    invalid = api.patch(url, {"kind": "nonsense"}, content_type=JSON, HTTP_IF_MATCH=current)
+    assert invalid.status_code == 400 and "kind" in invalid.json()
+    assert api.put(url, {"title": "No kind"}, content_type=JSON).status_code == 400
 
 
 def test_if_match_star_a_listed_current_tag_or_none_at_all_lets_the_write_through(

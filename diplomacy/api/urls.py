@@ -1,7 +1,6 @@
 from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from diplomacy.api import views
@@ -34,6 +33,6 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
     *router.urls,
 ]

@@ -3,6 +3,7 @@
 import hashlib
 import re
 
+from axes.helpers import get_cool_off
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponsePermanentRedirect
@@ -16,7 +17,8 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import APIException, Throttled, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -160,6 +162,11 @@ class RecordViewSet(viewsets.ModelViewSet):
     def get_object(self):
         record = super().get_object()
         self.record = record
+        if self.action in ("update", "partial_update", "destroy"):
+            # The record is locked (``get_queryset``); its precondition is
+            # evaluated before the request's content is processed (RFC 9110,
+            # 13.2.1): a stale client learns first that the record changed.
+            self.check_if_match(record)
         return record
 
     def retrieve(self, request, *args, **kwargs):
@@ -230,8 +237,6 @@ class RecordViewSet(viewsets.ModelViewSet):
         self.record = serializer.instance
 
     def perform_update(self, serializer):
-        # After the data is found valid, before it is written (RFC 9110, 13.2.2).
-        self.check_if_match(serializer.instance)
         check_publish_permission(
             self.request.user, self.model, serializer.instance, serializer.validated_data
         )
@@ -240,7 +245,6 @@ class RecordViewSet(viewsets.ModelViewSet):
         self.record = serializer.instance
 
     def perform_destroy(self, instance):
-        self.check_if_match(instance)
         try:
             with transaction.atomic():
                 super().perform_destroy(instance)
@@ -522,3 +526,25 @@ class TreatyCompareView(APIView):
                 ],
             }
         )
+
+
+class TokenView(ObtainAuthToken):
+    """DRF's token endpoint, telling a locked-out client why. django-axes
+    refuses every login of a username from an address after too many
+    failures; Django's ``authenticate`` turns its refusal into "no user", so
+    DRF would answer "Unable to log in" even to the right password, and the
+    client would keep trying (each try a failure)."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            if not getattr(request, "axes_locked_out", False):
+                raise
+            cool_off = get_cool_off(request)
+            wait = None if cool_off is None else int(cool_off.total_seconds())
+            raise Throttled(
+                wait=wait,
+                detail="Too many failed logins for this account from this address: "
+                "logins are refused for a while (Retry-After says how long).",
+            ) from None
