@@ -705,3 +705,100 @@ def test_a_former_state_party_is_named_by_its_public_code_as_the_schema_says(cli
     party = schema["components"]["schemas"]["Party"]["properties"]
     assert party["iso2"].get("nullable") is True
     assert party["code"]["type"] == "string" and party["code"]["readOnly"] is True
+
+
+@pytest.mark.parametrize(
+    "treaty, party, accepted",
+    [
+        # No signature date: the entry into force is the record's date.
+        ({"entry_into_force_on": "2000-01-01"}, {}, False),
+        # Each date on which a party acts as a state: its entry into force, its withdrawal.
+        ({"signed_on": "1980-01-01"}, {"entry_into_force_on": "1995"}, False),
+        ({"signed_on": "1980-01-01"}, {"left_on": "2000", "exit_kind": "withdrawal"}, False),
+        ({"signed_on": "1980-01-01"}, {"left_on": "1990", "exit_kind": "withdrawal"}, True),
+        # It ceased to be a party as it ceased to be a state: the day after its end.
+        ({"signed_on": "1980-01-01"}, {"left_on": "1991-12-26", "exit_kind": "ceased"}, True),
+    ],
+)
+def test_every_date_on_which_a_party_acts_names_a_state_existing_then(
+    client, publisher, history, treaty, party, accepted
+):
+    from rest_framework.authtoken.models import Token
+
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=publisher).key}"
+    state("us", "United States", [(None, None)], iso2="US", iso3="USA")
+    body = {
+        "slug": "su-us", "title": "A treaty", "kind": "agreement", **treaty,
+        "parties": [{"state": "su", **party}, {"state": "us"}],
+    }  # fmt: skip
+    response = client.post("/api/v1/treaties/", body, content_type="application/json")
+    assert response.status_code == (201 if accepted else 400), response.content
+    if not accepted:
+        assert "Soviet Union" in str(response.json()["parties"])
+
+
+def test_the_admin_checks_a_partys_dates_as_the_api_does(admin_client, history):
+    """A treaty with no signature date is checked on its entry into force,
+    and a party's withdrawal date must find the state existing."""
+    from tests.test_admin import form_fields
+
+    state("us", "United States", [(None, None)], iso2="US", iso3="USA")
+    data = form_fields(admin_client.get("/admin/diplomacy/treaty/add/"), "treaty_form")
+    prefix = "treatyparty_set"
+    data.update({
+        "title": "A treaty", "slug": "su-us", "kind": "agreement",
+        "entry_into_force_on": "2000-01-01", f"{prefix}-TOTAL_FORMS": "2",
+        f"{prefix}-0-state": str(history["su"].pk),
+        f"{prefix}-1-state": str(State.objects.get(code="us").pk),
+    })  # fmt: skip
+    page = admin_client.post("/admin/diplomacy/treaty/add/", data).content.decode()
+    assert "Soviet Union" in page and not Treaty.objects.filter(slug="su-us").exists()
+    data.update({
+        "entry_into_force_on": "", "signed_on": "1980-01-01",
+        f"{prefix}-0-left_on": "2000", f"{prefix}-0-exit_kind": "withdrawal",
+    })  # fmt: skip
+    page = admin_client.post("/admin/diplomacy/treaty/add/", data).content.decode()
+    assert "Soviet Union" in page and not Treaty.objects.filter(slug="su-us").exists()
+    data[f"{prefix}-0-left_on"] = "1990"
+    response = admin_client.post("/admin/diplomacy/treaty/add/", data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+
+
+def test_the_state_admin_takes_codes_as_typed_and_ends_known_to_the_year(admin_client, history):
+    """A code typed in lower case or with a COW number's zero padding is the
+    code (no database message); a period ending "1991" lasts the whole year,
+    as memberships read it, so a period from 6 September 1991 overlaps it."""
+    from tests.test_admin import form_fields
+
+    uz = history["uz"]
+    url = f"/admin/diplomacy/state/{uz.pk}/change/"
+    data = form_fields(admin_client.get(url), "state_form")
+    n = int(data["codes-TOTAL_FORMS"])
+    data["codes-TOTAL_FORMS"] = str(n + 2)
+    data.update({f"codes-{n}-scheme": "iso2", f"codes-{n}-code": "uz"})
+    data.update({f"codes-{n + 1}-scheme": "cow", f"codes-{n + 1}-code": "0704",
+                 f"codes-{n + 1}-valid_from": "1991-12-26"})  # fmt: skip
+    response = admin_client.post(url, data)
+    # The COW number it has from that day already: said so, not a server error.
+    assert response.status_code == 200
+    assert "Uzbekistan has COW number 704 from 1991-12-26 in another row" in (
+        response.content.decode()
+    )
+    data[f"codes-{n + 1}-valid_from"] = "1991-12-27"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert StateCode.objects.filter(state=uz, scheme="iso2", code="UZ").exists()
+    assert StateCode.objects.filter(state=uz, scheme="cow", code="704").count() == 2
+
+    lt = state("lt", "Lithuania", [])
+    url = f"/admin/diplomacy/state/{lt.pk}/change/"
+    data = form_fields(admin_client.get(url), "state_form")
+    data["periods-TOTAL_FORMS"] = "2"
+    data.update({
+        "periods-0-started_on": "1918-02-16", "periods-0-started_on_precision": "day",
+        "periods-0-ended_on": "1991-01-01", "periods-0-ended_on_precision": "year",
+        "periods-1-started_on": "1991-09-06", "periods-1-started_on_precision": "day",
+        "periods-1-ended_on_precision": "day",
+    })  # fmt: skip
+    response = admin_client.post(url, data)
+    assert response.status_code == 200 and "Two periods overlap" in response.content.decode()

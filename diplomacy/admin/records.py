@@ -50,12 +50,14 @@ class TreatyPartyFormSet(forms.BaseInlineFormSet):
                 f"{' '.join(exc.messages)} Add the other party in the rows below "
                 f"(the kinds that bind two states: {needing_two})."
             ) from exc
-        # Each party existed on the date it joined, else the treaty's (SPEC 3.9).
-        signed = self.instance.signed
-        named = [
-            (n, form.cleaned_data["state"], form.instance.partial("consented_on") or signed)
-            for n, form in enumerate(kept)
-        ]
+        # Each party existed on the date it joined, else the treaty's first
+        # known date, and on each date it acted as a state (SPEC 3.9).
+        dated = self.instance.codes_date()
+        named = []
+        for n, form in enumerate(kept):
+            state, party = form.cleaned_data["state"], form.instance
+            named.append((n, state, party.partial("consented_on") or dated))
+            named += [(n, state, on) for on in party.acting_dates()]
         for n, messages in existence_errors(named).items():
             for message in messages:
                 kept[n].add_error("state", message)

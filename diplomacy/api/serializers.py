@@ -585,11 +585,17 @@ class TreatySerializer(RecordSerializer):
             ]
         if rows:
             self.validate_membership_dates(attrs, rows)
-            signed = as_written(attrs, self.instance, "signed_on")
-            states_existed(
-                [("parties", row["state"], as_written(row, None, "consented_on") or signed)
-                 for row in rows]
-            )  # fmt: skip
+            # Each party existed on the date it joined, else the treaty's first
+            # known date, and on each date it acted as a state (SPEC 3.9).
+            written = (as_written(attrs, self.instance, name) for name in Treaty.codes_dates)
+            dated = next(filter(None, written), None)
+            named = []
+            for row in rows:
+                sent = {name: row[name] for name in MEMBERSHIP_FIELDS if name in row}
+                party = TreatyParty(**sent)
+                named.append(("parties", row["state"], party.partial("consented_on") or dated))
+                named += [("parties", row["state"], on) for on in party.acting_dates()]
+            states_existed(named)
         self.validate_bound(attrs.get("party_rows"), commitments)
         return attrs
 

@@ -38,6 +38,7 @@ from diplomacy.models.reference import (
 from diplomacy.models.sources import Citation
 from diplomacy.models.states import states_gone_on, states_restored_on
 from diplomacy.partial_dates import (
+    PartialDate,
     PartialDatesMixin,
     dates_in_order_constraint,
     in_order,
@@ -521,6 +522,16 @@ class TreatyParty(PartialDatesMixin, models.Model):
     def codes_date(self):
         """The party's own first known date, else its treaty's."""
         return super().codes_date() or self.treaty.codes_date()
+
+    def acting_dates(self) -> list[PartialDate]:
+        """The dates, besides its joining, on which the party acted as a state,
+        so that its state existed on each (SPEC 3.9): the treaty's entry into
+        force for it, its withdrawal or denunciation. Not an exit by ceasing to
+        be a party, which may come with its state's end (the day after it)."""
+        dates = [self.partial("entry_into_force_on")]
+        if self.exit_kind != ExitKind.CEASED:
+            dates.append(self.partial("left_on"))
+        return [on for on in dates if on]
 
     def natural_key(self) -> tuple[str, str]:
         return (*self.treaty.natural_key(), *self.state.natural_key())
