@@ -20,6 +20,7 @@ from diplomacy.models import (
     StatePeriod,
     StateSuccession,
 )
+from diplomacy.models.states import period_end
 from diplomacy.versions import new_versions
 
 
@@ -36,8 +37,9 @@ class StatePeriodFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        # An end known to the year lasts to its last day, as memberships read it.
         spans = [
-            (f.cleaned_data.get("started_on"), f.cleaned_data.get("ended_on"))
+            (f.instance.started_on, period_end(f.instance.ended_on, f.instance.ended_on_precision))
             for f in kept_forms(self)
         ]
         for n, (start, end) in enumerate(spans):
@@ -57,11 +59,26 @@ class StateCodeFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        # The state's own rows: its codes are all on the form (the parent is
+        # left out of the rows' forms, so Django does not check this).
+        seen: dict[tuple, int] = {}
+        for form in kept_forms(self):
+            key = (form.cleaned_data.get("scheme"), form.instance.code, form.instance.valid_from)
+            if key in seen and form.has_changed():
+                scheme, code, since = key
+                form.add_error(
+                    "code",
+                    f"{self.instance.name} has {CodeScheme(scheme).label} {code} from "
+                    f"{since or 'the start'} in another row: change that row instead.",
+                )
+            seen[key] = 1
+        if any(self.errors):
+            return
         for form in kept_forms(self):
             if not form.has_changed():
                 continue
             data = form.cleaned_data
-            scheme, code = data.get("scheme"), data.get("code")
+            scheme, code = data.get("scheme"), form.instance.code  # normalised by its clean()
             holders = StateCode.objects.filter(scheme=scheme, code=code).exclude(
                 state_id=self.instance.pk
             )

@@ -144,6 +144,10 @@ class StateCode(models.Model):
         self.code = normalise_code(self.code)
         super().save(*args, **kwargs)
 
+    def clean(self):
+        # As typed ("uz", "0365"), before the format constraint is checked.
+        self.code = normalise_code(self.code or "")
+
 
 class StateSuccession(PartialDatesMixin, models.Model):
     """``predecessor`` became, or gave rise to, ``successor`` on a date."""
