@@ -48,8 +48,11 @@ def append_rows(table: str, columns: Sequence[str], rows: Iterable[tuple], using
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN"
-            # Django's cursor hands psycopg's own methods through.
-            with cursor.copy(sql) as copy:
+            # Django's cursor hands psycopg's own methods through, and so
+            # psycopg's own errors (a constraint broken, a trigger's refusal):
+            # turned into Django's, as its execute() turns them, so that a
+            # caller's ``except DatabaseError`` catches them.
+            with connection.wrap_database_errors, cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1

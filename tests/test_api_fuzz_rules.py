@@ -65,7 +65,7 @@ STATE_OR_CROSS_FIELD = [
         r"^Cannot be before ",
         r"^The guest state must differ from the host state\.$",
         r"^An? [\w ]+ document needs at least two parties\.$",
-        r"^A state is listed twice\.$",
+        r"^Listed twice: .+\.$",
         # A commitment binds parties only (those sent, or the treaty's).
         r"^.+ (is not a party|are not parties) to the treaty: a commitment binds only its ",
         r"^A value needs its ISO 4217 currency\.$",

@@ -565,9 +565,10 @@ class TreatySerializer(RecordSerializer):
         rows = attrs.get("party_rows")
         kind = attrs.get("kind", self.instance.kind if self.instance else Treaty().kind)
         if rows is not None:
-            codes = [row["state"].pk for row in rows]
-            if len(set(codes)) != len(codes):
-                raise serializers.ValidationError({"parties": ["A state is listed twice."]})
+            states = [row["state"] for row in rows]
+            if twice := sorted({state.name for state in states if states.count(state) > 1}):
+                listed = ", ".join(twice)
+                raise serializers.ValidationError({"parties": [f"Listed twice: {listed}."]})
             count = len(rows)
         elif self.instance is not None:
             count = self.instance.treatyparty_set.count()

@@ -155,7 +155,8 @@ class CommitmentImporter:
         return [change for change in changes if change.line not in refused]
 
     def _read(self, path, fmt, report) -> list[CommitmentRow] | None:
-        lookups = Lookups.load()
+        # Kept for the check: it names the states bound that are no party.
+        self.lookups = lookups = Lookups.load()
         parsed: dict[tuple, CommitmentRow] = {}
         try:
             for line, raw in read_rows(path, fmt):
@@ -221,11 +222,7 @@ class CommitmentImporter:
             if row.parties_bound is not None:
                 strangers = set(row.parties_bound) - parties.get(treaty.pk, set())
                 if strangers:
-                    message = (
-                        "A party bound must be a party to the treaty: "
-                        f"{len(strangers)} state(s) listed are not."
-                    )
-                    self._refuse(report, row.line, [RowError(row.line, "parties_bound", message)])
+                    self._refuse(report, row.line, [self._strangers(row.line, strangers)])
                     continue
                 if set(row.parties_bound) != bound_now.get(commitment.pk, set()):
                     bound = list(row.parties_bound)
@@ -270,6 +267,19 @@ class CommitmentImporter:
                     Change(commitment, bound, row.line, action, read, bound_now.get(commitment.pk))
                 )
         return changes
+
+    def _strangers(self, line: int, strangers: set[int]) -> RowError:
+        """The error of states bound that are no party to the treaty, each
+        named (from the codes read once per import, not a query per row)
+        and counted by the report over the file."""
+        names = sorted(self.lookups.states.facts[pk].name for pk in strangers)
+        verb = "is" if len(names) == 1 else "are"
+        return RowError(
+            line,
+            "parties_bound",
+            f"A party bound must be a party to the treaty: {', '.join(names)} {verb} not.",
+            tuple(("states bound that are no party to the treaty", name) for name in names),
+        )
 
     @staticmethod
     def _match(row, treaty, existing, bound_now, named) -> Commitment | RowError:

@@ -73,6 +73,9 @@ class FileKeys:
             "CREATE TABLE slugs (slug TEXT PRIMARY KEY, line INT, values_hash INT, raw BLOB)"
         )
         self.db.execute("CREATE TABLE ids (key TEXT PRIMARY KEY, slug TEXT)")
+        # The records of the register rows merge into (merge_duplicates), by
+        # slug, with the line of the row that merges into each.
+        self.db.execute("CREATE TABLE merged (slug TEXT PRIMARY KEY, line INT)")
 
     def _get(self, sql: str, keys: list[str]) -> list[tuple]:
         found = []
@@ -89,9 +92,15 @@ class FileKeys:
     def identifiers(self, keys: list[str]) -> dict[str, str]:
         return dict(self._get("SELECT key, slug FROM ids WHERE key IN ({})", keys))
 
+    def merged(self, slugs: list[str]) -> dict[str, int]:
+        return dict(self._get("SELECT slug, line FROM merged WHERE slug IN ({})", slugs))
+
     def add(self, slugs: list[tuple], identifiers: list[tuple[str, str]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO slugs VALUES (?, ?, ?, ?)", slugs)
         self.db.executemany("INSERT OR REPLACE INTO ids VALUES (?, ?)", identifiers)
+
+    def add_merged(self, merged: list[tuple[str, int]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO merged VALUES (?, ?)", merged)
 
     def close(self) -> None:
         self.db.close()
@@ -180,6 +189,9 @@ class Importer:
             if not chunk:
                 break
             held = self._held(chunk)
+            self.lookups.load_stored_dates(
+                self.model, {as_text(raw.get("slug")).lower() for _, raw in chunk} - {""}
+            )
             parsed_rows: list[tuple[ParsedRow | UnchangedRow, dict]] = []
             for line, raw in chunk:
                 report.rows += 1
@@ -201,6 +213,9 @@ class Importer:
                     batch.append((parsed, raw))
             if batch:
                 self._process(batch, report)
+            if self.rejects is not None:
+                # The batch's refused rows, in the order of the file.
+                self.rejects.flush()
             if progress is not None:
                 progress(report.rows, total)
             if not self.skip_invalid and report.error_count >= MAX_ERRORS:
@@ -217,6 +232,7 @@ class Importer:
         """The rows that are neither a repeat of an earlier row (skipped) nor a
         second version of one (refused); a slug or an identifier names one record."""
         earlier = self.keys.slugs([parsed.slug for parsed, _ in rows])
+        merged_into = self.keys.merged([parsed.slug for parsed, _ in rows])
         earlier_ids = self.keys.identifiers(
             [f"{s}\x1f{v}" for parsed, _ in rows for s, v in parsed.identifiers]
         )
@@ -234,6 +250,13 @@ class Importer:
                         "with other values."
                     )
                     self._refuse(report, raw, [RowError(parsed.line, "slug", message)])
+                continue
+            if parsed.slug in merged_into:
+                message = (
+                    f"Line {merged_into[parsed.slug]} is already merged into “{parsed.slug}”: "
+                    "give the record one row of the file."
+                )
+                self._refuse(report, raw, [RowError(parsed.line, "slug", message)])
                 continue
             entry = (parsed.line, values_hash, pickle.dumps(raw) if quick else None)
             earlier[parsed.slug] = entry
@@ -318,7 +341,8 @@ class Importer:
         }
         merging: set[int] = set()
         if self.model is Treaty:
-            merging = self._probable_duplicates(rows, existing, report)
+            merging, refused = self._probable_duplicates(rows, existing, report, raws)
+            rows = [row for row in rows if row.line not in refused]
         pks = [record.pk for record in existing.values()]
         current_relations = self._current_relations(pks)
         current_identifiers = self._current_identifiers(pks)
@@ -466,10 +490,12 @@ class Importer:
             if row is not None:
                 row.slug = slug
 
-    def _probable_duplicates(self, rows, existing, report) -> set[int]:
+    def _probable_duplicates(self, rows, existing, report, raws) -> tuple[set[int], set[int]]:
         """Rows the register probably has under another slug (the rule of
         diplomacy.duplicates): reported, and with merge_duplicates turned
-        into an update of that record. Returns the lines merged."""
+        into an update of that record; a row that would merge into a record
+        an earlier row of the file merges into is refused. Returns the lines
+        merged and the lines refused."""
         keys = {}
         for row in rows:
             if row.slug in existing or "parties" not in row.relations:
@@ -484,7 +510,7 @@ class Importer:
             if key is not None:
                 keys[row.line] = key
         if not keys:
-            return set()
+            return set(), set()
         matches = probable_duplicates_of(keys.values())
         # A record the file itself names (created or updated by an earlier
         # row) is that row's, not a duplicate found in the register.
@@ -495,7 +521,7 @@ class Importer:
             if (kept := [(pk, slug) for pk, slug in found if slug not in named])
         }
         if not matches:
-            return set()
+            return set(), set()
         candidates = {pk for found in matches.values() for pk, _ in found}
         their_identifiers: dict[int, set] = {}
         for pk, scheme, value in TreatyIdentifier.objects.filter(
@@ -503,6 +529,15 @@ class Importer:
         ).values_list("treaty_id", "scheme", "value"):
             their_identifiers.setdefault(pk, set()).add((scheme, value))
         merged: dict[int, int] = {}
+        refused: set[int] = set()
+        # Each row is compared with the register as the batch read it, not
+        # with what earlier rows merge into it: two rows merging into one
+        # record would each add to it (a second sector, a second identifier
+        # of a register, which the database refuses), and the dry run would
+        # promise both. The first row merges; a later one is refused.
+        merged_into = self.keys.merged(
+            sorted({slug for found in matches.values() for _, slug in found})
+        )
         for row in rows:
             found = [
                 (pk, slug)
@@ -513,6 +548,14 @@ class Importer:
                 continue
             pk, slug = found[0]
             merge = self.merge_duplicates
+            if merge and slug in merged_into:
+                message = (
+                    f"Probably the same treaty as “{slug}”, which line {merged_into[slug]} "
+                    "already merges into: give the record one row of the file."
+                )
+                self._refuse(report, raws[row.line], [RowError(row.line, "row", message)])
+                refused.add(row.line)
+                continue
             report.probable_duplicates.append(
                 ProbableDuplicate(
                     row.line, row.slug, slug, Treaty(slug=slug).get_absolute_url(), merge
@@ -520,12 +563,14 @@ class Importer:
             )
             if merge:
                 merged[row.line] = pk
+                merged_into[slug] = row.line
                 row.slug = slug
         if merged:
+            self.keys.add_merged([(slug, line) for slug, line in merged_into.items()])
             report.merged += len(merged)
             for record in self._records.filter(pk__in=set(merged.values())):
                 existing[record.slug] = record
-        return set(merged)
+        return set(merged), refused
 
     def _keep_only_missing(self, row, record, relations, identifiers) -> None:
         """A row merged into the record it repeats adds only what the record
@@ -583,18 +628,22 @@ class Importer:
     def _source_for(self, source: InlineSource) -> int | InlineSource | None:
         """The pk of the source a row describes; else the source to create for
         it (the first row that gave it a title; later rows may give only its
-        URL); None when there is neither."""
+        URL); None when there is neither. As in the register (Lookups.inline_source),
+        a row with a URL names the source with that URL, never another one
+        that happens to share its title: that one's URL would stand for it."""
         pk = self.lookups.inline_source(source)
         if pk is not None:
             return pk
-        keys = [key for key in (("url", source.url), ("title", source.title.lower())) if key[1]]
-        for key in keys:
-            if key in self.pending_sources:
-                return self.pending_sources[key]
+        key = ("url", source.url) if source.url else ("title", source.title.lower())
+        if key in self.pending_sources:
+            return self.pending_sources[key]
         if not source.title:
             return None
-        for key in keys:
-            self.pending_sources[key] = source
+        self.pending_sources[key] = source
+        if source.url:
+            # Later rows that give only this title name it, as they would
+            # name a source of the register with it.
+            self.pending_sources.setdefault(("title", source.title.lower()), source)
         return source
 
     def _citation(self, row) -> tuple[int | InlineSource | None, str, str] | None:

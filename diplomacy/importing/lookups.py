@@ -62,6 +62,8 @@ class Lookups:
     sources_by_title: dict[str, int] = field(default_factory=dict)
     # A membership's or a commitment's treaty's date, by slug (``load_treaty_dates``).
     treaty_dates: dict[str, PartialDate | None] = field(default_factory=dict)
+    # The stored dates of the records a batch's rows name, by slug (``load_stored_dates``).
+    stored_dates: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Lookups":
@@ -80,6 +82,15 @@ class Lookups:
         treaty's ``codes_date``), when a row has no date of its own."""
         for treaty in Treaty.objects.filter(AnyOf(F("slug"), list(slugs))).defer("search_vector"):
             self.treaty_dates[treaty.slug] = treaty.codes_date()
+
+    def load_stored_dates(self, model, slugs) -> None:
+        """The dates (``codes_dates``, with their precisions) of the records
+        of ``model`` these slugs name, in place of the last batch's: a row
+        that updates one and has no date of its own reads its codes on them
+        (``Spec.codes_on``), as downloads write them. One query a batch."""
+        names = [name for date in model.codes_dates for name in (date, f"{date}_precision")]
+        rows = model.objects.filter(AnyOf(F("slug"), list(slugs))).values("slug", *names)
+        self.stored_dates = {values["slug"]: values for values in rows}
 
     def state(self, code: str, on: PartialDate | None = None) -> int:
         """The state a code names on the record's date ``on`` (the code
@@ -133,10 +144,12 @@ class Lookups:
         return self.people_of([slug])[0]
 
     def inline_source(self, source: "InlineSource") -> int | None:
-        """The source a row describes in its own columns: the one with its URL,
-        else the one with its exact title; None when the register has none."""
-        if source.url and source.url in self.sources_by_url:
-            return self.sources_by_url[source.url]
+        """The source a row describes in its own columns: the one with its URL;
+        for a row without a URL, the one with its exact title; None when the
+        register has none. A row's URL is never dropped for a source that
+        only shares its title (two reports of one office may share one)."""
+        if source.url:
+            return self.sources_by_url.get(source.url)
         if source.title:
             return self.sources_by_title.get(source.title.lower())
         return None

@@ -3,9 +3,11 @@
 import csv
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import ijson
+from django.conf import settings
 
 # Our CSV exports put an apostrophe before a cell that starts with one of
 # these, so a spreadsheet shows it as text instead of running it as a formula
@@ -17,12 +19,12 @@ class FileFormatError(ValueError):
     """The file as a whole cannot be read; no row is considered."""
 
 
-def _open_text(path: Path):
+def open_text(path: Path):
     # utf-8-sig drops a byte-order mark written by spreadsheet programs.
     return open(path, encoding="utf-8-sig", newline="")
 
 
-def _sniff_delimiter(sample: str) -> str:
+def sniff_delimiter(sample: str) -> str:
     header = sample.splitlines()[0] if sample else ""
     return ";" if header.count(";") > header.count(",") else ","
 
@@ -37,21 +39,31 @@ def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             "The file is not UTF-8 text: save it as UTF-8 (“CSV UTF-8” in Excel)."
         ) from exc
     except csv.Error as exc:
-        # e.g. a cell over csv's field limit (128 KiB): no field of a record is that long.
+        # e.g. a cell over the field limit (_field_limit): longer than a whole upload.
         raise FileFormatError(f"The file cannot be read as CSV: {exc}.") from exc
 
 
+def _field_limit() -> int:
+    """The longest CSV cell read: as long as the largest upload
+    (IMPORT_MAX_BYTES: a cell of it has at most that many characters), not
+    csv's default 128 KiB, under which a long summary the register holds and
+    downloads would not import back. (A C long: capped for 32-bit builds.)"""
+    return min(max(settings.IMPORT_MAX_BYTES, 128 * 1024), 2**31 - 1)
+
+
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with _open_text(path) as handle:
+    # The csv module's limit is the process's: set where every CSV is read.
+    csv.field_size_limit(_field_limit())
+    with open_text(path) as handle:
         sample = handle.read(64 * 1024)
         handle.seek(0)
-        delimiter = _sniff_delimiter(sample.lstrip("\r\n"))
+        delimiter = sniff_delimiter(sample.lstrip("\r\n"))
         # Strict: a quote that is never closed, or text after a closing quote,
         # is an error. Else csv reads on: the rest of the file becomes one cell
         # and its rows are never seen, while the row it joins is imported.
         reader = csv.reader(handle, delimiter=delimiter, strict=True)
         header = None
-        for line, row in _numbered(reader):
+        for line, row in numbered(reader):
             if not any(cell.strip() for cell in row):
                 continue  # blank line
             if header is None:
@@ -74,7 +86,7 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             raise FileFormatError("The file is empty: it has no header row.")
 
 
-def _numbered(reader) -> Iterator[tuple[int, list[str]]]:
+def numbered(reader) -> Iterator[tuple[int, list[str]]]:
     """The reader's rows, each with the line it starts on; a quoting error
     names the line of the row it is in, where the fix is."""
     while True:
@@ -134,9 +146,9 @@ def read_json(path: Path) -> Iterator[tuple[int, dict]]:
     item by item (ijson), so a file of a million records takes the memory of
     one: json.load would hold all of it, several times the file's size."""
     try:
-        prefix = _items_prefix(path)
-        with _open_json(path) as handle:
-            items = ijson.items(_events(handle), prefix, map_type=_Object)
+        prefix = items_prefix(path)
+        with open_json(path) as handle:
+            items = ijson.items(json_events(handle), prefix, map_type=_Object)
             for index, item in enumerate(items, start=1):
                 if not isinstance(item, dict):
                     yield index, {"__error__": "This item is not an object."}
@@ -193,9 +205,13 @@ def _first_line(exc: Exception) -> str:
 MAX_JSON_DEPTH = 32
 
 
-def _events(handle):
-    """ijson's events of the file, refused (FileFormatError) past MAX_JSON_DEPTH."""
-    return ijson.parse(_within_depth(ijson.basic_parse(handle, use_float=True)))
+def json_events(handle):
+    """ijson's events of the file, refused (FileFormatError) past MAX_JSON_DEPTH.
+    An integer comes as a Python int of any size, another number as a float
+    (as json.load gives them). Not ijson's use_float: with it the C parser
+    refuses an integer past 64 bits as "integer overflow", the whole file
+    unread, where a cell is what is wrong (a 31-digit amount)."""
+    return ijson.parse(_within_depth(ijson.basic_parse(handle)))
 
 
 def _within_depth(events):
@@ -207,10 +223,14 @@ def _within_depth(events):
                 raise FileFormatError(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
         elif event in ("end_map", "end_array"):
             depth -= 1
+        elif event == "number" and type(value) is Decimal:
+            # A float, as use_float gives it: what a reject file writes back (json
+            # cannot write a Decimal) and a cell reads (as_text: "1e+30").
+            value = float(value)
         yield event, value
 
 
-def _open_json(path: Path):
+def open_json(path: Path):
     """The file as bytes (as ijson reads fastest), after a byte-order mark."""
     handle = open(path, "rb")  # noqa: SIM115 (the caller closes it)
     if handle.read(3) != b"\xef\xbb\xbf":
@@ -218,11 +238,11 @@ def _open_json(path: Path):
     return handle
 
 
-def _items_prefix(path: Path) -> str:
+def items_prefix(path: Path) -> str:
     """Where the records are: the top-level array, or the array under
     ``records`` or ``results`` (found in the first events of an object)."""
-    with _open_json(path) as handle:
-        events = _events(handle)
+    with open_json(path) as handle:
+        events = json_events(handle)
         first = next(events, None)
         if first is not None and first[1] == "start_array":
             return "item"

@@ -10,7 +10,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from diplomacy.importing.reading import FORMULA_STARTS
+import ijson
+
+from diplomacy.importing.reading import (
+    FORMULA_STARTS,
+    items_prefix,
+    json_events,
+    numbered,
+    open_json,
+    open_text,
+    sniff_delimiter,
+)
 
 PREVIEW_LENGTH = 200
 # An all-or-nothing import stops reading after this many errors; an import
@@ -148,7 +158,8 @@ class ImportReport:
             self.add_error(error)
         self.rejected += 1
         if rejects is not None and raw is not None:
-            rejects.add(raw, "; ".join(f"{e.field}: {e.message}" for e in errors))
+            line = min((e.line for e in errors), default=0)
+            rejects.add(raw, "; ".join(f"{e.field}: {e.message}" for e in errors), line)
 
     def count(self, action: str, line: int, name: str, changes=()) -> None:
         """A record the file creates, updates or leaves unchanged: counted, and
@@ -206,7 +217,10 @@ class ImportReport:
         return sorted(groups, key=lambda g: (-g.count, g.column, g.headline))
 
     def summary(self) -> str:
-        verb = "would be" if self.dry_run or not self.written else "were"
+        # A report with errors that stop the import says "nothing was written"
+        # below; any other import that was run, even one with nothing left to
+        # write (every row refused or unchanged), says what it did.
+        verb = "would be" if self.dry_run else "were"
         duplicates = (
             f" {len(self.probable_duplicates)} row(s) probably repeat a record the register has"
             f"{f' ({self.merged} merged)' if self.merged else ''}."
@@ -236,16 +250,46 @@ class ImportReport:
 
 
 class RejectWriter:
-    """The refused rows, in the input's format, each with its ``reason``:
-    the file to fix and import again. Opened at the first refused row."""
+    """The refused rows, in the input's format and order, each with its
+    ``reason``: the file to fix and import again. Opened at the first refused
+    row.
 
-    def __init__(self, path: Path, file_format: str):
+    A row is written as the reader handed it over, but for a row the reader
+    could not read whole (its ``__error__``: a CSV row of more or fewer cells
+    than the header, a JSON object with a key given twice, a JSON item that is
+    not an object): that row is read again from the file imported, as it was
+    written there, so that the reject file keeps all of it and imported again
+    unchanged it is refused again (a CSV row cut short, padded to the header,
+    would clear the fields of the columns it lacks; a JSON object keeping one
+    of its two values would be imported).
+
+    Rows are held until ``flush`` (the importers call it after each batch,
+    ``close`` at the end) and written in the order of their lines: the
+    refusals of a batch come from several checks, each in its own turn."""
+
+    def __init__(self, path: Path, file_format: str, source: Path | None = None):
         self.path, self.format = path, file_format
         self.handle = None
         self.writer = None
+        self.fields: list[str] = []
         self.count = 0
+        self.pending: list[tuple[int, dict, str]] = []
+        self.originals = _Originals(source, file_format) if source is not None else None
 
-    def add(self, raw: dict, reason: str) -> None:
+    def add(self, raw: dict, reason: str, line: int = 0) -> None:
+        self.pending.append((line, raw, reason))
+
+    def flush(self) -> None:
+        # Sorted by line alone: rows of one line keep the order they came in.
+        self.pending.sort(key=lambda entry: entry[0])
+        for line, raw, reason in self.pending:
+            self._write(line, raw, reason)
+        self.pending = []
+
+    def _write(self, line: int, raw: dict, reason: str) -> None:
+        original = None
+        if "__error__" in raw and line and self.originals is not None:
+            original = self.originals.get(line)
         if self.handle is None:
             # Open across calls, one row at a time; close() ends it.
             self.handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
@@ -255,23 +299,130 @@ class RejectWriter:
         if self.format == "json":
             if self.count:
                 self.handle.write(",\n")
-            self.handle.write(json.dumps({**row, "reason": reason}, ensure_ascii=False))
+            if original is None:
+                self.handle.write(json.dumps({**row, "reason": reason}, ensure_ascii=False))
+            else:
+                self.handle.write(_json_text(_with_reason(original, reason)))
         else:
             if self.writer is None:
-                self.writer = csv.DictWriter(
-                    self.handle, fieldnames=[*row, "reason"], extrasaction="ignore", restval=""
-                )
-                self.writer.writeheader()
-            self.writer.writerow({**{k: _csv_cell(v) for k, v in row.items()}, "reason": reason})
+                self.writer = csv.writer(self.handle)
+                self.fields = list(row)
+                self.writer.writerow([*self.fields, "reason"])
+            if original is None:
+                cells = [_csv_cell(row.get(name, "")) for name in self.fields]
+                self.writer.writerow([*cells, reason])
+            else:
+                self.writer.writerow(self._cells(raw, original, reason))
         self.count += 1
 
+    def _cells(self, raw: dict, original: list[str], reason: str) -> list[str]:
+        """A CSV row of the wrong length as it was, with the reason in its
+        column when the row reaches it, else after its last cell: so it stays
+        too long or too short, and a reject file imported again gives its
+        reason back in the same place (where it is taken from here)."""
+        cells = [_csv_cell(cell.strip()) for cell in original]
+        header = [key for key in raw if key != "__error__"]
+        if "reason" in header:
+            # A reject file imported again: its earlier reason is not the row's.
+            # It was written in its column when the row reached it, else last.
+            at = header.index("reason")
+            cells = cells[:at] + cells[at + 1 :] if len(cells) > at else cells[:-1]
+        columns = len(self.fields)
+        return [*cells[:columns], reason, *cells[columns:]]
+
     def close(self) -> Path | None:
+        self.flush()
+        if self.originals is not None:
+            self.originals.close()
         if self.handle is None:
             return None
         if self.format == "json":
             self.handle.write("\n]\n")
         self.handle.close()
         return self.path
+
+
+class _Originals:
+    """The rows of the file imported as written there, read again forward
+    only, as far as the last refused row the reader could not read whole:
+    never the whole file in memory."""
+
+    def __init__(self, path: Path, file_format: str):
+        self.path, self.format = path, file_format
+        self.rows = None
+        self.current: tuple[int, object] | None = None
+        self.handle = None
+
+    def get(self, line: int):
+        """The row (CSV: its cells; JSON: the item, objects as _Pairs) at
+        ``line``; None when it cannot be read again."""
+        try:
+            if self.rows is None:
+                self.rows = self._csv() if self.format == "csv" else self._json()
+            while self.current is None or self.current[0] < line:
+                self.current = next(self.rows)
+        except Exception:
+            self.rows = iter(())
+            return None
+        return self.current[1] if self.current[0] == line else None
+
+    def _csv(self):
+        # The reader's own steps (reading.py), for the same lines and cells.
+        self.handle = open_text(self.path)
+        delimiter = sniff_delimiter(self.handle.read(64 * 1024).lstrip("\r\n"))
+        self.handle.seek(0)
+        header = False
+        for line, cells in numbered(csv.reader(self.handle, delimiter=delimiter, strict=True)):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if header:
+                yield line, cells
+            header = True
+
+    def _json(self):
+        prefix = items_prefix(self.path)
+        self.handle = open_json(self.path)
+        items = ijson.items(json_events(self.handle), prefix, map_type=_Pairs)
+        yield from enumerate(items, start=1)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+
+
+class _Pairs(dict):
+    """A JSON object read again with each of its keys, a key given twice too."""
+
+    def __init__(self):
+        super().__init__()
+        self.pairs: list[tuple[str, object]] = []
+
+    def __setitem__(self, key, value):
+        self.pairs.append((key, value))
+        super().__setitem__(key, value)
+
+
+def _with_reason(item, reason: str):
+    """An object with the reason as its last key (an earlier reason dropped);
+    an item that is not an object as it is: it cannot hold one, and says
+    itself what is wrong with it."""
+    if not isinstance(item, _Pairs):
+        return item
+    kept = _Pairs()
+    for key, value in item.pairs:
+        if str(key).strip().lower() != "reason":
+            kept[key] = value
+    kept["reason"] = reason
+    return kept
+
+
+def _json_text(value) -> str:
+    if isinstance(value, _Pairs):
+        pairs = (f"{_json_text(str(key))}: {_json_text(item)}" for key, item in value.pairs)
+        return "{" + ", ".join(pairs) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_text(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _csv_cell(value) -> str:
@@ -289,7 +440,8 @@ def reject_writer(
     or written."""
     if not skip_invalid or dry_run:
         return None
-    return RejectWriter(Path(reject_path or default_reject_path(path, file_format)), file_format)
+    target = Path(reject_path or default_reject_path(path, file_format))
+    return RejectWriter(target, file_format, source=Path(path))
 
 
 def default_reject_path(path: Path, file_format: str) -> Path:

@@ -146,9 +146,10 @@ class Spec:
         fields: dict = {}
         relations: dict[str, tuple[int, ...]] = {}
         # The record's date, for the state codes: COW 365 is the Soviet Union
-        # in 1980 and Russia in 2000. A malformed date is its own cell's error.
-        dated = (record_date(cells.get(column, "")) for column in self.model.codes_dates)
-        extras: dict = {"on": next((on for on in dated if on), None)}
+        # in 1980 and Russia in 2000. A record the register holds has its
+        # stored dates where the row has no date column.
+        stored = lookups.stored_dates.get(cells.get("slug", "").lower())
+        extras: dict = {"on": self.codes_on(cells, stored)}
 
         # Also the cells that are no model field (quote, identifiers); the row
         # at once (a tab, allowed, between cells), each cell when one has any.
@@ -194,6 +195,25 @@ class Spec:
             defaults=defaults,
             missing=missing,
         )
+
+    def codes_on(self, cells: dict, stored: dict | None) -> PartialDate | None:
+        """The date a row's state codes are read on: the record's first known
+        date (the model's ``codes_dates``, as downloads write the codes) as
+        the record will have it: the row's cell where the file has the
+        column (an empty cell clears that date), else the date ``stored``
+        (the record's values by attname; None for a new record). Without
+        any, None: the codes' holders today. A malformed date is passed
+        over here and refused as its own cell's error."""
+        for name in self.model.codes_dates:
+            if name in cells:
+                on = record_date(cells[name])
+            elif stored is not None and stored.get(name):
+                on = PartialDate(stored[name], stored[f"{name}_precision"])
+            else:
+                on = None
+            if on:
+                return on
+        return None
 
     def cite(self, extras: dict, cells: dict) -> list[tuple[str, str]]:
         """The row's citation, from what its source columns' readers put in
@@ -277,9 +297,9 @@ class Spec:
         fields[f"{column}_id"] = lookups.state(text, extras.get("on"))
 
     def read_states(self, column, text, fields, relations, extras, lookups):
-        ids = lookups.states_of(split_list(text), extras.get("on"))
-        if len(set(ids)) != len(ids):
-            raise CellError("A state is listed twice.")
+        codes = split_list(text)
+        ids = lookups.states_of(codes, extras.get("on"))
+        check_listed_once(codes, ids)
         relations[column] = tuple(sorted(ids))
 
     def read_sectors(self, column, text, fields, relations, extras, lookups):
@@ -369,6 +389,14 @@ class Spec:
                 "give the whole date or leave the precision empty."
             )
         fields[f"{date}_precision"] = precision
+
+
+def check_listed_once(codes: list[str], ids: list[int]) -> None:
+    """A cell names each state once: say which codes name the same one."""
+    if len(set(ids)) == len(ids):
+        return
+    twice = [code for code, pk in zip(codes, ids, strict=True) if ids.count(pk) > 1]
+    raise CellError(f"A state is listed twice: {' and '.join(twice)} name the same state.")
 
 
 # The longest text a source's field holds (diplomacy.models.Source).
@@ -512,7 +540,8 @@ class ProjectSpec(Spec):
         )
 
     def read_amount(self, column, text, fields, *rest):
-        fields["value_amount"] = money(text)
+        amount = Project._meta.get_field("value_amount")
+        fields["value_amount"] = money(text, amount.max_digits, amount.decimal_places)
 
     def read_currency(self, column, text, fields, *rest):
         fields["value_currency"] = text.upper()
@@ -625,14 +654,15 @@ class CommitmentSpec:
         "source": "source",
         "locator": "locator",
     }
-    # The API writes a kind's label beside its value.
-    readers_only = frozenset({"label"})
+    # The API writes a kind's label beside its value; a reject file gives
+    # each row its reason: both read back as nothing.
+    readers_only = frozenset({"label", "reason"})
     TEXT = ("quote", "conditions", "locator")
 
     def parse(self, line: int, raw: dict, lookups: Lookups) -> CommitmentRow:
         if "__error__" in raw:
             raise RowErrors([("row", raw["__error__"])])
-        errors: list[tuple[str, str]] = []
+        errors: list[tuple] = []
         unknown = set(raw) - set(self.columns) - self.readers_only
         if unknown:
             errors.append(("row", unknown_columns(unknown)))
@@ -661,13 +691,14 @@ class CommitmentSpec:
                     fields["source_id"] = lookups.source(text) if text else None
                 elif column == "parties_bound":
                     # The states the codes named on the treaty's date.
+                    # Read at once, as a treaty's parties: every bad code of the cell reported.
                     on = lookups.treaty_dates.get(treaty)
-                    ids = [lookups.state(code, on) for code in split_list(text)]
-                    if len(set(ids)) != len(ids):
-                        raise CellError("A state is listed twice.")
+                    codes = split_list(text)
+                    ids = lookups.states_of(codes, on)
+                    check_listed_once(codes, ids)
                     bound = tuple(sorted(ids))
             except CellError as exc:
-                errors.append((column, str(exc)))
+                errors.append((column, str(exc), exc.values))
             except ValidationError as exc:
                 errors.append((column, " ".join(exc.messages)))
         if errors:

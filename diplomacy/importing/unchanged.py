@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from diplomacy.importing.lookups import InlineSource, Lookups, record_date
+from diplomacy.importing.lookups import InlineSource, Lookups
 from diplomacy.importing.reading import as_text
 from diplomacy.importing.specs import Spec
 from diplomacy.importing.values import CellError
@@ -97,7 +97,8 @@ class UnchangedRows:
         fields: dict = {}
         relations: dict = {}
         try:
-            extras: dict = {"on": record_date(cells.get(spec.date_field, ""))}
+            # On the parser's date: the row's, else the record's stored one.
+            extras: dict = {"on": spec.codes_on(cells, record.values)}
             for column, read in plan.columns:
                 read(column, cells[column], fields, relations, extras, self.lookups)
             values = record.values
@@ -127,10 +128,11 @@ class UnchangedRows:
             attnames = {field.attname for field in spec.model._meta.concrete_fields}
             # In the parser's order (a date before its precision), not the file's.
             read = [column for column in spec.readers if column in header]
-            # What a field's reader sets: the field, its precision, its key.
+            # What a field's reader sets: the field, its precision, its key;
+            # and the dates the codes are read on, where the row has none.
             fields = {
                 name
-                for column in read
+                for column in (*read, *spec.model.codes_dates)
                 for name in (column, f"{column}_precision", f"{column}_id")
                 if name in attnames
             }

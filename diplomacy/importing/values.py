@@ -3,7 +3,7 @@
 import datetime
 import functools
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 from diplomacy.choices import DatePrecision
 from diplomacy.partial_dates import PartialDateError, parse_partial_date
@@ -64,7 +64,9 @@ def _choice_names(choices) -> tuple[frozenset[str], dict[str, str]]:
     return values, labels
 
 
-def money(text: str) -> Decimal | None:
+def money(text: str, max_digits: int = 20, decimal_places: int = 2) -> Decimal | None:
+    """An amount as a field of ``max_digits`` digits, ``decimal_places`` of
+    them after the point, holds it (rounded to those places)."""
     text = text.strip().replace(",", "").replace("_", "").replace(" ", "")
     if not text:
         return None
@@ -72,6 +74,20 @@ def money(text: str) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation as exc:
         raise CellError(f"“{text}” is not an amount.") from exc
-    if value < 0 or not value.is_finite():
+    # Decimal reads "nan" and "inf" too: no amount, and no order to compare.
+    if not value.is_finite():
+        raise CellError(f"“{text}” is not an amount: give a number.")
+    if value < 0:
         raise CellError("An amount cannot be negative.")
-    return value.quantize(Decimal("0.01"))
+    unit = Decimal(1).scaleb(-decimal_places)
+    largest = Decimal(10) ** (max_digits - decimal_places) - unit
+    too_large = f"The largest amount the register takes is {largest:,}."
+    # Compared before rounding, which needs as many digits of precision as the
+    # number has (1e30 to the cent exceeds any context's and raises), and
+    # after it (…999.999 rounds up past the largest).
+    if value > largest + unit:
+        raise CellError(too_large)
+    rounded = value.quantize(unit, context=Context(prec=max_digits + 1))
+    if rounded > largest:
+        raise CellError(too_large)
+    return rounded
