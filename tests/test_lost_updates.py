@@ -789,3 +789,25 @@ def test_a_succession_changed_on_one_state_makes_the_other_states_open_form_stal
     assert "This state was changed by editor at " in page
     succession.refresh_from_db()
     assert succession.note == "Independence declared on 11 March 1990."
+
+
+def test_two_editors_changing_one_commitment_kind_the_second_is_refused(editor, second_editor):
+    """A kind's label shows on every treaty and relations page: a stale save
+    of its form is refused, naming who changed it, and its history is kept."""
+    from diplomacy.models import CommitmentKind
+
+    kind = CommitmentKind.objects.get(value="consultation")
+    description = kind.description
+    url = f"/admin/diplomacy/commitmentkind/{kind.pk}/change/"
+    first, second = signed_in(editor), signed_in(second_editor)
+    form_a = form_fields(first.get(url), "commitmentkind_form")
+    form_b = form_fields(second.get(url), "commitmentkind_form")
+    form_a["label"] = "Consultation (renamed by A)"
+    assert first.post(url, form_a).status_code == 302
+    form_b["description"] = "B's description."
+    page = second.post(url, form_b).content.decode()
+    assert "This commitment kind was changed by editor at " in page
+    kind.refresh_from_db()
+    assert (kind.label, kind.description) == ("Consultation (renamed by A)", description)
+    history = first.get(f"{url.removesuffix('change/')}history/")
+    assert history.status_code == 200 and "Consultation (renamed by A)" in history.content.decode()

@@ -78,11 +78,25 @@ class VersionedForm(PartialDatesFormMixin, forms.ModelForm):
         self.data = data
 
 
-class CuratedAdmin(SimpleHistoryAdmin):
-    """Editors edit drafts; only holders of ``publish_<model>`` change publication."""
+class VersionedAdmin(SimpleHistoryAdmin):
+    """A model's admin whose change form refuses a save over a newer version
+    (``VersionedForm``), with the history of every change."""
 
     form = VersionedForm
     object_history_form_template = "admin/diplomacy/object_history_form.html"
+
+    def get_fieldsets(self, request, obj=None):
+        # The hidden version goes after the fieldsets (admin/diplomacy/change_form.html,
+        # object_history_form.html): in one it would get a label.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "version"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+
+class CuratedAdmin(VersionedAdmin):
+    """Editors edit drafts; only holders of ``publish_<model>`` change publication."""
+
     # Links typed without a scheme are https (Django 6's default, set here for 5.2).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
@@ -100,14 +114,6 @@ class CuratedAdmin(SimpleHistoryAdmin):
         if not can_publish(request, self.model):
             readonly.append("is_published")
         return readonly
-
-    def get_fieldsets(self, request, obj=None):
-        # The hidden version goes after the fieldsets (admin/diplomacy/change_form.html,
-        # object_history_form.html): in one it would get a label.
-        return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "version"]})
-            for name, options in super().get_fieldsets(request, obj)
-        ]
 
     def save_model(self, request, obj, form, change):
         publishing = "_publish" in request.POST

@@ -9,7 +9,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from diplomacy.admin.base import CuratedAdmin, VersionedForm, citation_inline, year_filter
+from diplomacy.admin.base import (
+    CuratedAdmin,
+    VersionedAdmin,
+    VersionedForm,
+    citation_inline,
+    year_filter,
+)
 from diplomacy.admin.forms import PartialDatesModelForm, kept_forms
 from diplomacy.admin.importing import ImportMixin
 from diplomacy.choices import BILATERAL_KINDS, IdentifierScheme, TreatyKind
@@ -443,8 +449,10 @@ class ProjectAdmin(ImportMixin, CuratedAdmin):
 
 
 @admin.register(CommitmentKind)
-class CommitmentKindAdmin(admin.ModelAdmin):
-    """Editors may add values to the vocabulary; the values SPEC 3.11 names stay."""
+class CommitmentKindAdmin(VersionedAdmin):
+    """Editors may add values to the vocabulary; the values SPEC 3.11 names
+    stay. A kind's label shows on every treaty and relations page: two
+    editors' changes are not merged silently, and each is in its history."""
 
     list_display = ["value", "label", "makes_alliance", "order"]
     search_fields = ["value", "label"]

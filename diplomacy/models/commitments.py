@@ -49,6 +49,8 @@ class CommitmentKind(models.Model):
         "parties allies.",
     )
     order = models.PositiveSmallIntegerField(default=100, help_text="Place in lists and tables.")
+    # Its version, so that a stale admin form is refused (diplomacy.versions).
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CommitmentKindManager()
     history = HistoricalRecords()
