@@ -387,3 +387,31 @@ def test_the_database_holds_the_same_order_of_partial_dates(cst):
     kz.left_on, kz.left_on_precision = D(1995, 4, 1), DatePrecision.MONTH
     with pytest.raises(IntegrityError), transaction.atomic():
         kz.save()
+
+
+@pytest.mark.parametrize(
+    "party, said",
+    [
+        ({"consented_on": "2005"}, "Cannot be after the treaty ended"),
+        ({"entry_into_force_on": "2001-03-01"}, "Cannot be after the treaty ended"),
+        ({"ratified_on": "1998"}, "Cannot be before the treaty's signature"),
+    ],
+)
+def test_a_party_cannot_join_a_treaty_after_it_ended_nor_ratify_before_signature(
+    client, publisher, party, said
+):
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import StateFactory
+
+    StateFactory(iso2="AZ", name="Azerbaijan")
+    StateFactory(iso2="UZ", name="Uzbekistan")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=publisher).key}"
+    body = {
+        "slug": "ended", "title": "An agreement", "kind": "agreement", "status": "terminated",
+        "signed_on": "1999-06-01", "ended_on": "2000-12-31",
+        "parties": [{"state": "az", **party}, {"state": "uz"}],
+    }  # fmt: skip
+    response = client.post("/api/v1/treaties/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert said in str(response.json()["parties"])

@@ -624,13 +624,20 @@ class TreatySerializer(RecordSerializer):
                 raise serializers.ValidationError({field: [message]})
 
     def validate_membership_dates(self, attrs, rows):
-        """No party's date before the treaty's signature (the one sent, else the stored one)."""
+        """No party's date before the treaty's signature, nor a joining after
+        its end (the dates sent, else the stored ones)."""
         treaty = Treaty(
-            signed_on=attrs.get("signed_on", self.instance.signed_on if self.instance else None),
-            signed_on_precision=attrs.get(
-                "signed_on_precision",
-                self.instance.signed_on_precision if self.instance else DatePrecision.DAY,
-            ),
+            **{
+                name: attrs.get(name, getattr(self.instance, name, None))
+                for name in ("signed_on", "ended_on")
+            },
+            **{
+                f"{name}_precision": attrs.get(
+                    f"{name}_precision",
+                    getattr(self.instance, f"{name}_precision", DatePrecision.DAY),
+                )
+                for name in ("signed_on", "ended_on")
+            },
         )
         treaty.normalise_partial_dates()
         errors = {}

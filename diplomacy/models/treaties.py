@@ -606,6 +606,13 @@ class TreatyParty(PartialDatesMixin, models.Model):
             value, precision = get(name), get(f"{name}_precision") or "day"
             if value and signed and value < normalise(signed, precision) and name not in errors:
                 errors[name] = f"Cannot be before the treaty's signature ({treaty.signed})."
+        # Nobody joins a treaty, nor does it enter into force for them, after it ended.
+        ended = getattr(treaty, "ended_on", None)
+        for name in ("consented_on", "entry_into_force_on"):
+            value = get(name)
+            late = value and ended and not in_order(value, ended, treaty.ended_on_precision)
+            if late and name not in errors:
+                errors[name] = f"Cannot be after the treaty ended ({treaty.partial('ended_on')})."
         if errors:
             raise ValidationError(errors)
 
