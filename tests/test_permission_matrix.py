@@ -297,3 +297,45 @@ def test_a_revert_is_held_to_the_rules_of_the_change_form(publisher):
         assert message in response.content.decode(), change
         treaty.refresh_from_db()
         assert (treaty.kind, treaty.signed_on.year) == ("agreement", 2020)
+
+
+def test_a_deleted_treaty_comes_back_from_its_history_with_what_it_had_then(publisher):
+    """A publisher deletes an alliance (two parties, a sector, a citation, an
+    identifier, a commitment binding one party), then brings it back from its
+    history: it comes back with the parties, links, citations, identifiers
+    and commitments it had at the version chosen, not bare (and an alliance
+    with no parties would be refused)."""
+    from diplomacy.models import Commitment, CommitmentKind, TreatyIdentifier
+
+    client = Client()
+    client.force_login(publisher)
+    w = world()
+    treaty = alliance(w)
+    treaty.sectors.set([w["energy"]])
+    treaty.citations.create(source=w["source"], quote="The parties signed")
+    TreatyIdentifier.objects.create(treaty=treaty, scheme="unts", value="54113")
+    commitment = Commitment.objects.create(
+        treaty=treaty, kind=CommitmentKind.objects.get(value="defence"), article="Article 4"
+    )
+    commitment.parties_bound.set([w["az"]])
+    treaty.title = "Treaty on Allied Relations (renamed)"
+    treaty.save()  # the version to bring back: made after the links
+    version = treaty.history.first()
+    pk = treaty.pk
+    url = f"/admin/diplomacy/treaty/{pk}/history/{version.history_id}/"
+    treaty.delete()
+    form = form_fields(client.get(url), "historicaltreaty_form")
+
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    restored = Treaty.objects.get(pk=pk)
+    assert restored.title == "Treaty on Allied Relations (renamed)"
+    assert sorted(restored.parties.values_list("iso2", flat=True)) == ["AZ", "UZ"]
+    assert list(restored.sectors.values_list("slug", flat=True)) == ["energy"]
+    assert list(restored.citations.values_list("quote", flat=True)) == ["The parties signed"]
+    assert list(restored.identifiers.values_list("value", flat=True)) == ["54113"]
+    (kept,) = restored.commitments.all()
+    assert (kept.article, list(kept.parties_bound.values_list("iso2", flat=True))) == (
+        "Article 4",
+        ["AZ"],
+    )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from diplomacy.admin.base import (
     CuratedAdmin,
@@ -35,6 +36,7 @@ from diplomacy.models import (
 )
 from diplomacy.models.states import existence_errors
 from diplomacy.partial_dates import PartialDate, normalise
+from diplomacy.restoring import links_as_of, parties_as_of, restore_rows
 
 # The checkbox with which an editor confirms a treaty that looks like a duplicate.
 SAVE_ANYWAY = "save_anyway"
@@ -228,6 +230,12 @@ class CommitmentInline(admin.StackedInline):
 
 
 class TreatyForm(VersionedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if (version := restored_version(self.instance)) is not None:
+            # A deleted treaty's revert page offers the links it had then.
+            self.initial.update(links_as_of(Treaty, version))
+
     def clean(self):
         """The change form's party rows check themselves against the treaty
         (``TreatyPartyFormSet``, ``TreatyPartyForm``). A revert page sends
@@ -240,6 +248,10 @@ class TreatyForm(VersionedForm):
         parties = list(
             TreatyParty.objects.filter(treaty_id=self.instance.pk).select_related("state")
         )
+        version = restored_version(self.instance)
+        if version is not None:
+            # A deleted treaty comes back with the parties it had then (diplomacy.restoring).
+            parties = parties_as_of(self.instance.pk, version.history_date)
         if "kind" in cleaned:
             try:
                 Treaty.validate_party_count(cleaned["kind"], len(parties))
@@ -303,9 +315,25 @@ class ProjectForm(StatesOnTheDateForm):
     state_fields = ("states", "location_state")
 
 
+def restored_version(treaty):
+    """The version a revert page brings a deleted treaty back from; None when
+    the form is no such page, or the treaty exists."""
+    version = getattr(treaty, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+    if version is None or Treaty.objects.filter(pk=treaty.pk).exists():
+        return None
+    return version
+
+
 @admin.register(Treaty)
 class TreatyAdmin(ImportMixin, CuratedAdmin):
     form = TreatyForm
+
+    def save_model(self, request, obj, form, change):
+        version = restored_version(obj)
+        super().save_model(request, obj, form, change)
+        if version is not None:
+            restore_rows(obj, version)
+
     import_kind = "treaty"
     also_imports = ("membership",)
     list_display = ["title", "kind", "status", "signed_display", "party_list", "is_published"]
