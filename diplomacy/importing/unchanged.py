@@ -97,8 +97,10 @@ class UnchangedRows:
         fields: dict = {}
         relations: dict = {}
         try:
-            # On the parser's date: the row's, else the record's stored one.
-            extras: dict = {"on": spec.codes_on(cells, record.values)}
+            # On the parser's date: the row's, else the record's stored one
+            # (read for the batch once, for the parser too: Lookups.load_stored_dates).
+            stored = self.lookups.stored_dates.get(cells.get("slug", "").lower())
+            extras: dict = {"on": spec.codes_on(cells, stored)}
             for column, read in plan.columns:
                 read(column, cells[column], fields, relations, extras, self.lookups)
             values = record.values
@@ -128,11 +130,10 @@ class UnchangedRows:
             attnames = {field.attname for field in spec.model._meta.concrete_fields}
             # In the parser's order (a date before its precision), not the file's.
             read = [column for column in spec.readers if column in header]
-            # What a field's reader sets: the field, its precision, its key;
-            # and the dates the codes are read on, where the row has none.
+            # What a field's reader sets: the field, its precision, its key.
             fields = {
                 name
-                for column in (*read, *spec.model.codes_dates)
+                for column in read
                 for name in (column, f"{column}_precision", f"{column}_id")
                 if name in attnames
             }

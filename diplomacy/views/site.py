@@ -1,6 +1,5 @@
 """Home, search, health and crawler files."""
 
-import datetime
 from urllib.parse import urlencode
 
 from django.db import connection
@@ -8,6 +7,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from diplomacy.caching import cached
@@ -40,7 +40,7 @@ def strongest_relations(limit: int = 10) -> tuple[RelationLevel | None, list[Tre
     for level, rung in rungs.items():
         treaties = list(
             Treaty.objects.published()
-            .filter(binding_q(), rung, bound_two_parties_on(datetime.date.today()))
+            .filter(binding_q(), rung, bound_two_parties_on(timezone.localdate()))
             .for_items()
             # The order of the partial (kind, date) index: no sort of every alliance.
             .order_by(F("signed_on").desc(nulls_last=True), "-pk")[:limit]
